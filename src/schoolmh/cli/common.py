@@ -1,0 +1,53 @@
+"""What every headless command shares: finding the vault, reading secrets, signing in."""
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from schoolmh.db.vault import default_data_dir
+from schoolmh.errors import ValidationError
+from schoolmh.services import access
+from schoolmh.services.session import Session
+
+_stdin_lines: list[str] | None = None
+
+
+def data_dir(args) -> Path:
+    return Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir()
+
+
+def _next_stdin_line() -> str | None:
+    """stdin may carry more than one secret (password, then a new password), one per line."""
+    global _stdin_lines
+    if _stdin_lines is None:
+        _stdin_lines = sys.stdin.read().splitlines()
+    return _stdin_lines.pop(0) if _stdin_lines else None
+
+
+def read_secret(args, env_name: str, prompt: str, *, from_stdin: bool | None = None) -> str:
+    """A password never comes from an argument: stdin (when asked), the environment, or a prompt."""
+    use_stdin = getattr(args, "password_stdin", False) if from_stdin is None else from_stdin
+    if use_stdin:
+        line = _next_stdin_line()
+        if line is not None:
+            return line
+    value = os.environ.get(env_name)
+    if value:
+        return value
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    raise ValidationError(f"No password given: use --password-stdin or set {env_name}.", "password")
+
+
+def username(args) -> str | None:
+    return getattr(args, "user", None) or os.environ.get("SCHOOLMH_USER") or None
+
+
+def sign_in(args) -> Session:
+    return access.sign_in(data_dir(args), username(args), read_secret(args, "SCHOOLMH_PASSWORD", "Password: "))
+
+
+def out(text: str) -> None:
+    print(text, flush=True)

@@ -1,0 +1,5 @@
+"""Placeholder until its feature lands."""
+
+
+def register(sub, common) -> None:
+    pass

@@ -1,0 +1,1 @@
+"""Storage: the encrypted SQLCipher database, its key file and schema. Only services import this."""

@@ -1,0 +1,340 @@
+"""The vault: one folder holding the encrypted database and its key file.
+
+Every way in (password, recovery key, remembered device) unwraps the same data
+key; the database is then opened with it as a raw key. Each failure mode has its
+own exception and none of them writes to the database or the key file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schoolmh.db import crypto
+from schoolmh.db.connection import DB_NAME, RawKeyCipherDatabase, database_proxy, open_database
+from schoolmh.db.keyfile import DEVICE, KEYFILE_NAME, RECOVERY, USER, KeyFile, new_vault_id, user_label
+from schoolmh.db.migrations import migrate
+from schoolmh.errors import (
+    DamagedKeyFile,
+    LockedOut,
+    UnsafeLocation,
+    VaultExists,
+    VaultMissing,
+    WrongPassword,
+    WrongRecoveryKey,
+)
+from schoolmh.fsutil import atomic_write_bytes
+
+ATTEMPTS_NAME = "unlock-attempts.json"
+from schoolmh.db.backup import AUDIT_HEAD as AUDIT_HEAD_NAME  # noqa: E402
+KEYRING_SERVICE = "SchoolMH"
+
+_SYNCED = re.compile(r"(onedrive|dropbox|google ?drive|icloud ?drive|mobile documents|box sync)", re.I)
+
+
+def check_location(data_dir: Path) -> None:
+    """Sync tools and network shares corrupt SQLite files; refuse them for the live database."""
+    text = str(Path(data_dir).resolve())
+    if _SYNCED.search(text) or text.startswith("\\\\") or text.startswith("//"):
+        raise UnsafeLocation(
+            f"The vault cannot live in {text}: cloud-synced and network folders corrupt databases. "
+            "Choose a local folder; backups may go anywhere."
+        )
+
+
+def vault_exists(data_dir: Path) -> bool:
+    return (Path(data_dir) / KEYFILE_NAME).exists() or (Path(data_dir) / DB_NAME).exists()
+
+
+# --- failed-unlock back-off ------------------------------------------------
+FREE_ATTEMPTS = 3
+MAX_DELAY_SECONDS = 300
+
+
+def backoff_seconds(failures: int) -> float:
+    """No delay for the first few slips, then 5, 10, 20 … seconds, capped at five minutes."""
+    if failures < FREE_ATTEMPTS:
+        return 0.0
+    return float(min(5 * 2 ** (failures - FREE_ATTEMPTS), MAX_DELAY_SECONDS))
+
+
+@dataclass
+class AttemptLog:
+    """Persisted beside the vault (a count and a time, nothing else) so restarting does not reset it."""
+
+    path: Path
+    failures: int = 0
+    last_failure: float = 0.0
+
+    @classmethod
+    def load(cls, data_dir: Path) -> "AttemptLog":
+        path = Path(data_dir) / ATTEMPTS_NAME
+        try:
+            data = json.loads(path.read_text())
+            return cls(path, int(data["failures"]), float(data["last_failure"]))
+        except Exception:
+            return cls(path)
+
+    def remaining_wait(self, now: float | None = None) -> float:
+        now = time.time() if now is None else now
+        return max(0.0, self.last_failure + backoff_seconds(self.failures) - now)
+
+    def check(self) -> None:
+        wait = self.remaining_wait()
+        if wait > 0:
+            raise LockedOut(f"Too many failed attempts. Try again in {int(wait + 0.999)} seconds.", wait)
+
+    def record_failure(self) -> None:
+        self.failures += 1
+        self.last_failure = time.time()
+        self._save()
+
+    def record_success(self) -> None:
+        if self.failures:
+            self.failures, self.last_failure = 0, 0.0
+            self._save()
+
+    def _save(self) -> None:
+        try:
+            atomic_write_bytes(self.path, json.dumps({"failures": self.failures, "last_failure": self.last_failure}).encode())
+        except OSError:
+            pass  # a read-only folder must not stop anyone signing in
+
+
+# --- the open vault ----------------------------------------------------------
+@dataclass
+class OpenVault:
+    data_dir: Path
+    db: RawKeyCipherDatabase
+    dek: bytes = field(repr=False)
+    keyfile: KeyFile
+    how: str  # "password" | "recovery" | "device" | "created"
+    user_label: str = ""  # which account's slot opened it (empty for recovery)
+
+    @property
+    def keyfile_path(self) -> Path:
+        return self.data_dir / KEYFILE_NAME
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / DB_NAME
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+        self.dek = b""
+
+    # -- key slots (no re-encryption: only one slot is rewritten) ------------
+    def _save_keyfile(self, keyfile: KeyFile) -> None:
+        keyfile.save(self.keyfile_path)
+        self.keyfile = keyfile
+
+    def set_password(self, username: str, password: str) -> None:
+        kdf = crypto.new_password_params()
+        kek = crypto.derive_password_key(password, kdf)
+        label = user_label(self.keyfile.vault_id, username)
+        self._save_keyfile(self.keyfile.with_slot(self.keyfile.make_slot(USER, kek, kdf, self.dek, label)))
+
+    def remove_user(self, username: str) -> None:
+        label = user_label(self.keyfile.vault_id, username)
+        self._save_keyfile(self.keyfile.without(USER, label).without(DEVICE, label))
+
+    def has_user_slot(self, username: str) -> bool:
+        return self.keyfile.user_slot(username) is not None
+
+    def new_recovery_key(self) -> str:
+        """Replace the recovery slot: the old key stops working the moment this returns."""
+        key = crypto.new_recovery_key()
+        kdf = crypto.new_hkdf_params()
+        kek = crypto.derive_hkdf_key(crypto.parse_recovery_key(key).encode(), kdf, b"schoolmh recovery")
+        self._save_keyfile(self.keyfile.with_slot(self.keyfile.make_slot(RECOVERY, kek, kdf, self.dek)))
+        return key
+
+    def set_default_user(self, username: str) -> None:
+        from dataclasses import replace
+
+        self._save_keyfile(replace(self.keyfile, default_label=user_label(self.keyfile.vault_id, username)))
+
+    # -- remember me on this laptop ------------------------------------------
+    def _keyring_account(self, username: str) -> str:
+        return f"{self.keyfile.vault_id}:{user_label(self.keyfile.vault_id, username)}"
+
+    def remember_device(self, username: str) -> bool:
+        """Store a device secret in the OS keyring; False (and nothing stored) when no keyring works."""
+        secret = secrets.token_bytes(32)
+        try:
+            import keyring
+
+            keyring.set_password(KEYRING_SERVICE, self._keyring_account(username), crypto.b64e(secret))
+        except Exception:
+            return False
+        kdf = crypto.new_hkdf_params()
+        kek = crypto.derive_hkdf_key(secret, kdf, b"schoolmh device")
+        label = user_label(self.keyfile.vault_id, username)
+        self._save_keyfile(self.keyfile.with_slot(self.keyfile.make_slot(DEVICE, kek, kdf, self.dek, label)))
+        return True
+
+    def forget_device(self, username: str) -> None:
+        label = user_label(self.keyfile.vault_id, username)
+        try:
+            import keyring
+
+            keyring.delete_password(KEYRING_SERVICE, self._keyring_account(username))
+        except Exception:
+            pass
+        if self.keyfile.slot_by_label(DEVICE, label):
+            self._save_keyfile(self.keyfile.without(DEVICE, label))
+
+    def forget_all_devices(self) -> None:
+        kept = tuple(s for s in self.keyfile.slots if s.kind != DEVICE)
+        from dataclasses import replace
+
+        if len(kept) != len(self.keyfile.slots):
+            self._save_keyfile(replace(self.keyfile, slots=kept))
+
+    # -- audit head: detects a truncated audit chain ------------------------
+    def _head_key(self) -> bytes:
+        params = crypto.KdfParams(alg="hkdf-sha256", salt=crypto.b64e(self.keyfile.vault_id.encode()[:16]))
+        return crypto.derive_hkdf_key(self.dek, params, b"schoolmh audit head")
+
+    def write_audit_head(self, seq: int, digest: str) -> None:
+        body = f"{seq}:{digest}"
+        mac = crypto.hmac_sha256(self._head_key(), body.encode())
+        atomic_write_bytes(self.data_dir / AUDIT_HEAD_NAME, json.dumps({"head": body, "mac": mac}).encode())
+
+    def read_audit_head(self) -> tuple[int, str] | None:
+        """None when no head was written; raises ValueError when the file was tampered with."""
+        path = self.data_dir / AUDIT_HEAD_NAME
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text())
+        if crypto.hmac_sha256(self._head_key(), data["head"].encode()) != data["mac"]:
+            raise ValueError("audit head MAC mismatch")
+        seq, digest = data["head"].split(":", 1)
+        return int(seq), digest
+
+
+# --- creating and opening ----------------------------------------------------
+def _open(data_dir: Path, dek: bytes, keyfile: KeyFile, how: str, label: str = "") -> OpenVault:
+    db = open_database(data_dir / DB_NAME, dek)
+    database_proxy.initialize(db)
+    try:
+        migrate(db, data_dir / (DB_NAME + ".pre-migration"))
+    except Exception:
+        db.close()
+        raise
+    return OpenVault(data_dir=data_dir, db=db, dek=dek, keyfile=keyfile, how=how, user_label=label)
+
+
+def create_vault(data_dir: Path, username: str, password: str) -> tuple[OpenVault, str]:
+    """A new empty vault with one user slot and the recovery slot. Returns the vault and the recovery key."""
+    data_dir = Path(data_dir)
+    check_location(data_dir)
+    if vault_exists(data_dir):
+        raise VaultExists(f"There is already a SchoolMH vault in {data_dir}.")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    dek = secrets.token_bytes(crypto.KEY_BYTES)
+    keyfile = KeyFile(vault_id=new_vault_id(), default_label="")
+    db = open_database(data_dir / DB_NAME, dek, must_exist=False)
+    database_proxy.initialize(db)
+    migrate(db)
+    vault = OpenVault(data_dir=data_dir, db=db, dek=dek, keyfile=keyfile, how="created")
+    vault.set_password(username, password)
+    vault.set_default_user(username)
+    recovery = vault.new_recovery_key()
+    vault.user_label = user_label(keyfile.vault_id, username)
+    return vault, recovery
+
+
+def load_keyfile(data_dir: Path) -> KeyFile:
+    data_dir = Path(data_dir)
+    if not vault_exists(data_dir):
+        raise VaultMissing(f"There is no SchoolMH vault in {data_dir}. Run set-up first.")
+    return KeyFile.load(data_dir / KEYFILE_NAME)
+
+
+def unlock_with_password(data_dir: Path, username: str | None, password: str) -> OpenVault:
+    """username None means the default account (the lead created at set-up)."""
+    data_dir = Path(data_dir)
+    check_location(data_dir)
+    keyfile = load_keyfile(data_dir)
+    attempts = AttemptLog.load(data_dir)
+    attempts.check()
+    slot = keyfile.user_slot(username) if username else keyfile.slot_by_label(USER, keyfile.default_label)
+    dek = None
+    if slot is not None:
+        if slot.kdf.below_floor() and not crypto.fast_kdf_for_tests():
+            raise DamagedKeyFile("This account's key slot uses weaker settings than SchoolMH allows. Use the recovery key.")
+        dek = keyfile.open_slot(slot, crypto.derive_password_key(password, slot.kdf))
+    else:
+        # Spend the same time as a real attempt so timing does not reveal which user names exist.
+        crypto.derive_password_key(password, crypto.new_password_params())
+    if dek is None:
+        attempts.record_failure()
+        raise WrongPassword("That user name and password do not match.")
+    vault = _open(data_dir, dek, keyfile, "password", slot.label)
+    attempts.record_success()
+    return vault
+
+
+def unlock_with_recovery(data_dir: Path, recovery_key: str) -> OpenVault:
+    data_dir = Path(data_dir)
+    keyfile = load_keyfile(data_dir)
+    attempts = AttemptLog.load(data_dir)
+    attempts.check()
+    canonical = crypto.parse_recovery_key(recovery_key)
+    slot = keyfile.recovery_slot()
+    if canonical is None:
+        raise WrongRecoveryKey("That is not a valid recovery key: check each group of characters against the sheet.")
+    dek = None
+    if slot is not None:
+        dek = keyfile.open_slot(slot, crypto.derive_hkdf_key(canonical.encode(), slot.kdf, b"schoolmh recovery"))
+    if dek is None:
+        attempts.record_failure()
+        raise WrongRecoveryKey("That recovery key does not open this vault. It may have been replaced by a newer one.")
+    vault = _open(data_dir, dek, keyfile, "recovery")
+    attempts.record_success()
+    return vault
+
+
+def device_remembered(data_dir: Path, username: str) -> bool:
+    try:
+        keyfile = load_keyfile(data_dir)
+    except Exception:
+        return False
+    return keyfile.slot_by_label(DEVICE, user_label(keyfile.vault_id, username)) is not None
+
+
+def unlock_with_device(data_dir: Path, username: str) -> OpenVault | None:
+    """None when this laptop does not remember the account (no keyring, entry gone or replaced)."""
+    data_dir = Path(data_dir)
+    keyfile = load_keyfile(data_dir)
+    label = user_label(keyfile.vault_id, username)
+    slot = keyfile.slot_by_label(DEVICE, label)
+    if slot is None:
+        return None
+    try:
+        import keyring
+
+        secret_text = keyring.get_password(KEYRING_SERVICE, f"{keyfile.vault_id}:{label}")
+    except Exception:
+        return None
+    if not secret_text:
+        return None
+    dek = keyfile.open_slot(slot, crypto.derive_hkdf_key(crypto.b64d(secret_text), slot.kdf, b"schoolmh device"))
+    if dek is None:
+        return None
+    return _open(data_dir, dek, keyfile, "device", label)
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("SCHOOLMH_DATA_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("SchoolMH", appauthor=False, roaming=False))

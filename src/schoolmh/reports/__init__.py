@@ -1,0 +1,1 @@
+"""PDF layouts: shared building blocks (pdfbase) and the reports built on them."""

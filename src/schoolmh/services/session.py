@@ -1,0 +1,98 @@
+"""A signed-in session: the open vault, who is acting, and the one way to write.
+
+Every change runs in `session.transaction()`: one SQLite transaction holding the
+change and its audit row, so both land or neither does. After the outermost
+commit the audit head is refreshed beside the vault.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from schoolmh.db.models.base import utcnow
+from schoolmh.db.vault import OpenVault
+from schoolmh.errors import PermissionDenied
+from schoolmh.services import audit
+from schoolmh.services.permissions import PUPIL_SCOPED_ROLES, ROLE_NAMES, Action, allowed, describe
+
+
+@dataclass(frozen=True)
+class Actor:
+    uuid: str
+    username: str
+    full_name: str
+    role: str
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES.get(self.role, self.role)
+
+
+class Session:
+    def __init__(self, vault: OpenVault, actor: Actor, previous_login: dt.datetime | None = None) -> None:
+        self.vault = vault
+        self.actor = actor
+        self.previous_login = previous_login
+        self._depth = 0
+        self._audited = False
+
+    @property
+    def db(self):
+        return self.vault.db
+
+    @property
+    def is_open(self) -> bool:
+        return not self.vault.db.is_closed()
+
+    # -- permissions ----------------------------------------------------------
+    def can(self, action: Action) -> bool:
+        return allowed(self.actor.role, action)
+
+    def require(self, action: Action) -> None:
+        if not self.can(action):
+            raise PermissionDenied(f"Your role ({self.actor.role_name}) cannot {describe(action)}.")
+
+    @property
+    def pupil_scoped(self) -> bool:
+        """True when this role sees only pupils shared with the MHST."""
+        return self.actor.role in PUPIL_SCOPED_ROLES
+
+    # -- writing ----------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        outermost = self._depth == 0
+        self._depth += 1
+        try:
+            with self.db.atomic("IMMEDIATE") if outermost else self.db.atomic():
+                yield
+        except BaseException:
+            if outermost:
+                self._audited = False
+            raise
+        finally:
+            self._depth -= 1
+        if outermost and self._audited:
+            self._audited = False
+            self.vault.write_audit_head(*audit.head())
+
+    def audit(self, action: str, object_type: str = "", object_uuid: str = "", detail: str = "") -> None:
+        with self.transaction():
+            audit.append(self.actor.uuid, action, object_type, object_uuid, detail)
+            self._audited = True
+
+    def stamp(self, record, *, created: bool = False) -> None:
+        """Set the author and time fields every record carries."""
+        now = utcnow()
+        if created:
+            record.created_by = self.actor.uuid
+            record.created_at = now
+        record.updated_by = self.actor.uuid
+        record.updated_at = now
+
+    def today(self) -> dt.date:
+        return dt.date.today()
+
+    def close(self) -> None:
+        self.vault.close()

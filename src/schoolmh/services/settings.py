@@ -1,0 +1,61 @@
+"""School-wide settings stored inside the encrypted vault (never in QSettings or the registry)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields, replace
+
+from schoolmh.db.models import Setting
+from schoolmh.errors import ValidationError
+from schoolmh.services.permissions import Action
+from schoolmh.services.session import Session
+
+
+@dataclass(frozen=True)
+class Settings:
+    school_name: str = ""
+    school_urn: str = ""
+    local_authority: str = ""
+    autolock_minutes: int = 10
+    remember_me_allowed: bool = False
+    # Retention: pupil support records are commonly kept until the pupil's 25th birthday.
+    retention_until_age: int = 25
+    is_demo: bool = False
+    recovery_sheet_confirmed: bool = False
+
+
+def load(session: Session | None = None) -> Settings:
+    """Readable by every signed-in role: the window needs auto-lock and the school name."""
+    values = {row.key: json.loads(row.value) for row in Setting.select()}
+    known = {f.name for f in fields(Settings)}
+    return Settings(**{k: v for k, v in values.items() if k in known})
+
+
+def _validate(s: Settings) -> None:
+    if not 1 <= int(s.autolock_minutes) <= 240:
+        raise ValidationError("Auto-lock must be between 1 and 240 minutes.", "autolock_minutes")
+    if not 18 <= int(s.retention_until_age) <= 100:
+        raise ValidationError("Retention must run to an age between 18 and 100.", "retention_until_age")
+    if len(s.school_name) > 200:
+        raise ValidationError("The school name is too long (200 characters at most).", "school_name")
+
+
+def write_raw(**changes) -> None:
+    """For set-up only (no session exists yet); callers hold the transaction."""
+    for key, value in changes.items():
+        Setting.insert(key=key, value=json.dumps(value)).on_conflict_replace().execute()
+
+
+def update(session: Session, **changes) -> Settings:
+    session.require(Action.SETTINGS_MANAGE)
+    current = load()
+    unknown = set(changes) - {f.name for f in fields(Settings)}
+    if unknown:
+        raise ValidationError(f"Unknown setting: {', '.join(sorted(unknown))}.")
+    new = replace(current, **changes)
+    _validate(new)
+    with session.transaction():
+        write_raw(**changes)
+        session.audit("settings.update", "settings", "", ",".join(sorted(changes)))
+    if "remember_me_allowed" in changes and not new.remember_me_allowed:
+        session.vault.forget_all_devices()
+    return new

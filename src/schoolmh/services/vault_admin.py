@@ -1,0 +1,107 @@
+"""The lead's vault jobs: backup, restore, audit verification, replacing the recovery key."""
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from schoolmh.db import backup as backuplib
+from schoolmh.db import vault as vaultlib
+from schoolmh.db.keyfile import user_label
+from schoolmh.db.migrations import schema_version
+from schoolmh.db.models import Staff
+from schoolmh.errors import BackupError, PermissionDenied
+from schoolmh.services import audit
+from schoolmh.services.permissions import LEAD, Action
+from schoolmh.services.session import Session
+
+Progress = Callable[[int, int], None]
+
+
+def backup(session: Session, out: Path, progress: Progress | None = None) -> backuplib.BackupResult:
+    """A consistent encrypted copy (online backup: the app may be writing), verified before success."""
+    session.require(Action.BACKUP)
+    session.audit("vault.backup", "vault", session.vault.keyfile.vault_id)
+    return backuplib.write_backup(
+        session.db, session.vault.dek, session.vault.keyfile, schema_version(session.db), audit.head(), Path(out), progress
+    )
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    replaced_folder: Path | None  # where the previous live files were moved (kept, not deleted)
+    audit_rows: int
+
+
+def restore(
+    data_dir: Path,
+    archive: Path,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    recovery_key: str | None = None,
+) -> RestoreResult:
+    """Unpack beside the live vault, unlock and verify the copy with the given credentials, then swap.
+
+    The live files are only moved aside after the copy has opened, passed
+    integrity_check and its audit chain has verified against the manifest.
+    """
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    vaultlib.check_location(data_dir)
+    with tempfile.TemporaryDirectory(dir=data_dir, prefix=".restore-") as tmp:
+        folder = Path(tmp)
+        manifest = backuplib.extract_backup(Path(archive), folder)
+        if recovery_key:
+            opened = vaultlib.unlock_with_recovery(folder, recovery_key)
+        else:
+            opened = vaultlib.unlock_with_password(folder, username, password or "")
+        try:
+            actor = _restorer(opened, username)
+            recorded = manifest.get("audit_head") or {}
+            result = audit.verify((int(recorded.get("seq", 0)), str(recorded.get("hash", ""))))
+            if not result.ok:
+                raise BackupError(f"The backup's audit trail does not verify: {result.problem}")
+            with opened.db.atomic():
+                head = audit.append(actor, "vault.restore", "vault", opened.keyfile.vault_id, "recovery key" if recovery_key else "password")
+            opened.write_audit_head(*head)
+            dek = opened.dek
+        finally:
+            opened.close()
+        backuplib.verify_restored(folder, dek)
+        (folder / vaultlib.ATTEMPTS_NAME).unlink(missing_ok=True)
+        replaced = backuplib.swap_into_place(folder, data_dir)
+    return RestoreResult(replaced, head[0])
+
+
+def _restorer(opened: vaultlib.OpenVault, username: str | None) -> str | None:
+    """The lead doing the restore (None with the recovery key, which any lead may hold)."""
+    if opened.how == "recovery":
+        return None
+    staff = next(
+        (s for s in Staff.select() if user_label(opened.keyfile.vault_id, s.username) == opened.user_label), None
+    )
+    if staff is None or staff.role != LEAD or not staff.active:
+        raise PermissionDenied("Only a lead can restore a backup.")
+    return staff.uuid
+
+
+def verify_audit(session: Session) -> audit.VerifyResult:
+    session.require(Action.AUDIT_VERIFY)
+    try:
+        recorded = session.vault.read_audit_head()
+    except ValueError:
+        return audit.VerifyResult(False, 0, "The recorded end of the audit chain was tampered with.")
+    result = audit.verify(recorded)
+    session.audit("audit.verify", "vault", session.vault.keyfile.vault_id, "ok" if result.ok else "failed")
+    return result
+
+
+def replace_recovery_key(session: Session) -> str:
+    """A new key; the old one stops working when this returns. Show it once and print the sheet."""
+    session.require(Action.RECOVERY_KEY_REPLACE)
+    with session.transaction():
+        session.audit("vault.recovery_key", "vault", session.vault.keyfile.vault_id)
+        key = session.vault.new_recovery_key()
+    return key
