@@ -68,8 +68,9 @@ def test_invalid_upns_say_why(upn: str, reason: str) -> None:
 
 
 def test_swapped_digits_detected() -> None:
-    # The weighting exists to catch transpositions: swapping the last two digits
-    # changes the sum by 12*0 - 13*... in general, so the letter differs here.
+    # The weighting exists to catch transpositions: swapping adjacent digits a, b at
+    # weights w, w+1 changes the sum by a*w + b*(w+1) - (b*w + a*(w+1)) = b - a,
+    # which is never 0 mod 23 when a != b. Here 0 and 3 at weights 12, 13: change 3.
     assert upn_check_letter("820400112030") != upn_check_letter("820400112003")
 
 
