@@ -1,0 +1,64 @@
+"""Shared fixtures: a real encrypted vault in a temp folder, cheap KDF (the one test-only setting)."""
+from __future__ import annotations
+
+import os
+
+os.environ["SCHOOLMH_TEST_FAST_KDF"] = "1"
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from schoolmh.services import access, users  # noqa: E402
+
+LEAD_PASSWORD = "correct horse battery staple"
+STAFF_PASSWORD = "another long passphrase"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_logs(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("SCHOOLMH_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
+
+
+@pytest.fixture
+def vault_dir(tmp_path):
+    return tmp_path / "vault"
+
+
+@pytest.fixture
+def lead_session(vault_dir):
+    """A new vault signed in as the lead ('lead'); closed after the test."""
+    setup = access.init_school(vault_dir, "Oakfield Academy", "lead", "Alex Lead", LEAD_PASSWORD)
+    yield setup.session
+    setup.session.close()
+
+
+@pytest.fixture
+def recovery_key(vault_dir):
+    """A vault (lead/LEAD_PASSWORD) whose recovery key is returned; the session is closed."""
+    setup = access.init_school(vault_dir, "Oakfield Academy", "lead", "Alex Lead", LEAD_PASSWORD)
+    setup.session.close()
+    return setup.recovery_key
+
+
+def add_staff(session, username: str, role: str, name: str | None = None):
+    return users.add_user(session, username, name or username.title(), role, STAFF_PASSWORD)
+
+
+@pytest.fixture
+def sign_in_as(lead_session, vault_dir):
+    """sign_in_as(role) -> a Session for a new account of that role (closes the lead's session first)."""
+    opened = []
+
+    def _sign_in(role: str):
+        name = f"{role}1"
+        if lead_session.is_open:
+            add_staff(lead_session, name, role)
+            lead_session.close()
+        session = access.sign_in(vault_dir, name, STAFF_PASSWORD)
+        opened.append(session)
+        return session
+
+    yield _sign_in
+    for s in opened:
+        if s.is_open:
+            s.close()
