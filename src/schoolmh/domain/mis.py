@@ -225,7 +225,9 @@ _ALIASES: dict[str, tuple[str, int]] = {}
 for _spec in CANONICAL_FIELDS.values():
     for _priority, _alias in enumerate((_spec.name, *_spec.aliases)):
         _ALIASES.setdefault(_key(_alias), (_spec.name, _priority))
-_FIELD_BY_KEY = {_key(name): name for name in CANONICAL_FIELDS}
+_FIELD_BY_KEY = {_key(form): spec.name
+                 for spec in CANONICAL_FIELDS.values() for form in (spec.name, spec.label)}
+"""Mapping targets: a field's name or its label ("Date of birth" -> dob)."""
 
 
 # --- reference data: ethnicity, SEN ----------------------------------------------------
@@ -689,9 +691,10 @@ def guess_mapping(headers: Sequence[str]) -> dict[str, str]:
 def validate_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
     """Check a user mapping {their header: field}; return it with field names normalised.
 
-    Field names are matched loosely ("Year Group" -> "year_group"); ``IGNORE`` or an
-    empty target drops a column. Raises ValidationError naming the bad entry, because
-    a typo in ``--map`` should stop the import before any file is read.
+    Targets are field names or labels, matched loosely ("Year Group" -> "year_group",
+    "Date of birth" -> "dob"); ``IGNORE`` or an empty target drops a column. Raises
+    ValidationError naming the bad entry, because a typo in ``--map`` should stop the
+    import before any file is read.
     """
     result: dict[str, str] = {}
     targets: dict[str, str] = {}
@@ -926,6 +929,10 @@ def _file_error(message: str, row: int = 1, headers: list[str] | None = None) ->
 
 
 def _parse_table(table: _Table, user: dict[str, str]) -> ParsedFile:
+    """Find the header, map columns, parse every row; collect all errors, not just the first.
+
+    Reporting every bad cell at once lets the school fix its export in one pass.
+    """
     if not table:
         return _file_error("The file is empty: no rows were found.")
 
@@ -983,9 +990,8 @@ def _parse_table(table: _Table, user: dict[str, str]) -> ParsedFile:
     for row_number, cells in data_rows:
         row_errors: list[RowError] = []
         values: dict[str, object] = {}
-        n_cells = len(cells)
         for name, index, header in columns:
-            text = cells[index].strip() if index < n_cells else ""
+            text = cells[index].strip()  # rows were padded to the header's width above
             try:
                 values[name] = _PARSERS[name](text)
             except _FieldError as exc:
