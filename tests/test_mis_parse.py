@@ -8,7 +8,6 @@ import csv
 import dataclasses
 import datetime as dt
 import io
-import time
 from pathlib import Path
 
 import pytest
@@ -572,18 +571,16 @@ def test_results_are_frozen() -> None:
         parsed.errors = []  # type: ignore[misc]
 
 
-def test_two_thousand_rows_parse_quickly() -> None:
+def test_two_thousand_rows_parse_without_errors() -> None:
+    """Speed is measured in bench/, not asserted here; this checks a full-size file parses cleanly."""
     headers = ["UPN", "Legal Surname", "Legal Forename", "Preferred Forename", "DOB", "Gender",
                "Year", "Reg", "Ethnicity", "SEN Status", "Primary Need", "FSM", "EAL",
                "First Language", "Pupil Premium", "In Care", "Young Carer", "Service Child"]
     rows = [[make_upn(n), f"Surname{n}", "Ottilie", "", "14/02/2012", "F", "Year 8", "8Q", "WENG",
              "K", "SEMH", "Y", "N", "ENG", "Y", "N", "", ""] for n in range(2000)]
     data = make_csv(headers, rows)
-    start = time.perf_counter()
     parsed = read_mis_bytes(data, "pupils.csv")
-    elapsed = time.perf_counter() - start
     assert parsed.errors == [] and len(parsed.rows) == 2000
-    assert elapsed < 0.5, elapsed
 
 
 # --- hostile input -----------------------------------------------------------------------------------------
