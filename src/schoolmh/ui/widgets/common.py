@@ -1,0 +1,189 @@
+"""Small shared widgets and messages: field errors next to the field, chips, plain message boxes.
+
+Colours come from the palette (light or dark, as the system says); the one
+exception is the error text, picked for contrast against the current window
+colour because no palette role means "error".
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QMessageBox,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from schoolmh.errors import SchoolMHError, ValidationError, ValidationErrors
+
+__all__ = [
+    "FormErrorLabel", "Chip", "FieldErrors", "is_dark", "error_colour",
+    "info", "warn", "confirm", "report_error", "plain_error_text",
+]
+
+
+def is_dark(widget: QWidget | None = None) -> bool:
+    palette = widget.palette() if widget is not None else QPalette()
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def error_colour(widget: QWidget | None = None) -> QColor:
+    """Red with at least 4.5:1 contrast on the window colour in both light and dark themes."""
+    return QColor("#ff8a80") if is_dark(widget) else QColor("#b00020")
+
+
+class FormErrorLabel(QLabel):
+    """A message next to a field (or a form); hidden while empty. Screen readers get it as the description."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.setAccessibleName("Error")
+        self.setObjectName("FormErrorLabel")
+        self.hide()
+
+    def show_error(self, message: str) -> None:
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, error_colour(self.parentWidget() or self))
+        self.setPalette(palette)
+        self.setText("⚠ " + message)
+        self.setAccessibleDescription(message)
+        self.show()
+
+    def clear_error(self) -> None:
+        self.setText("")
+        self.hide()
+
+    @property
+    def message(self) -> str:
+        return self.text().removeprefix("⚠ ")
+
+
+class Chip(QLabel):
+    """A small rounded tag (SEN, EAL, CLA …) drawn from palette roles so it follows light and dark themes."""
+
+    def __init__(self, text: str, tooltip: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setObjectName("Chip")
+        self.setToolTip(tooltip)
+        self.setAccessibleName(tooltip or text)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.setStyleSheet(
+            "QLabel#Chip { border: 1px solid palette(mid); border-radius: 9px; padding: 1px 8px;"
+            " background: palette(alternate-base); color: palette(window-text); font-weight: 600; }"
+        )
+
+
+class FieldErrors:
+    """Maps service field names to the inputs that show them.
+
+    A ValidationError names a field; `show(exc)` puts the message under that
+    input and moves focus there. Unknown fields go to the form-level label.
+    """
+
+    def __init__(self, general: FormErrorLabel | None = None) -> None:
+        self.general = general
+        self._fields: dict[str, tuple[QWidget, FormErrorLabel]] = {}
+
+    def add(self, field: str | Iterable[str], widget: QWidget, label: FormErrorLabel) -> None:
+        for name in [field] if isinstance(field, str) else field:
+            self._fields[name] = (widget, label)
+
+    def wrap(self, field: str | Iterable[str], widget: QWidget) -> QWidget:
+        """The input with its error label underneath, ready for `form.addRow(label, wrap(...))`."""
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(widget)
+        label = FormErrorLabel(box)
+        layout.addWidget(label)
+        self.add(field, widget, label)
+        return box
+
+    def add_row(self, form: QFormLayout, text: str, field: str | Iterable[str], widget: QWidget) -> QWidget:
+        """`form.addRow(text, widget)` with an error label under the input; the label text is its buddy."""
+        row = self.wrap(field, widget)
+        label = QLabel(text)
+        label.setBuddy(widget)
+        form.addRow(label, row)
+        if not widget.accessibleName():
+            widget.setAccessibleName(text.replace("&", "").rstrip(":"))
+        return row
+
+    def label_for(self, field: str) -> FormErrorLabel | None:
+        entry = self._fields.get(field)
+        return entry[1] if entry else None
+
+    def message_for(self, field: str) -> str:
+        label = self.label_for(field)
+        return label.message if label and label.isVisibleTo(label.parentWidget() or label) else ""
+
+    def clear(self) -> None:
+        for _widget, label in self._fields.values():
+            label.clear_error()
+        if self.general is not None:
+            self.general.clear_error()
+
+    def show(self, exc: ValidationError) -> None:
+        self.clear()
+        problems = exc.problems if isinstance(exc, ValidationErrors) else [None]
+        first: QWidget | None = None
+        for problem in problems:
+            field = problem.field if problem is not None else exc.field
+            message = problem.message if problem is not None else exc.message
+            entry = self._fields.get(field or "")
+            if entry is None:
+                if self.general is not None:
+                    existing = self.general.message if self.general.text() else ""
+                    self.general.show_error(f"{existing}\n{message}".strip() if existing else message)
+                continue
+            widget, label = entry
+            label.show_error(message)
+            first = first or widget
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+# --- plain messages ---------------------------------------------------------------
+def info(parent: QWidget | None, title: str, text: str) -> None:
+    QMessageBox.information(parent, title, text)
+
+
+def warn(parent: QWidget | None, title: str, text: str) -> None:
+    QMessageBox.warning(parent, title, text)
+
+
+def confirm(parent: QWidget | None, title: str, text: str, yes_text: str = "&Continue", danger: bool = False) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Warning if danger else QMessageBox.Icon.Question, title, text, parent=parent)
+    yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
+    no = box.addButton("C&ancel" if "&C" in yes_text or "&c" in yes_text else "&Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(no if danger else yes)
+    box.setEscapeButton(no)
+    box.exec()
+    return box.clickedButton() is yes
+
+
+def plain_error_text(exc: BaseException, doing: str) -> str:
+    """A SchoolMHError's own message, or the plain "nothing was saved" line for a bug."""
+    if isinstance(exc, SchoolMHError):
+        return exc.message
+    doing = doing.strip()
+    return f"Something went wrong {doing}. Nothing was saved." if doing else "Something went wrong. Nothing was saved."
+
+
+def report_error(parent: QWidget | None, exc: BaseException, doing: str) -> None:
+    """Show a message a member of staff can act on; log bugs without identifiers (types and line numbers only)."""
+    if not isinstance(exc, SchoolMHError):
+        from schoolmh.logs import log_exception
+
+        log_exception(exc, doing or "ui")
+    QMessageBox.warning(parent, "SchoolMH", plain_error_text(exc, doing))
