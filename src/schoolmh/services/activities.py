@@ -1,0 +1,432 @@
+"""Whole-school activities (function 2) and the school's action plan, by principle.
+
+An activity serves one or more of the eight principles (stable codes in
+schoolmh.domain.codes.PRINCIPLES) and records its reach. The action plan is a
+list of objectives per principle with an owner, due date and RAG; activities may
+link to one. `coverage()` is what the governors' report and the dashboard show:
+every principle, including those with nothing this term (itself a finding).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from peewee import JOIN, fn
+
+from schoolmh.db.models.records import Activity, ActivityPrinciple, Objective
+from schoolmh.domain.codes import ACTIVITY_CATEGORIES, LED_BY, PRINCIPLE_SHORT, PRINCIPLES, RAG
+from schoolmh.domain.mis import RowError
+from schoolmh.errors import NotFound, ValidationError
+from schoolmh.services.fieldcheck import Problems, codes_list
+from schoolmh.services.permissions import Action
+from schoolmh.services.session import Session
+
+RAG_ORDER = {"green": 0, "amber": 1, "red": 2}  # worst wins
+
+
+@dataclass(frozen=True)
+class ActivityInfo:
+    uuid: str
+    title: str
+    start_on: dt.date
+    end_on: dt.date | None
+    principles: tuple[str, ...]
+    category: str
+    audience: str
+    reach_pupils: int
+    reach_staff: int
+    reach_parents: int
+    led_by: str
+    function: int
+    notes: str
+    rag: str
+    objective_uuid: str | None
+
+
+@dataclass(frozen=True)
+class ObjectiveInfo:
+    uuid: str
+    principle: str
+    text: str
+    owner: str
+    due_on: dt.date | None
+    rag: str
+
+
+@dataclass(frozen=True)
+class PrincipleCoverage:
+    principle: str
+    short_name: str
+    activities: int
+    reach_pupils: int
+    reach_staff: int
+    reach_parents: int
+    objectives: int
+    worst_rag: str | None  # None when the action plan has no objective for this principle
+
+
+_ACTIVITY_FIELDS = (
+    "title", "start_on", "end_on", "principles", "category", "audience", "reach_pupils", "reach_staff",
+    "reach_parents", "led_by", "notes", "rag", "objective_uuid",
+)
+_OBJECTIVE_FIELDS = ("principle", "text", "owner", "due_on", "rag")
+
+
+# -- activities ---------------------------------------------------------------------
+def _lookup(value: object, table: Mapping[str, str]) -> object:
+    """Accept a code or its display name (any case), as staff type either."""
+    if isinstance(value, str):
+        text = value.strip().casefold()
+        for code, name in table.items():
+            if text in (code, name.casefold()):
+                return code
+    return value
+
+
+def _clean_activity(values: Mapping[str, object]) -> tuple[dict, Problems]:
+    p = Problems()
+    out: dict = {}
+    out["title"] = p.text("title", values.get("title"), "activity title", required=True, max_length=200)
+    out["start_on"] = p.date("start_on", values.get("start_on"), "start date")
+    out["end_on"] = p.date("end_on", values.get("end_on"), "end date", required=False)
+    if out["start_on"] and out["end_on"] and out["end_on"] < out["start_on"]:
+        p.add("end_on", "The end date is before the start date.")
+    principles = [_lookup(c, PRINCIPLE_SHORT) for c in codes_list(values.get("principles"))]
+    unknown = [str(c) for c in principles if c not in PRINCIPLES]
+    if not principles:
+        p.add("principles", "Choose at least one principle the activity serves.")
+    elif unknown:
+        p.add("principles", f"Unknown principle {unknown[0]!r}: use {', '.join(PRINCIPLES)}.")
+    out["principles"] = tuple(principles)
+    out["category"] = p.code("category", _lookup(values.get("category") or "other", ACTIVITY_CATEGORIES), ACTIVITY_CATEGORIES, "category")
+    out["audience"] = p.text("audience", values.get("audience"), "audience", max_length=200)
+    for key, label in (("reach_pupils", "pupils reached"), ("reach_staff", "staff reached"), ("reach_parents", "parents reached")):
+        raw = values.get(key)
+        out[key] = p.count(key, 0 if raw in (None, "") else raw, f"number of {label}")
+    out["led_by"] = p.code("led_by", _lookup(values.get("led_by") or "school", LED_BY), LED_BY, "'led by'")
+    out["notes"] = p.text("notes", values.get("notes"), "notes", max_length=4000)
+    out["rag"] = p.code("rag", _lookup(values.get("rag") or "green", RAG), RAG, "RAG status")
+    objective_uuid = values.get("objective_uuid") or None
+    out["objective"] = None
+    if objective_uuid:
+        out["objective"] = Objective.get_or_none(Objective.uuid == str(objective_uuid))
+        if out["objective"] is None:
+            p.add("objective_uuid", "That action-plan objective no longer exists.")
+    return out, p
+
+
+def _principles_of(activity_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+    ids = list(activity_ids)
+    found: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        for link in ActivityPrinciple.select(ActivityPrinciple.activity, ActivityPrinciple.principle).where(
+            ActivityPrinciple.activity.in_(ids)
+        ).order_by(ActivityPrinciple.id):
+            found[link.activity_id].append(link.principle)
+    return {i: tuple(v) for i, v in found.items()}
+
+
+def _activity_info(a: Activity, principles: tuple[str, ...], objective_uuid: str | None) -> ActivityInfo:
+    return ActivityInfo(
+        a.uuid, a.title, a.start_on, a.end_on, principles, a.category, a.audience, a.reach_pupils, a.reach_staff,
+        a.reach_parents, a.led_by, a.function, a.notes, a.rag, objective_uuid,
+    )
+
+
+def _write_activity(session: Session, activity: Activity, clean: dict, *, created: bool, detail: str = "") -> ActivityInfo:
+    for key in ("title", "start_on", "end_on", "category", "audience", "reach_pupils", "reach_staff",
+                "reach_parents", "led_by", "notes", "rag", "objective"):
+        setattr(activity, key, clean[key])
+    activity.function = 2
+    session.stamp(activity, created=created)
+    activity.save()
+    if not created:
+        ActivityPrinciple.delete().where(ActivityPrinciple.activity == activity).execute()
+    ActivityPrinciple.insert_many(
+        [{"activity": activity.id, "principle": code, "created_by": session.actor.uuid, "updated_by": session.actor.uuid}
+         for code in clean["principles"]]
+    ).execute()
+    session.audit("activity.create" if created else "activity.update", "activity", activity.uuid, detail)
+    objective = clean["objective"]
+    return _activity_info(activity, clean["principles"], objective.uuid if objective else None)
+
+
+def create_activity(
+    session: Session,
+    *,
+    title: str,
+    start_on: dt.date,
+    principles: Iterable[str] | str,
+    end_on: dt.date | None = None,
+    category: str = "other",
+    audience: str = "",
+    reach_pupils: int = 0,
+    reach_staff: int = 0,
+    reach_parents: int = 0,
+    led_by: str = "school",
+    notes: str = "",
+    rag: str = "green",
+    objective_uuid: str | None = None,
+) -> ActivityInfo:
+    """Record a whole-school activity (always function 2)."""
+    session.require(Action.ACTIVITY_WRITE)
+    values = dict(locals())
+    values.pop("session")
+    clean, problems = _clean_activity(values)
+    problems.raise_if_any()
+    with session.transaction():
+        return _write_activity(session, Activity(), clean, created=True)
+
+
+def _get_activity(uuid: str) -> Activity:
+    activity = Activity.get_or_none(Activity.uuid == uuid)
+    if activity is None:
+        raise NotFound("That activity no longer exists.")
+    return activity
+
+
+def update_activity(session: Session, activity_uuid: str, **changes) -> ActivityInfo:
+    """Change any of the create fields; the others keep their values."""
+    session.require(Action.ACTIVITY_WRITE)
+    unknown = set(changes) - set(_ACTIVITY_FIELDS)
+    if unknown:
+        raise ValidationError(f"An activity has no field {sorted(unknown)[0]!r}.", sorted(unknown)[0])
+    activity = _get_activity(activity_uuid)
+    current = get_activity(session, activity_uuid).__dict__.copy()
+    current.update(changes)
+    clean, problems = _clean_activity(current)
+    problems.raise_if_any()
+    with session.transaction():
+        return _write_activity(session, activity, clean, created=False, detail=",".join(sorted(changes)))
+
+
+def delete_activity(session: Session, activity_uuid: str) -> None:
+    session.require(Action.ACTIVITY_WRITE)
+    activity = _get_activity(activity_uuid)
+    with session.transaction():
+        activity.delete_instance(recursive=False)  # principle links go by ON DELETE CASCADE
+        session.audit("activity.delete", "activity", activity_uuid)
+
+
+def get_activity(session: Session, activity_uuid: str) -> ActivityInfo:
+    session.require(Action.ACTIVITY_READ)
+    a = _get_activity(activity_uuid)
+    return _activity_info(a, _principles_of([a.id])[a.id], a.objective.uuid if a.objective_id else None)
+
+
+def _in_range(query, start: dt.date | None, end: dt.date | None):
+    """Activities overlapping [start, end]: a three-day residential counts in any term it touches."""
+    if end is not None:
+        query = query.where(Activity.start_on <= end)
+    if start is not None:
+        query = query.where(fn.COALESCE(Activity.end_on, Activity.start_on) >= start)
+    return query
+
+
+def list_activities(session: Session, start: dt.date | None = None, end: dt.date | None = None) -> list[ActivityInfo]:
+    """Activities overlapping the dates (both optional), newest first."""
+    session.require(Action.ACTIVITY_READ)
+    query = _in_range(
+        Activity.select(Activity, Objective.uuid.alias("objective_uuid")).join(Objective, JOIN.LEFT_OUTER), start, end
+    ).order_by(Activity.start_on.desc(), Activity.id.desc())
+    rows = list(query.objects())
+    principles = _principles_of(a.id for a in rows)
+    return [_activity_info(a, principles[a.id], a.objective_uuid) for a in rows]
+
+
+# -- the action plan ----------------------------------------------------------------
+def _clean_objective(values: Mapping[str, object]) -> dict:
+    p = Problems()
+    out = {
+        "principle": p.code("principle", _lookup(values.get("principle"), PRINCIPLE_SHORT), PRINCIPLES, "principle"),
+        "text": p.text("text", values.get("text"), "objective", required=True, max_length=1000),
+        "owner": p.text("owner", values.get("owner"), "owner", max_length=200),
+        "due_on": p.date("due_on", values.get("due_on"), "due date", required=False),
+        "rag": p.code("rag", _lookup(values.get("rag") or "amber", RAG), RAG, "RAG status"),
+    }
+    p.raise_if_any()
+    return out
+
+
+def _objective_info(o: Objective) -> ObjectiveInfo:
+    return ObjectiveInfo(o.uuid, o.principle, o.text, o.owner, o.due_on, o.rag)
+
+
+def create_objective(
+    session: Session, *, principle: str, text: str, owner: str = "", due_on: dt.date | None = None, rag: str = "amber"
+) -> ObjectiveInfo:
+    session.require(Action.ACTION_PLAN_WRITE)
+    clean = _clean_objective(dict(principle=principle, text=text, owner=owner, due_on=due_on, rag=rag))
+    with session.transaction():
+        objective = Objective(**clean)
+        session.stamp(objective, created=True)
+        objective.save()
+        session.audit("objective.create", "objective", objective.uuid, clean["principle"])
+    return _objective_info(objective)
+
+
+def update_objective(session: Session, objective_uuid: str, **changes) -> ObjectiveInfo:
+    session.require(Action.ACTION_PLAN_WRITE)
+    unknown = set(changes) - set(_OBJECTIVE_FIELDS)
+    if unknown:
+        raise ValidationError(f"An objective has no field {sorted(unknown)[0]!r}.", sorted(unknown)[0])
+    objective = Objective.get_or_none(Objective.uuid == objective_uuid)
+    if objective is None:
+        raise NotFound("That objective no longer exists.")
+    merged = _objective_info(objective).__dict__.copy()
+    merged.update(changes)
+    clean = _clean_objective(merged)
+    with session.transaction():
+        for key, value in clean.items():
+            setattr(objective, key, value)
+        session.stamp(objective)
+        objective.save()
+        session.audit("objective.update", "objective", objective.uuid, ",".join(sorted(changes)))
+    return _objective_info(objective)
+
+
+def list_objectives(session: Session, principle: str | None = None) -> list[ObjectiveInfo]:
+    session.require(Action.ACTIVITY_READ)
+    query = Objective.select()
+    if principle:
+        query = query.where(Objective.principle == principle)
+    order = list(PRINCIPLES)
+    rows = sorted(query, key=lambda o: (order.index(o.principle) if o.principle in order else 99, o.due_on or dt.date.max, o.id))
+    return [_objective_info(o) for o in rows]
+
+
+def coverage(session: Session, start: dt.date, end: dt.date) -> dict[str, PrincipleCoverage]:
+    """Every principle (in the stable order) with its activities and reach in the dates, and the
+    worst RAG among its action-plan objectives. Three grouped queries, whatever the size."""
+    session.require(Action.ACTIVITY_READ)
+    counts: dict[str, tuple[int, int, int, int]] = {}
+    query = _in_range(
+        ActivityPrinciple.select(
+            ActivityPrinciple.principle,
+            fn.COUNT(Activity.id),
+            fn.SUM(Activity.reach_pupils),
+            fn.SUM(Activity.reach_staff),
+            fn.SUM(Activity.reach_parents),
+        ).join(Activity),
+        start,
+        end,
+    ).group_by(ActivityPrinciple.principle)
+    for principle, n, pupils, staff, parents in query.tuples():
+        counts[principle] = (n, pupils or 0, staff or 0, parents or 0)
+    objectives: dict[str, list[str]] = {}
+    for principle, rag in Objective.select(Objective.principle, Objective.rag).tuples():
+        objectives.setdefault(principle, []).append(rag)
+    out: dict[str, PrincipleCoverage] = {}
+    for code in PRINCIPLES:
+        n, pupils, staff, parents = counts.get(code, (0, 0, 0, 0))
+        rags = objectives.get(code, [])
+        worst = max(rags, key=lambda r: RAG_ORDER.get(r, 0)) if rags else None
+        out[code] = PrincipleCoverage(code, PRINCIPLE_SHORT[code], n, pupils, staff, parents, len(rags), worst)
+    return out
+
+
+# -- CSV import -------------------------------------------------------------------------
+IMPORT_COLUMNS = (
+    "title", "start_on", "end_on", "principles", "category", "audience", "reach_pupils", "reach_staff",
+    "reach_parents", "led_by", "rag", "notes",
+)
+REQUIRED_COLUMNS = ("title", "start_on", "principles")
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+MAX_IMPORT_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class ActivityImport:
+    """`errors` non-empty means nothing was imported (all or nothing)."""
+
+    rows: int
+    added: int
+    errors: tuple[RowError, ...]
+    dry_run: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252: what Excel on a school PC saves."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def parse_activities_csv(data: bytes) -> tuple[list[dict], list[RowError]]:
+    """Check every row; return the clean rows (only meaningful when there are no errors)."""
+    if len(data) > MAX_IMPORT_BYTES:
+        return [], [RowError(1, "", f"The file is larger than {MAX_IMPORT_BYTES // 1_048_576} MB.")]
+    if b"\x00" in data:
+        return [], [RowError(1, "", "This is not a CSV file (it contains binary data).")]
+    text = decode_csv(data)
+    try:
+        table = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        return [], [RowError(1, "", f"The file cannot be read as CSV ({exc}).")]
+    while table and not any(cell.strip() for cell in table[0]):
+        table.pop(0)
+    if not table:
+        return [], [RowError(1, "", "The file is empty: it needs a header row (" + ",".join(IMPORT_COLUMNS) + ").")]
+    headers = [h.strip() for h in table[0]]
+    keys = [h.casefold().replace(" ", "_") for h in headers]
+    errors: list[RowError] = []
+    for header, key in zip(headers, keys):
+        if key and key not in IMPORT_COLUMNS:
+            errors.append(RowError(1, header, f"unknown column; the columns are {','.join(IMPORT_COLUMNS)}"))
+    if len(set(k for k in keys if k)) != len([k for k in keys if k]):
+        errors.append(RowError(1, "", "a column appears twice"))
+    for required in REQUIRED_COLUMNS:
+        if required not in keys:
+            errors.append(RowError(1, required, "this column is required"))
+    if errors:
+        return [], errors
+    header_of = {key: header for header, key in zip(headers, keys)}
+    rows: list[dict] = []
+    data_rows = 0
+    for index, cells in enumerate(table[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        data_rows += 1
+        if data_rows > MAX_IMPORT_ROWS:
+            errors.append(RowError(index, "", f"too many rows (at most {MAX_IMPORT_ROWS})"))
+            break
+        if len(cells) > len(keys) and any(c.strip() for c in cells[len(keys):]):
+            errors.append(RowError(index, "", f"{len(cells)} cells but only {len(keys)} columns"))
+            continue
+        values = {key: (cells[i] if i < len(cells) else "") for i, key in enumerate(keys) if key}
+        clean, problems = _clean_activity(values)
+        for problem in problems.items:
+            errors.append(RowError(index, header_of.get(problem.field, problem.field), _lower_first(problem.message)))
+        clean["row"] = index
+        rows.append(clean)
+    if not errors and not rows:
+        errors.append(RowError(2, "", "there are no activities under the header row"))
+    return rows, errors
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text
+
+
+def import_activities(session: Session, data: bytes, *, dry_run: bool = False) -> ActivityImport:
+    """All or nothing: every row is checked before the first is written; one transaction for all."""
+    session.require(Action.IMPORT_RECORDS)
+    session.require(Action.ACTIVITY_WRITE)
+    rows, errors = parse_activities_csv(data)
+    if errors:
+        return ActivityImport(len(rows), 0, tuple(errors), dry_run)
+    if dry_run:
+        return ActivityImport(len(rows), len(rows), (), True)
+    with session.transaction():
+        for clean in rows:
+            _write_activity(session, Activity(), clean, created=True, detail="import")
+        session.audit("import.activities", "activity", "", f"rows={len(rows)}")
+    return ActivityImport(len(rows), len(rows), (), False)
