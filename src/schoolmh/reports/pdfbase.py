@@ -269,6 +269,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"([ \t\r\f\v\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]+)")
 
 
+@functools.lru_cache(maxsize=8192)
 def _strong_font(ch: str) -> _Fallback | None | bool:
     """Font for a letter: a fallback, None for the main font, or False if weak.
 
@@ -529,8 +530,9 @@ class _Styles(dict):
 
 @functools.cache
 def styles() -> _Styles:
-    """The report styles: title, subtitle, h1, h2, body, small, table, table_header,
-    table_number, caption, footer, cover_title, cover_meta, mono_key."""
+    """The report styles by name: title, subtitle, h1, h2, body, small, table,
+    table_number, table_header, table_header_number, caption, footer, header,
+    header_right, cover_title, cover_meta, mono_key."""
     register_fonts()
     body = ParagraphStyle("body", fontName=FONT, bulletFontName=FONT, fontSize=10, leading=14.5,
                           textColor=INK,
@@ -559,6 +561,8 @@ def styles() -> _Styles:
                                  textColor=MUTED, spaceAfter=0)
     s["header"] = ParagraphStyle("header", parent=body, fontName=FONT_BOLD, fontSize=9,
                                  leading=11, textColor=ACCENT, spaceAfter=0)
+    s["header_right"] = ParagraphStyle("header_right", parent=s["header"], fontName=FONT,
+                                       textColor=MUTED, alignment=TA_RIGHT)
     s["cover_title"] = ParagraphStyle("cover_title", parent=s["title"], fontSize=26, leading=32,
                                       spaceAfter=14)
     s["cover_meta"] = ParagraphStyle("cover_meta", parent=body, fontSize=13, leading=19,
@@ -687,9 +691,7 @@ class ReportDocument(BaseDocTemplate):
         left = para(self.school, st.header)
         lw, lh = left.wrap(CONTENT_WIDTH * 0.55, 100)
         left.drawOn(canv, MARGIN_X, top - lh)
-        right = para(self.report_title,
-                     ParagraphStyle("hdr_r", parent=st.header, fontName=FONT, textColor=MUTED,
-                                    alignment=TA_RIGHT))
+        right = para(self.report_title, st.header_right)
         rw, rh = right.wrap(CONTENT_WIDTH * 0.43, 100)
         right.drawOn(canv, PAGE_SIZE[0] - MARGIN_X - CONTENT_WIDTH * 0.43, top - rh)
         y = top - max(lh, rh) - 2.5 * mm
