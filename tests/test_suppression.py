@@ -59,14 +59,21 @@ def test_rejects_non_counts(bad):
 def test_percentage_needs_a_denominator_of_at_least_10():
     assert percentage(3, 9) is None
     assert percentage(0, 0) is None
-    assert percentage(5, 10) == "50%"
+    assert percentage(8, 10) == "80%"
+
+
+def test_percentage_hides_a_small_numerator():
+    """3 of 12 as "25%" next to a group printed as "10" would reveal the 3."""
+    assert percentage(3, 12) is None
+    assert percentage(7, 100) is None
+    assert percentage(8, 100) == "8%"
 
 
 def test_percentage_rounds_to_whole_percent_half_up():
-    assert percentage(1, 8 * 5) == "3%"  # 2.5% -> 3%
-    assert percentage(1, 3 * 5) == "7%"  # 6.67%
-    assert percentage(5, 12) == "42%"  # 41.67%
-    assert percentage(1, 200) == "1%"  # 0.5% -> 1% (half up)
+    assert percentage(8, 320) == "3%"  # 2.5% -> 3%
+    assert percentage(8, 120) == "7%"  # 6.67%
+    assert percentage(10, 24) == "42%"  # 41.67%
+    assert percentage(8, 1600) == "1%"  # 0.5% -> 1% (half up)
     assert percentage(0, 25) == "0%"
     assert percentage(25, 25) == "100%"
 

@@ -48,7 +48,7 @@ SUPPRESSION_RULE_TEXT = (
     "Counts of 1–7 are shown as 'fewer than 8'; other counts are rounded to the "
     "nearest 5; further cells are hidden (*) where a hidden count could otherwise "
     "be worked out from totals; groups under 10 are not broken down; percentages "
-    "are shown only where the group has at least 10."
+    "are shown only where the group has at least 10 and the count itself is not hidden."
 )
 
 
@@ -173,17 +173,19 @@ def suppress_table(
 
 
 def percentage(numerator: int, denominator: int) -> str | None:
-    """Whole-number percentage ("42%"), or None where the denominator is under 10.
+    """Whole-number percentage ("42%"), or None where the denominator is under 10
+    or the numerator is itself a hidden count (1–7): 3 of 12 printed as "25%" beside a
+    group shown as "10" would give the small count away.
 
     Rounded half up (12.5% -> "13%"), with integer arithmetic so no float error.
     Layouts print ``NOT_SHOWN`` ("—") for None.
     """
     _check_count(numerator)
     _check_count(denominator)
-    if denominator < MIN_GROUP:
-        return None
     if numerator > denominator:
         raise ValueError(f"numerator {numerator} is larger than denominator {denominator}")
+    if denominator < MIN_GROUP or 0 < numerator < MIN_SHOWN:
+        return None
     return f"{(200 * numerator + denominator) // (2 * denominator)}%"
 
 
