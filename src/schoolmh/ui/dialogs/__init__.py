@@ -1,0 +1,1 @@
+"""Dialogs: pupil form, quick session, MIS import wizard."""
