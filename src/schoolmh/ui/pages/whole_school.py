@@ -1,0 +1,623 @@
+"""Whole school: the action plan by principle, activities, and which principles had activity.
+
+Everything goes through services.activities with ctx.session. The lead edits the
+action plan (ACTION_PLAN_WRITE); roles with ACTIVITY_WRITE add and edit
+activities; everyone else reads. Buttons a role cannot use are absent, not greyed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from schoolmh.domain.codes import ACTIVITY_CATEGORIES, LED_BY, PRINCIPLE_SHORT, PRINCIPLES, RAG
+from schoolmh.errors import SchoolMHError, ValidationError
+from schoolmh.services import activities, terms
+from schoolmh.services.activities import ActivityInfo, ObjectiveInfo
+from schoolmh.services.permissions import Action
+from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, SortProxy, format_date
+from schoolmh.ui.widgets.charts import CoverageStrip, rag_icon, rag_text
+from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, confirm
+from schoolmh.ui.widgets.dates import DateEdit, OptionalDateEdit
+
+FAR_PAST, FAR_FUTURE = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
+
+
+# --- periods --------------------------------------------------------------------------
+def periods(today: dt.date) -> list[tuple[str, str, dt.date, dt.date]]:
+    """(label, phrase, start, end) choices for the page: this term first (the default)."""
+    this = terms.current_term(today)
+    last = terms.previous_term(this.name, this.year)
+    y1, y2 = terms.academic_year_dates(today)
+    return [
+        (f"This term ({this.label})", "this term", this.start, this.end),
+        (f"Last term ({last.label})", "last term", last.start, last.end),
+        (f"This school year ({y1.year}/{(y1.year + 1) % 100:02d})", "this school year", y1, y2),
+        ("All dates", "in all", FAR_PAST, FAR_FUTURE),
+    ]
+
+
+def date_span(start: dt.date, end: dt.date | None) -> str:
+    if end is None or end == start:
+        return format_date(start)
+    return f"{format_date(start)} – {format_date(end)}"
+
+
+def principles_text(codes: tuple[str, ...]) -> str:
+    return ", ".join(PRINCIPLE_SHORT.get(c, c) for c in codes)
+
+
+ACTIVITY_COLUMNS: list[Column[ActivityInfo]] = [
+    Column("Date", lambda a: a.start_on, tooltip=lambda a: date_span(a.start_on, a.end_on)),
+    Column("Title", lambda a: a.title, tooltip=lambda a: a.notes or None),
+    Column("Principles", lambda a: principles_text(a.principles),
+           tooltip=lambda a: "\n".join(PRINCIPLES.get(c, c) for c in a.principles)),
+    Column("Category", lambda a: ACTIVITY_CATEGORIES.get(a.category, a.category)),
+    Column("Audience", lambda a: a.audience),
+    Column("Led by", lambda a: LED_BY.get(a.led_by, a.led_by)),
+    Column("Pupils", lambda a: a.reach_pupils, align=RIGHT, header_tooltip="Pupils reached"),
+    Column("Staff", lambda a: a.reach_staff, align=RIGHT, header_tooltip="Staff reached"),
+    Column("Parents", lambda a: a.reach_parents, align=RIGHT, header_tooltip="Parents and carers reached"),
+    Column("RAG", lambda a: rag_text(a.rag), sort=lambda a: ("red", "amber", "green").index(a.rag)
+           if a.rag in RAG else 9, decoration=lambda a: rag_icon(a.rag)),
+]
+
+
+def _combo(items: dict[str, str], accessible: str, current: str | None = None, icons: bool = False) -> QComboBox:
+    box = QComboBox()
+    for code, name in items.items():
+        if icons:
+            box.addItem(rag_icon(code), name, code)
+        else:
+            box.addItem(name, code)
+    box.setAccessibleName(accessible)
+    if current is not None:
+        i = box.findData(current)
+        if i >= 0:
+            box.setCurrentIndex(i)
+    return box
+
+
+def _objective_label(o: ObjectiveInfo) -> str:
+    text = o.text if len(o.text) <= 70 else o.text[:67] + "…"
+    return f"{PRINCIPLE_SHORT.get(o.principle, o.principle)}: {text}"
+
+
+class _FormDialog(QDialog):
+    """Shared bits: errors next to fields, a general error label, Save/Cancel, save through a service."""
+
+    doing = "saving"
+
+    def __init__(self, ctx, title: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(title)
+        self.general = FormErrorLabel(self)
+        self.errors = FieldErrors(self.general)
+        self.buttons = QDialogButtonBox()
+        self.save_button = self.buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
+        cancel = self.buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self._save)
+        cancel.clicked.connect(self.reject)
+        self._dirty = False
+
+    def _mark_dirty(self, *_args) -> None:
+        self._dirty = True
+
+    def has_unsaved_input(self) -> bool:
+        return self._dirty
+
+    def _watch(self, *widgets: QWidget) -> None:
+        for w in widgets:
+            for signal in ("textChanged", "currentIndexChanged", "valueChanged", "dateChanged", "itemChanged", "changed"):
+                sig = getattr(w, signal, None)
+                if sig is not None and hasattr(sig, "connect"):
+                    sig.connect(self._mark_dirty)
+
+    def _write(self):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _save(self) -> None:
+        self.errors.clear()
+        try:
+            self.result_value = self._write()
+        except ValidationError as exc:
+            self.errors.show(exc)
+            return
+        except SchoolMHError as exc:
+            self.general.show_error(exc.message)
+            return
+        except Exception as exc:  # noqa: BLE001 - shown plainly, logged without identifiers
+            self.ctx.report_error(self, exc, self.doing)
+            return
+        self._dirty = False
+        self.accept()
+
+
+# --- activity form ---------------------------------------------------------------------
+class ActivityDialog(_FormDialog):
+    """Add or edit a whole-school activity."""
+
+    doing = "saving this activity"
+
+    def __init__(self, ctx, activity: ActivityInfo | None = None, objectives: list[ObjectiveInfo] | None = None,
+                 parent: QWidget | None = None, default_principle: str | None = None) -> None:
+        super().__init__(ctx, "Edit activity" if activity else "New activity", parent)
+        self.activity = activity
+        a = activity
+        today = ctx.session.today()
+
+        self.title_edit = QLineEdit(a.title if a else "")
+        self.title_edit.setPlaceholderText("e.g. Year 8 assembly on exam stress")
+        self.start_edit = DateEdit(a.start_on if a else today)
+        self.end_edit = OptionalDateEdit("Ends on", (a.end_on if a and a.end_on else (a.start_on if a else today)),
+                                         accessible_name="End date (for activities over several days)")
+        self.end_edit.set_value(a.end_on if a else None)
+        self.category = _combo(ACTIVITY_CATEGORIES, "Category", a.category if a else "assembly")
+        self.audience = QLineEdit(a.audience if a else "")
+        self.audience.setPlaceholderText("e.g. Years 7–9, all staff, parents of Year 11")
+        self.reach = {}
+        reach_row = QWidget()
+        rl = QHBoxLayout(reach_row)
+        rl.setContentsMargins(0, 0, 0, 0)
+        for key, text in (("reach_pupils", "P&upils"), ("reach_staff", "S&taff"), ("reach_parents", "Pa&rents")):
+            spin = QSpinBox()
+            spin.setRange(0, 100_000)
+            spin.setValue(getattr(a, key) if a else 0)
+            spin.setAccessibleName(f"{text.replace('&', '')} reached")
+            lbl = QLabel(text)
+            lbl.setBuddy(spin)
+            rl.addWidget(lbl)
+            rl.addWidget(spin, 1)
+            self.reach[key] = spin
+        self.led_by = _combo(LED_BY, "Led by", a.led_by if a else "school")
+        self.rag = _combo(RAG, "RAG status", a.rag if a else "green", icons=True)
+        self.objective = QComboBox()
+        self.objective.setAccessibleName("Action-plan objective this activity serves")
+        self.objective.addItem("None", None)
+        for o in objectives or []:
+            self.objective.addItem(rag_icon(o.rag), _objective_label(o), o.uuid)
+            self.objective.setItemData(self.objective.count() - 1, o.text, Qt.ItemDataRole.ToolTipRole)
+        if a and a.objective_uuid:
+            i = self.objective.findData(a.objective_uuid)
+            self.objective.setCurrentIndex(max(i, 0))
+        self.principles = QListWidget()
+        self.principles.setAccessibleName("Principles the activity serves (at least one)")
+        chosen = set(a.principles if a else ([default_principle] if default_principle else []))
+        for code, short in PRINCIPLE_SHORT.items():
+            item = QListWidgetItem(short)
+            item.setData(Qt.ItemDataRole.UserRole, code)
+            item.setToolTip(PRINCIPLES[code])
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if code in chosen else Qt.CheckState.Unchecked)
+            self.principles.addItem(item)
+        rows = self.principles.sizeHintForRow(0) * len(PRINCIPLES) + 2 * self.principles.frameWidth() + 4
+        self.principles.setMinimumHeight(rows)
+        self.principles.setCurrentRow(0)
+        self.notes = QPlainTextEdit(a.notes if a else "")
+        self.notes.setAccessibleName("Notes and evidence")
+        self.notes.setPlaceholderText("Evidence, feedback, what to do next")
+        self.notes.setTabChangesFocus(True)
+
+        left = QFormLayout()
+        e = self.errors
+        e.add_row(left, "&Title:", "title", self.title_edit)
+        e.add_row(left, "Start &date:", "start_on", self.start_edit)
+        e.add_row(left, "", "end_on", self.end_edit)
+        e.add_row(left, "Cate&gory:", "category", self.category)
+        e.add_row(left, "&Audience:", "audience", self.audience)
+        reach_label = QLabel("Reach:")
+        left.addRow(reach_label, e.wrap(("reach_pupils", "reach_staff", "reach_parents"), reach_row))
+        e.add_row(left, "&Led by:", "led_by", self.led_by)
+        e.add_row(left, "R&AG:", "rag", self.rag)
+        e.add_row(left, "&Objective:", "objective_uuid", self.objective)
+
+        right = QVBoxLayout()
+        plabel = QLabel("&Principles served (tick at least one):")
+        plabel.setBuddy(self.principles)
+        right.addWidget(plabel)
+        right.addWidget(e.wrap("principles", self.principles))
+        nlabel = QLabel("&Notes:")
+        nlabel.setBuddy(self.notes)
+        right.addWidget(nlabel)
+        right.addWidget(e.wrap("notes", self.notes), 1)
+
+        columns = QHBoxLayout()
+        columns.addLayout(left, 3)
+        columns.addLayout(right, 2)
+        outer = QVBoxLayout(self)
+        outer.addLayout(columns)
+        outer.addWidget(self.general)
+        outer.addWidget(self.buttons)
+        self._watch(self.title_edit, self.start_edit, self.end_edit, self.category, self.audience, self.led_by,
+                    self.rag, self.objective, self.principles, self.notes, *self.reach.values())
+        self.setMinimumWidth(760)
+        self.title_edit.setFocus()
+
+    def chosen_principles(self) -> list[str]:
+        out = []
+        for i in range(self.principles.count()):
+            item = self.principles.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                out.append(item.data(Qt.ItemDataRole.UserRole))
+        return out
+
+    def set_principles(self, codes) -> None:
+        for i in range(self.principles.count()):
+            item = self.principles.item(i)
+            on = item.data(Qt.ItemDataRole.UserRole) in set(codes)
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def values(self) -> dict:
+        return dict(
+            title=self.title_edit.text(),
+            start_on=self.start_edit.value(),
+            end_on=self.end_edit.value(),
+            principles=self.chosen_principles(),
+            category=self.category.currentData(),
+            audience=self.audience.text(),
+            reach_pupils=self.reach["reach_pupils"].value(),
+            reach_staff=self.reach["reach_staff"].value(),
+            reach_parents=self.reach["reach_parents"].value(),
+            led_by=self.led_by.currentData(),
+            rag=self.rag.currentData(),
+            notes=self.notes.toPlainText(),
+            objective_uuid=self.objective.currentData(),
+        )
+
+    def _write(self) -> ActivityInfo:
+        if self.activity is None:
+            info = activities.create_activity(self.ctx.session, **self.values())
+        else:
+            info = activities.update_activity(self.ctx.session, self.activity.uuid, **self.values())
+        self.ctx.data_changed.emit("activities")
+        return info
+
+
+# --- objective form --------------------------------------------------------------------
+class ObjectiveDialog(_FormDialog):
+    """Add or edit an action-plan objective (the lead)."""
+
+    doing = "saving this objective"
+
+    def __init__(self, ctx, objective: ObjectiveInfo | None = None, parent: QWidget | None = None,
+                 principle: str | None = None) -> None:
+        super().__init__(ctx, "Edit objective" if objective else "New objective", parent)
+        o = objective
+        self.objective = o
+        self.principle = QComboBox()
+        self.principle.setAccessibleName("Principle")
+        for code, short in PRINCIPLE_SHORT.items():
+            self.principle.addItem(short, code)
+            self.principle.setItemData(self.principle.count() - 1, PRINCIPLES[code], Qt.ItemDataRole.ToolTipRole)
+        current = o.principle if o else principle
+        if current:
+            self.principle.setCurrentIndex(max(0, self.principle.findData(current)))
+        self.text_edit = QPlainTextEdit(o.text if o else "")
+        self.text_edit.setTabChangesFocus(True)
+        self.text_edit.setPlaceholderText("What the school will do, and how it will know")
+        self.text_edit.setFixedHeight(self.text_edit.fontMetrics().lineSpacing() * 4 + 12)
+        self.owner = QLineEdit(o.owner if o else "")
+        self.owner.setPlaceholderText("e.g. Head of PSHE")
+        self.due = OptionalDateEdit("Due by", o.due_on if o and o.due_on else ctx.session.today(),
+                                    accessible_name="Due date")
+        self.due.set_value(o.due_on if o else None)
+        self.rag = _combo(RAG, "RAG status", o.rag if o else "amber", icons=True)
+        form = QFormLayout()
+        e = self.errors
+        e.add_row(form, "&Principle:", "principle", self.principle)
+        e.add_row(form, "O&bjective:", "text", self.text_edit)
+        e.add_row(form, "&Owner:", "owner", self.owner)
+        e.add_row(form, "", "due_on", self.due)
+        e.add_row(form, "R&AG:", "rag", self.rag)
+        outer = QVBoxLayout(self)
+        outer.addLayout(form)
+        outer.addWidget(self.general)
+        outer.addWidget(self.buttons)
+        self._watch(self.principle, self.text_edit, self.owner, self.due, self.rag)
+        self.setMinimumWidth(520)
+        self.text_edit.setFocus()
+
+    def values(self) -> dict:
+        return dict(principle=self.principle.currentData(), text=self.text_edit.toPlainText(),
+                    owner=self.owner.text(), due_on=self.due.value(), rag=self.rag.currentData())
+
+    def _write(self) -> ObjectiveInfo:
+        if self.objective is None:
+            info = activities.create_objective(self.ctx.session, **self.values())
+        else:
+            info = activities.update_objective(self.ctx.session, self.objective.uuid, **self.values())
+        self.ctx.data_changed.emit("activities")
+        return info
+
+
+# --- the page ----------------------------------------------------------------------------
+class WholeSchoolPage(QWidget):
+    RELEVANT = {"activities", "settings"}
+
+    def __init__(self, ctx) -> None:
+        super().__init__()
+        self.ctx = ctx
+        session = ctx.session
+        self.can_plan = session.can(Action.ACTION_PLAN_WRITE)
+        self.can_write = session.can(Action.ACTIVITY_WRITE)
+        self._stale = True
+        self._objectives: list[ObjectiveInfo] = []
+
+        title = QLabel("Whole school approach")
+        f = title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.4)
+        f.setBold(True)
+        title.setFont(f)
+        self.period = QComboBox()
+        self.period.setAccessibleName("Period shown")
+        for label, phrase, start, end in periods(session.today()):
+            self.period.addItem(label, (phrase, start, end))
+        period_label = QLabel("Sho&w:")
+        period_label.setBuddy(self.period)
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(period_label)
+        top.addWidget(self.period)
+
+        self.coverage_box = QGroupBox("Principles with activity")
+        self.coverage = CoverageStrip()
+        self.coverage.principle_clicked.connect(self._filter_principle)
+        cl = QVBoxLayout(self.coverage_box)
+        cl.addWidget(self.coverage)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_plan_tab(), "Action &plan")
+        self.tabs.addTab(self._build_activities_tab(), "A&ctivities")
+        self.tabs.setCurrentIndex(1)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.coverage_box)
+        layout.addWidget(self.tabs, 1)
+
+        self.period.currentIndexChanged.connect(lambda _i: self.refresh())
+        ctx.data_changed.connect(self._on_data_changed)
+
+    # -- action plan tab --------------------------------------------------------------
+    def _build_plan_tab(self) -> QWidget:
+        tab = QWidget()
+        self.plan = QTreeWidget()
+        self.plan.setAccessibleName("Action plan by principle")
+        self.plan.setColumnCount(4)
+        self.plan.setHeaderLabels(["Principle and objectives", "Owner", "Due", "RAG"])
+        self.plan.setAlternatingRowColors(True)
+        self.plan.setUniformRowHeights(False)
+        self.plan.setWordWrap(True)
+        header = self.plan.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for c in (1, 2, 3):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        self.plan.itemActivated.connect(lambda item, _c: self._edit_objective(item))
+        layout = QVBoxLayout(tab)
+        if self.can_plan:
+            bar = QHBoxLayout()
+            add = QPushButton("&Add objective…")
+            add.clicked.connect(self._add_objective)
+            self.edit_objective_button = QPushButton("&Edit objective…")
+            self.edit_objective_button.clicked.connect(lambda: self._edit_objective(self.plan.currentItem()))
+            bar.addWidget(add)
+            bar.addWidget(self.edit_objective_button)
+            bar.addStretch(1)
+            layout.addLayout(bar)
+        layout.addWidget(self.plan)
+        return tab
+
+    def _fill_plan(self) -> None:
+        self.plan.clear()
+        today = self.ctx.session.today()
+        by_principle: dict[str, list[ObjectiveInfo]] = {code: [] for code in PRINCIPLES}
+        for o in self._objectives:
+            by_principle.setdefault(o.principle, []).append(o)
+        bold = QFont(self.plan.font())
+        bold.setBold(True)
+        for code, objectives in by_principle.items():
+            if code not in PRINCIPLES:
+                continue
+            top = QTreeWidgetItem([PRINCIPLE_SHORT[code], "", "", ""])
+            top.setFont(0, bold)
+            top.setToolTip(0, PRINCIPLES[code])
+            top.setData(0, Qt.ItemDataRole.UserRole, ("principle", code))
+            if not objectives:
+                top.setText(1, "no objectives yet")
+            else:
+                n = len(objectives)
+                top.setText(1, f"{n} objective{'s' if n != 1 else ''}")
+            self.plan.addTopLevelItem(top)
+            for o in objectives:
+                due = format_date(o.due_on)
+                if o.due_on and o.due_on < today and o.rag != "green":
+                    due += " (overdue)"
+                child = QTreeWidgetItem([o.text, o.owner, due, rag_text(o.rag)])
+                child.setIcon(3, rag_icon(o.rag))
+                child.setToolTip(0, o.text)
+                child.setData(0, Qt.ItemDataRole.UserRole, ("objective", o.uuid))
+                top.addChild(child)
+            top.setExpanded(True)
+
+    def _add_objective(self) -> None:
+        principle = None
+        item = self.plan.currentItem()
+        if item is not None:
+            kind, value = item.data(0, Qt.ItemDataRole.UserRole) or (None, None)
+            if kind == "principle":
+                principle = value
+            elif kind == "objective":
+                principle = next((o.principle for o in self._objectives if o.uuid == value), None)
+        ObjectiveDialog(self.ctx, None, self, principle=principle).exec()
+
+    def _edit_objective(self, item: QTreeWidgetItem | None) -> None:
+        if item is None or not self.can_plan:
+            return
+        kind, value = item.data(0, Qt.ItemDataRole.UserRole) or (None, None)
+        if kind == "principle":
+            ObjectiveDialog(self.ctx, None, self, principle=value).exec()
+            return
+        objective = next((o for o in self._objectives if o.uuid == value), None)
+        if objective is not None:
+            ObjectiveDialog(self.ctx, objective, self).exec()
+
+    # -- activities tab ---------------------------------------------------------------
+    def _build_activities_tab(self) -> QWidget:
+        tab = QWidget()
+        self.model = RowTableModel(ACTIVITY_COLUMNS, key=lambda a: a.uuid)
+        self.proxy = SortProxy(self.model)
+        self.table = QTableView()
+        self.table.setAccessibleName("Activities")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda _i: self._edit_activity())
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self._edit_activity,
+                  context=Qt.ShortcutContext.WidgetShortcut)
+
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter by title, principle, category, audience…")
+        self.filter.setAccessibleName("Filter activities")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self.proxy.set_filter_text)
+        flabel = QLabel("&Filter:")
+        flabel.setBuddy(self.filter)
+        bar = QHBoxLayout()
+        bar.addWidget(flabel)
+        bar.addWidget(self.filter, 1)
+        if self.can_write:
+            new = QPushButton("&New activity…")
+            new.clicked.connect(self._new_activity)
+            edit = QPushButton("&Edit…")
+            edit.clicked.connect(self._edit_activity)
+            delete = QPushButton("De&lete…")
+            delete.clicked.connect(self._delete_activity)
+            for b in (new, edit, delete):
+                bar.addWidget(b)
+        self.count_label = QLabel()
+        layout = QVBoxLayout(tab)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count_label)
+        return tab
+
+    def _current_activity(self) -> ActivityInfo | None:
+        return self.proxy.row_at(self.table.currentIndex())
+
+    def _new_activity(self, principle: str | None = None) -> None:
+        ActivityDialog(self.ctx, None, self._objectives, self, default_principle=principle).exec()
+
+    def _edit_activity(self) -> None:
+        a = self._current_activity()
+        if a is None or not self.can_write:
+            return
+        ActivityDialog(self.ctx, a, self._objectives, self).exec()
+
+    def _delete_activity(self) -> None:
+        a = self._current_activity()
+        if a is None:
+            return
+        if not confirm(self, "Delete activity", f"Delete the activity “{a.title}” ({date_span(a.start_on, a.end_on)})?",
+                       "&Delete", danger=True):
+            return
+        try:
+            activities.delete_activity(self.ctx.session, a.uuid)
+        except Exception as exc:  # noqa: BLE001
+            self.ctx.report_error(self, exc, "deleting this activity")
+            return
+        self.ctx.data_changed.emit("activities")
+
+    def _filter_principle(self, code: str) -> None:
+        self.tabs.setCurrentIndex(1)
+        self.filter.setText(PRINCIPLE_SHORT[code])
+        self.filter.setFocus()
+
+    # -- refresh --------------------------------------------------------------------
+    def _on_data_changed(self, kind: str) -> None:
+        if kind in self.RELEVANT:
+            self._stale = True
+            if self.isVisible():
+                self.refresh()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        session = self.ctx.session
+        if session is None:
+            return
+        label = self.period.currentText()
+        period_name, start, end = self.period.currentData()
+        self._stale = False
+        try:
+            cover = activities.coverage(session, start, end)
+            self._objectives = activities.list_objectives(session)
+            rows = activities.list_activities(session, None if start == FAR_PAST else start,
+                                              None if end == FAR_FUTURE else end)
+        except Exception as exc:  # noqa: BLE001
+            self.ctx.report_error(self, exc, "loading the whole-school records")
+            return
+        self.coverage_box.setTitle(f"Principles with activity: {label}")
+        self.coverage.set_counts({code: c.activities for code, c in cover.items()})
+        empty = sum(1 for c in cover.values() if not c.activities)
+        self.coverage.setToolTip(
+            f"{8 - empty} of 8 principles had activity {period_name}." + (" Click one to see its activities." if rows else "")
+        )
+        self._fill_plan()
+        current = self._current_activity()
+        self.model.set_rows(rows)
+        if current is not None:
+            idx = self.proxy.index_for_key(current.uuid)
+            if idx.isValid():
+                self.table.setCurrentIndex(idx)
+        self._resize_columns()
+        reach = sum(a.reach_pupils for a in rows)
+        self.count_label.setText(
+            f"{len(rows)} activit{'y' if len(rows) == 1 else 'ies'} {period_name}, reaching {reach} pupils in total"
+            " (a pupil at two activities counts twice)."
+        )
+
+    def _resize_columns(self) -> None:
+        fm = self.table.fontMetrics()
+        for col, sample in ((0, "30 Sep 2025  "), (3, "Curriculum lesson  "), (4, "Years 7–9, staff "),
+                            (5, "External  "), (6, "Parents "), (7, "Parents "), (8, "Parents "), (9, "Amber   ")):
+            self.table.setColumnWidth(col, fm.horizontalAdvance(sample) + 16)
