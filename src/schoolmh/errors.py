@@ -57,6 +57,14 @@ class VaultMissing(VaultError):
     pass
 
 
+class DatabaseMissing(VaultMissing):
+    """The key file is there but the database file is not."""
+
+
+class KeyFileMissing(VaultMissing):
+    """The database is there but its key file (the wrapped data key) is not."""
+
+
 class VaultExists(VaultError):
     pass
 

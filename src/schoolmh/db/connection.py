@@ -7,7 +7,7 @@ from peewee import DatabaseProxy
 from playhouse.sqlcipher_ext import SqlCipherDatabase
 from sqlcipher3 import dbapi2 as sqlcipher
 
-from schoolmh.errors import DamagedDatabase, VaultMissing
+from schoolmh.errors import DamagedDatabase, DatabaseMissing
 
 DB_NAME = "schoolmh.db"
 
@@ -47,7 +47,7 @@ def open_database(path: Path, dek: bytes, *, must_exist: bool = True) -> RawKeyC
     """Open and check the database. A key that does not fit, or pages that fail their HMAC, is DamagedDatabase."""
     path = Path(path)
     if must_exist and not path.exists():
-        raise VaultMissing(f"The database file is missing from {path.parent}. Restore it from a backup.")
+        raise DatabaseMissing(f"The database file is missing from {path.parent}. Restore it from a backup.")
     db = RawKeyCipherDatabase(str(path), dek, pragmas=PRAGMAS, autoconnect=False)
     try:
         db.connect()

@@ -30,6 +30,10 @@ KEY_BYTES = 32
 ARGON2_FLOOR_MEMORY_KIB = 64 * 1024
 ARGON2_FLOOR_TIME_COST = 3
 ARGON2_PARALLELISM = 4
+# A key file is untrusted input: a slot asking for more than this is damaged, not obeyed.
+ARGON2_MAX_MEMORY_KIB = 1024 * 1024
+ARGON2_MAX_TIME_COST = 32
+SALT_MIN_BYTES = 16
 
 # The one documented test-only setting: lets the suite create cheap slots.
 # Slots made with it are marked and refused at unlock unless the setting is on.
@@ -62,13 +66,24 @@ class KdfParams:
 
     @classmethod
     def from_json(cls, data: dict) -> "KdfParams":
-        return cls(
+        """Raises ValueError for anything a real slot could not hold (the caller reports a damaged key file)."""
+        params = cls(
             alg=str(data["alg"]),
             salt=str(data["salt"]),
             memory_kib=int(data.get("memory_kib", 0)),
             time_cost=int(data.get("time_cost", 0)),
             parallelism=int(data.get("parallelism", 0)),
         )
+        if len(b64d(params.salt)) < SALT_MIN_BYTES:
+            raise ValueError("salt")
+        if params.alg == "argon2id":
+            if not (1 <= params.parallelism <= 64 and 8 * params.parallelism <= params.memory_kib <= ARGON2_MAX_MEMORY_KIB):
+                raise ValueError("argon2 memory/parallelism")
+            if not 1 <= params.time_cost <= ARGON2_MAX_TIME_COST:
+                raise ValueError("argon2 time cost")
+        elif params.alg != "hkdf-sha256":
+            raise ValueError("alg")
+        return params
 
     def below_floor(self) -> bool:
         return self.alg == "argon2id" and (

@@ -12,13 +12,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from schoolmh.db import crypto
-from schoolmh.errors import DamagedKeyFile, VaultMissing
+from schoolmh.errors import DamagedKeyFile, KeyFileMissing
 from schoolmh.fsutil import atomic_write_bytes
 
 FORMAT = 1
 KEYFILE_NAME = "vault.keys"
 
 USER, RECOVERY, DEVICE = "user", "recovery", "device"
+NONCE_BYTES = 12  # AES-GCM nonce
+WRAPPED_BYTES = crypto.KEY_BYTES + 16  # the data key and the GCM tag
 
 
 def user_label(vault_id: str, username: str) -> str:
@@ -46,7 +48,11 @@ class Slot:
 
     @classmethod
     def from_json(cls, data: dict) -> "Slot":
-        return cls(
+        """Raises for a slot that cannot be real (bad base64, wrong sizes, unknown kind): a damaged key file.
+
+        A well-formed slot whose bytes were changed still parses; its GCM tag then fails at unlock.
+        """
+        slot = cls(
             id=str(data["id"]),
             kind=str(data["kind"]),
             label=str(data.get("label", "")),
@@ -54,6 +60,11 @@ class Slot:
             nonce=str(data["nonce"]),
             wrapped=str(data["wrapped"]),
         )
+        if slot.kind not in (USER, RECOVERY, DEVICE):
+            raise ValueError("slot kind")
+        if len(crypto.b64d(slot.nonce)) != NONCE_BYTES or len(crypto.b64d(slot.wrapped)) != WRAPPED_BYTES:
+            raise ValueError("slot sizes")
+        return slot
 
 
 @dataclass(frozen=True)
@@ -68,7 +79,10 @@ class KeyFile:
         try:
             raw = Path(path).read_bytes()
         except FileNotFoundError:
-            raise VaultMissing(f"There is no SchoolMH vault in {Path(path).parent}.") from None
+            raise KeyFileMissing(
+                f"The vault's key file ({KEYFILE_NAME}) is missing from {Path(path).parent}. Copy {KEYFILE_NAME}.bak "
+                f"beside it to {KEYFILE_NAME}, or restore from a backup; the records themselves are untouched."
+            ) from None
         try:
             data = json.loads(raw.decode("utf-8"))
             if data.get("format") != FORMAT:
