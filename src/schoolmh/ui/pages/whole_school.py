@@ -139,6 +139,9 @@ class _FormDialog(QDialog):
                 if sig is not None and hasattr(sig, "connect"):
                     sig.connect(self._mark_dirty)
 
+    def _show_validation(self, exc: ValidationError) -> None:
+        self.errors.show(exc)
+
     def _write(self):  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -147,7 +150,7 @@ class _FormDialog(QDialog):
         try:
             self.result_value = self._write()
         except ValidationError as exc:
-            self.errors.show(exc)
+            self._show_validation(exc)
             return
         except SchoolMHError as exc:
             self.general.show_error(exc.message)
