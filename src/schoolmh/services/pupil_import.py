@@ -83,6 +83,10 @@ class ImportPreview:
     def ok(self) -> bool:
         return not self.errors
 
+    def line(self) -> str:
+        return (f"Added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+                f"marked left {self.left_the_school}.")
+
 
 @dataclass(frozen=True)
 class ImportSummary:
