@@ -409,8 +409,6 @@ def _table(model: RowTableModel, name: str, stretch: int, sort_col: int = 0,
 
 
 class LiaisonPage(QWidget):
-    RELEVANT = {"liaison", "pupils"}
-
     def __init__(self, ctx) -> None:
         super().__init__()
         self.ctx = ctx
@@ -418,7 +416,6 @@ class LiaisonPage(QWidget):
         self.can_write = s.can(Action.LIAISON_WRITE)
         self.can_consult = s.can(Action.CONSULTATION_WRITE)
         self.can_read_consultations = s.can(Action.SESSION_READ)
-        self._stale = True
         self._names: dict[str, str] = {}
         self._meetings: list[MeetingInfo] = []
 
@@ -435,7 +432,6 @@ class LiaisonPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.tabs, 1)
-        ctx.data_changed.connect(self._on_data_changed)
 
     # -- open actions -----------------------------------------------------------------------
     def _build_actions_tab(self) -> QWidget:
@@ -480,9 +476,7 @@ class LiaisonPage(QWidget):
         except Exception as exc:  # noqa: BLE001
             self.ctx.report_error(self, exc, "marking this action done")
             return
-        self.ctx.data_changed.emit("liaison")
-        if not self.isVisible():
-            self.refresh()
+        self.ctx.data_changed.emit("liaison")  # the main window refreshes the page shown
         # keep the keyboard user's place: select the row that moved up
         n = self.actions_proxy.rowCount()
         if n:
@@ -610,22 +604,10 @@ class LiaisonPage(QWidget):
             self.ctx.open_pupil.emit(c.pupil_uuid)
 
     # -- refresh ------------------------------------------------------------------------------
-    def _on_data_changed(self, kind: str) -> None:
-        if kind in self.RELEVANT:
-            self._stale = True
-            if self.isVisible():
-                self.refresh()
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt)
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     def refresh(self) -> None:
         s = self.ctx.session
         if s is None:
             return
-        self._stale = False
         try:
             self._names = {p.uuid: p.display_name for p in pupils.list_pupils(s, include_left=True)}
             self._meetings = liaison.list_meetings(s)

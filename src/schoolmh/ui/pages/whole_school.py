@@ -361,15 +361,12 @@ class ObjectiveDialog(_FormDialog):
 
 # --- the page ----------------------------------------------------------------------------
 class WholeSchoolPage(QWidget):
-    RELEVANT = {"activities", "settings"}
-
     def __init__(self, ctx) -> None:
         super().__init__()
         self.ctx = ctx
         session = ctx.session
         self.can_plan = session.can(Action.ACTION_PLAN_WRITE)
         self.can_write = session.can(Action.ACTIVITY_WRITE)
-        self._stale = True
         self._objectives: list[ObjectiveInfo] = []
 
         title = QLabel("Whole school approach")
@@ -406,7 +403,6 @@ class WholeSchoolPage(QWidget):
         layout.addWidget(self.tabs, 1)
 
         self.period.currentIndexChanged.connect(lambda _i: self.refresh())
-        ctx.data_changed.connect(self._on_data_changed)
 
     # -- action plan tab --------------------------------------------------------------
     def _build_plan_tab(self) -> QWidget:
@@ -573,24 +569,12 @@ class WholeSchoolPage(QWidget):
         self.filter.setFocus()
 
     # -- refresh --------------------------------------------------------------------
-    def _on_data_changed(self, kind: str) -> None:
-        if kind in self.RELEVANT:
-            self._stale = True
-            if self.isVisible():
-                self.refresh()
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt)
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     def refresh(self) -> None:
         session = self.ctx.session
         if session is None:
             return
         label = self.period.currentText()
         period_name, start, end = self.period.currentData()
-        self._stale = False
         try:
             cover = activities.coverage(session, start, end)
             self._objectives = activities.list_objectives(session)
