@@ -1,0 +1,360 @@
+"""Record a session in seconds, between lessons, with the keyboard only (Ctrl+N from anywhere).
+
+The common case is: type part of the pupil's name, Enter (the first match is
+picked), Enter (saved with the defaults: today, me, 30 minutes, in person,
+attended, direct support). Everything else is optional and reachable with Tab:
+date, length, who, function, type, mode, attendance, ratings for the pupil's
+current goals (0–10) and a short note.
+
+The pupil picker is a QLineEdit with a QCompleter whose model this dialog
+filters itself, because QCompleter's own matching is not accent-insensitive:
+rows are matched with the same folding the services use (services/text.py), so
+typing "zoe" offers "Zoë Ní Bhriain — Year 9 — 9AB".
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate, QEvent, QObject, QStringListModel, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from schoolmh.domain.codes import ATTENDANCE, FUNCTIONS, SESSION_MODES, SESSION_TYPES
+from schoolmh.errors import ValidationError
+from schoolmh.services import plans, pupils, sessions, users
+from schoolmh.services.permissions import Action
+from schoolmh.services.pupils import PupilSummary
+from schoolmh.services.text import search_key
+from schoolmh.ui.models.pupils_model import parse_filter_text, row_search_text, year_label
+from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel
+
+__all__ = ["QuickSessionDialog", "PupilPicker", "pupil_label"]
+
+MAX_SUGGESTIONS = 30
+
+
+def pupil_label(p: PupilSummary) -> str:
+    """'Zoë Ní Bhriain — Year 9 — 9AB': enough to tell two pupils of the same name apart."""
+    parts = [p.display_name, year_label(p.year_group), p.tutor_group]
+    return " — ".join(x for x in parts if x)
+
+
+class PupilPicker(QLineEdit):
+    """Type-ahead over preferred and legal names, UPN, year and tutor group; `pupil` is the one chosen.
+
+    Enter picks the highlighted suggestion (the first, unless the user moved) and
+    is consumed; once a pupil is chosen Enter passes on, so the dialog's default
+    button (Save) takes it.
+    """
+
+    def __init__(self, rows: list[PupilSummary], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows = rows
+        self.texts = [row_search_text(p) for p in rows]
+        self.name_texts = [search_key(p.preferred_forename, p.preferred_surname, p.legal_forename, p.legal_surname)
+                           for p in rows]
+        self.labels = [pupil_label(p) for p in rows]
+        self.pupil: PupilSummary | None = None
+        self.matches: list[int] = []
+        self._model = QStringListModel(self)
+        self.completer_ = QCompleter(self._model, self)
+        self.completer_.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.completer_.setMaxVisibleItems(10)
+        self.completer_.setWidget(self)
+        self.completer_.activated[str].connect(self._activated_text)
+        self.completer_.popup().setAccessibleName("Matching pupils")
+        self.setPlaceholderText("Type part of a name, a UPN or a tutor group")
+        self.setAccessibleName("Pupil")
+        self.textEdited.connect(self._edited)
+        self.installEventFilter(self)
+        self._on_chosen = None
+
+    def on_chosen(self, callback) -> None:
+        self._on_chosen = callback
+
+    # -- matching --------------------------------------------------------------------------
+    def _edited(self, text: str) -> None:
+        if self.pupil is not None:
+            self.pupil = None
+            if self._on_chosen:
+                self._on_chosen(None)
+        self.matches = self.find(text)
+        self._model.setStringList([self.labels[i] for i in self.matches])
+        popup = self.completer_.popup()
+        if self.matches:
+            self.completer_.complete()
+            popup.setCurrentIndex(self.completer_.completionModel().index(0, 0))
+        else:
+            popup.hide()
+
+    def find(self, text: str) -> list[int]:
+        """Indexes of matching pupils: every typed word in the row; names starting with the words first."""
+        needles = parse_filter_text(text)
+        if not needles:
+            return []
+        hits = [i for i, t in enumerate(self.texts) if all(n in t for n in needles)]
+        hits.sort(key=lambda i: sum(1 for n in needles if f" {n.strip()}" not in self.name_texts[i]))
+        return hits[:MAX_SUGGESTIONS]
+
+    # -- choosing ---------------------------------------------------------------------------
+    def choose(self, p: PupilSummary | None) -> None:
+        self.pupil = p
+        self.completer_.popup().hide()
+        self.setText(pupil_label(p) if p else "")
+        if self._on_chosen:
+            self._on_chosen(p)
+
+    def choose_uuid(self, uuid: str) -> bool:
+        for p in self.rows:
+            if p.uuid == uuid:
+                self.choose(p)
+                return True
+        return False
+
+    def _activated_text(self, label: str) -> None:
+        row = self._highlighted_row()
+        if row is None:
+            row = next((i for i in self.matches if self.labels[i] == label), None)
+        if row is not None:
+            self.choose(self.rows[row])
+
+    def _highlighted_row(self) -> int | None:
+        index = self.completer_.popup().currentIndex()
+        if index.isValid() and 0 <= index.row() < len(self.matches):
+            return self.matches[index.row()]
+        return None
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if obj is self and event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.pupil is None and self.text().strip():
+                if not self.matches:
+                    self.matches = self.find(self.text())
+                row = self._highlighted_row() if self.completer_.popup().isVisible() else None
+                if row is None and self.matches:
+                    row = self.matches[0]
+                if row is not None:
+                    self.choose(self.rows[row])
+                    return True
+        return super().eventFilter(obj, event)
+
+
+class QuickSessionDialog(QDialog):
+    """The quick session form. `saved` holds the SessionInfo after a successful save."""
+
+    def __init__(self, ctx, parent: QWidget | None = None, pupil_uuid: str | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.saved = None
+        self._goal_uuids: list[str] = []
+        self.setWindowTitle("Record a session")
+        self.setModal(True)
+        session = ctx.session
+        defaults = sessions.quick_session_defaults(session)
+
+        self.general = FormErrorLabel()
+        self.errors = FieldErrors(self.general)
+
+        rows = pupils.list_pupils(session)
+        if pupil_uuid and not any(p.uuid == pupil_uuid for p in rows):
+            rows = pupils.list_pupils(session, include_left=True)  # a leaver's record can still get a session
+        self.picker = PupilPicker(rows)
+        self.picker.on_chosen(self._pupil_chosen)
+
+        self.date = QDateEdit()
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("dd/MM/yyyy")
+        today: dt.date = defaults["date"]
+        self.date.setMaximumDate(QDate(today.year, today.month, today.day))
+        self.date.setDate(QDate(today.year, today.month, today.day))
+        self.date.setAccessibleName("Date")
+
+        self.duration = QSpinBox()
+        self.duration.setRange(sessions.MIN_DURATION, sessions.MAX_DURATION)
+        self.duration.setSingleStep(5)
+        self.duration.setSuffix(" min")
+        self.duration.setValue(int(defaults["duration_minutes"]))
+        self.duration.setAccessibleName("Duration in minutes")
+
+        self.staff = QComboBox()
+        names = users.staff_names(session)
+        me = defaults["staff_uuid"]
+        self.staff.addItem(f"{defaults['staff_name']} (me)", me)
+        for uuid, name in sorted(names.items(), key=lambda kv: kv[1].casefold()):
+            if uuid != me:
+                self.staff.addItem(name, uuid)
+        self.staff.setAccessibleName("Staff member")
+
+        def combo(table: dict, default, name: str) -> QComboBox:
+            box = QComboBox()
+            for code, text in table.items():
+                box.addItem(f"{code}. {text}" if isinstance(code, int) else text, code)
+            box.setCurrentIndex(max(0, box.findData(default)))
+            box.setAccessibleName(name)
+            return box
+
+        self.function = combo(FUNCTIONS, defaults["function"], "Function")
+        self.type = combo(SESSION_TYPES, defaults["type"], "Type")
+        self.mode = combo(SESSION_MODES, defaults["mode"], "Mode")
+        self.attendance = combo(ATTENDANCE, defaults["attendance"], "Attendance")
+        self.attendance.currentIndexChanged.connect(self._attendance_changed)
+
+        self.note = QPlainTextEdit()
+        self.note.setAccessibleName("Note")
+        self.note.setPlaceholderText("Optional short note (Tab leaves this box)")
+        self.note.setTabChangesFocus(True)
+        self.note.setFixedHeight(self.fontMetrics().height() * 4 + 12)
+
+        self.goals_box = QGroupBox("Goal ratings (0–10, optional)")
+        self.goals_layout = QGridLayout(self.goals_box)
+        self.goal_spins: list[QSpinBox] = []
+        self.goals_box.hide()
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        e = self.errors
+        e.add_row(form, "&Pupil:", "pupil", self.picker)
+        e.add_row(form, "&Date:", "date", self.date)
+        e.add_row(form, "&Length:", "duration_minutes", self.duration)
+        e.add_row(form, "&By:", "staff", self.staff)
+        e.add_row(form, "&Function:", "function", self.function)
+        e.add_row(form, "&Type:", "type", self.type)
+        e.add_row(form, "&Mode:", "mode", self.mode)
+        e.add_row(form, "&Attendance:", "attendance", self.attendance)
+        self.goals_error = FormErrorLabel()
+        e.add(["goal_ratings", "goal1", "goal2", "goal3"], self.goals_box, self.goals_error)
+
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.setDefault(True)
+        self.save_button.setAutoDefault(True)
+        cancel = buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
+        cancel.setAutoDefault(False)
+        self.save_button.clicked.connect(self.save)
+        cancel.clicked.connect(self.reject)
+
+        note_form = QFormLayout()
+        note_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        e.add_row(note_form, "&Note:", "note", self.note)
+
+        hint = QLabel("Type a name, Enter to pick, Enter to save.")
+        hint.setEnabled(False)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.goals_box)
+        layout.addWidget(self.goals_error)
+        layout.addLayout(note_form)
+        layout.addWidget(self.general)
+        layout.addWidget(hint)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 42)
+
+        if pupil_uuid:
+            self.picker.choose_uuid(pupil_uuid)
+        self.picker.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._fix_tab_order()
+
+    # -- pupil and goals ------------------------------------------------------------------------
+    def _pupil_chosen(self, p: PupilSummary | None) -> None:
+        for spin in self.goal_spins:
+            spin.deleteLater()
+        while self.goals_layout.count():
+            item = self.goals_layout.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.goal_spins, self._goal_uuids = [], []
+        self.goals_box.hide()
+        if p is None:
+            self._fix_tab_order()
+            return
+        self.errors.clear()
+        try:
+            plan = plans.current_plan(self.ctx.session, p.uuid) if self.ctx.session.can(Action.PLAN_READ) else None
+        except Exception as exc:  # noqa: BLE001
+            self.ctx.report_error(self, exc, "loading the pupil's goals")
+            plan = None
+        if plan is not None and plan.goals:
+            for r, goal in enumerate(plan.goals):
+                label = QLabel(f"&{goal.position}. {goal.description}")
+                label.setWordWrap(True)
+                spin = QSpinBox()
+                spin.setRange(-1, 10)
+                spin.setSpecialValueText("Not rated")
+                spin.setValue(-1)
+                spin.setAccessibleName(f"Rating for goal {goal.position}")
+                spin.setAccessibleDescription(goal.description)
+                label.setBuddy(spin)
+                latest = QLabel(f"last {goal.latest_rating}" if goal.latest_rating is not None else "")
+                latest.setEnabled(False)
+                self.goals_layout.addWidget(label, r, 0)
+                self.goals_layout.addWidget(spin, r, 1)
+                self.goals_layout.addWidget(latest, r, 2)
+                self.goals_layout.setColumnStretch(0, 1)
+                self.goal_spins.append(spin)
+                self._goal_uuids.append(goal.uuid)
+            self.goals_box.show()
+            self._attendance_changed()
+        self._fix_tab_order()
+
+    def _attendance_changed(self, *_args) -> None:
+        attended = self.attendance.currentData() == "attended"
+        self.goals_box.setEnabled(attended)
+        self.goals_box.setToolTip("" if attended else "Goals are rated only at sessions the pupil attended.")
+
+    def _fix_tab_order(self) -> None:
+        chain = [self.picker, self.date, self.duration, self.staff, self.function, self.type, self.mode,
+                 self.attendance, *self.goal_spins, self.note, self.save_button]
+        for a, b in zip(chain, chain[1:]):
+            QWidget.setTabOrder(a, b)
+
+    # -- values and saving --------------------------------------------------------------------------
+    def goal_ratings(self) -> dict[str, int]:
+        if self.attendance.currentData() != "attended":
+            return {}
+        return {uuid: spin.value() for uuid, spin in zip(self._goal_uuids, self.goal_spins, strict=True)
+                if spin.value() >= 0}
+
+    def has_unsaved_input(self) -> bool:
+        return self.picker.pupil is not None or bool(self.note.toPlainText().strip())
+
+    def save(self) -> None:
+        self.errors.clear()
+        if self.picker.pupil is None and self.picker.text().strip():
+            self.errors.show(ValidationError("No pupil matches that: pick one from the list.", "pupil"))
+            return
+        d = self.date.date()
+        try:
+            self.saved = sessions.record_session(
+                self.ctx.session,
+                self.picker.pupil.uuid if self.picker.pupil else None,
+                date=dt.date(d.year(), d.month(), d.day()),
+                duration_minutes=self.duration.value(),
+                staff_uuid=self.staff.currentData(),
+                function=self.function.currentData(),
+                type=self.type.currentData(),
+                mode=self.mode.currentData(),
+                attendance=self.attendance.currentData(),
+                note=self.note.toPlainText(),
+                goal_ratings=self.goal_ratings(),
+            )
+        except ValidationError as exc:
+            self.errors.show(exc)
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.ctx.report_error(self, exc, "saving this session")
+            return
+        self.ctx.data_changed.emit("sessions")
+        self.accept()
