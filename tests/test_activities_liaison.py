@@ -7,10 +7,9 @@ import pytest
 
 from conftest import LEAD_PASSWORD, STAFF_PASSWORD, add_staff
 from schoolmh.db.connection import database_proxy
-from schoolmh.db.models.records import Pupil
 from schoolmh.domain.codes import PRINCIPLES
 from schoolmh.errors import NotFound, ValidationErrors
-from schoolmh.services import access, activities, liaison
+from schoolmh.services import access, activities, liaison, pupils
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -33,8 +32,10 @@ def lead(vault):
 
 
 def new_pupil(session, surname: str, shared: bool = False) -> str:
-    with session.transaction():  # test setup only
-        return Pupil.create(legal_forename="Siân", legal_surname=surname, year_group=8, shared_with_mhst=shared).uuid
+    uuid = pupils.create_pupil(session, legal_forename="Siân", legal_surname=surname, year_group=8).uuid
+    if shared:
+        pupils.share_with_mhst(session, uuid, True)
+    return uuid
 
 
 def test_activity_create_update_delete_and_range(lead):

@@ -8,7 +8,7 @@ import pytest
 from conftest import LEAD_PASSWORD
 from schoolmh.db.models.records import Pupil
 from schoolmh.errors import NotFound, ValidationErrors
-from schoolmh.services import access, referrals
+from schoolmh.services import access, pupils, referrals
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -23,10 +23,7 @@ def lead(tmp_path_factory):
 
 
 def new_pupil(session, surname: str, **fields) -> str:
-    # Test setup only: pupils are made directly until services.pupils is the only way in.
-    with session.transaction():
-        p = Pupil.create(legal_forename="Zoë", legal_surname=surname, year_group=9, **fields)
-    return p.uuid
+    return pupils.create_pupil(session, legal_forename="Zoë", legal_surname=surname, year_group=9, **fields).uuid
 
 
 def test_waiting_days_sent_to_decision_or_today(lead):

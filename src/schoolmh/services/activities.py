@@ -237,6 +237,12 @@ def list_activities(session: Session, start: dt.date | None = None, end: dt.date
     return [_activity_info(a, principles[a.id], a.objective_uuid) for a in rows]
 
 
+def count_activities(session: Session, start: dt.date | None = None, end: dt.date | None = None) -> int:
+    """How many activities overlap the dates (an activity serving three principles counts once)."""
+    session.require(Action.ACTIVITY_READ)
+    return _in_range(Activity.select(), start, end).count()
+
+
 # -- the action plan ----------------------------------------------------------------
 def _clean_objective(values: Mapping[str, object]) -> dict:
     p = Problems()

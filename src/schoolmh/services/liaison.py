@@ -20,6 +20,7 @@ from schoolmh.domain.codes import LIAISON_TYPES
 from schoolmh.errors import NotFound, ValidationError
 from schoolmh.services.fieldcheck import Problems
 from schoolmh.services.permissions import Action
+from schoolmh.services.pupils import pupil_record
 from schoolmh.services.session import Session
 
 
@@ -77,7 +78,7 @@ class NewAction:
 _MEETING_FIELDS = ("date", "type", "attendees", "discussion", "duration_minutes", "pupil_uuids")
 
 
-def _visible_pupils(session: Session, uuids: Iterable[str], field: str = "pupil_uuids") -> list[Pupil]:
+def _visible_pupils(session: Session, uuids: Iterable[str]) -> list[Pupil]:
     """The pupils for these uuids, each visible to the signed-in role, or NotFound."""
     wanted = list(dict.fromkeys(u for u in uuids if u))
     if not wanted:
@@ -230,7 +231,7 @@ def list_meetings(
     if end:
         query = query.where(LiaisonMeeting.date <= end)
     if pupil_uuid:
-        pupil = _visible_pupils(session, [pupil_uuid])[0]
+        pupil = pupil_record(session, pupil_uuid)
         query = query.where(LiaisonMeeting.id.in_(LiaisonPupil.select(LiaisonPupil.meeting).where(LiaisonPupil.pupil == pupil)))
     return [_meeting_info(session, m) for m in query.order_by(LiaisonMeeting.date.desc(), LiaisonMeeting.id.desc())]
 
@@ -300,7 +301,7 @@ def create_consultation(
     text = p.text("topic", topic, "topic", required=True, max_length=4000)
     minutes = p.count("duration_minutes", duration_minutes, "length in minutes", low=1, high=600)
     p.raise_if_any()
-    pupil = _visible_pupils(session, [pupil_uuid], "pupil_uuid")[0] if pupil_uuid else None
+    pupil = pupil_record(session, pupil_uuid) if pupil_uuid else None
     with session.transaction():
         by = Staff.get(Staff.uuid == session.actor.uuid)
         c = Consultation(date=day, staff_advised=advised, topic=text, pupil=pupil, duration_minutes=minutes, by_staff=by)
@@ -326,7 +327,7 @@ def list_consultations(
     if end:
         query = query.where(Consultation.date <= end)
     if pupil_uuid:
-        query = query.where(Consultation.pupil == _visible_pupils(session, [pupil_uuid], "pupil_uuid")[0])
+        query = query.where(Consultation.pupil == pupil_record(session, pupil_uuid))
     if session.pupil_scoped:
         query = query.where(Consultation.pupil.is_null() | (Pupil.shared_with_mhst == True))  # noqa: E712
     rows = query.order_by(Consultation.date.desc(), Consultation.id.desc()).objects()

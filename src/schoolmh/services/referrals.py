@@ -22,6 +22,7 @@ from schoolmh.errors import NotFound, ValidationError
 from schoolmh.services import gap
 from schoolmh.services.fieldcheck import Problems
 from schoolmh.services.permissions import Action
+from schoolmh.services.pupils import display_name, pupil_record
 from schoolmh.services.session import Session
 
 DECIDED = tuple(code for code in REFERRAL_DECISIONS if code != "pending")
@@ -60,10 +61,8 @@ def waiting_days(sent_on: dt.date, decision_on: dt.date | None, today: dt.date) 
     return max(0, ((decision_on or today) - sent_on).days)
 
 
-def display_name(pupil: Pupil) -> str:
-    forename = pupil.preferred_forename or pupil.legal_forename
-    surname = pupil.preferred_surname or pupil.legal_surname
-    return f"{forename} {surname}".strip()
+def pupil_name(pupil: Pupil) -> str:
+    return display_name(pupil.legal_forename, pupil.legal_surname, pupil.preferred_forename, pupil.preferred_surname)
 
 
 def _info(r: Referral, pupil_uuid: str, today: dt.date) -> ReferralInfo:
@@ -73,22 +72,12 @@ def _info(r: Referral, pupil_uuid: str, today: dt.date) -> ReferralInfo:
     )
 
 
-def _visible_pupil(session: Session, pupil_uuid: str) -> Pupil:
-    query = Pupil.select().where(Pupil.uuid == str(pupil_uuid or ""))
-    if session.pupil_scoped:
-        query = query.where(Pupil.shared_with_mhst == True)  # noqa: E712
-    pupil = query.first()
-    if pupil is None:
-        raise NotFound("That pupil does not exist or is not shared with you.")
-    return pupil
-
-
 def create_referral(
     session: Session, pupil_uuid: str, destination: str, sent_on: dt.date, reason: str = "", next_step: str = ""
 ) -> ReferralInfo:
     """Record a referral sent (pending). An MHST referral also shares the pupil with the MHST."""
     session.require(Action.REFERRAL_WRITE)
-    pupil = _visible_pupil(session, pupil_uuid)
+    pupil = pupil_record(session, pupil_uuid)
     p = Problems()
     dest = p.code("destination", destination, REFERRAL_DESTINATIONS, "service referred to")
     day = p.date("sent_on", sent_on, "date sent", not_after=session.today())
@@ -162,7 +151,7 @@ def list_referrals(session: Session, pupil_uuid: str | None = None, decision: st
         raise ValidationError(f"The decision must be one of: {', '.join(REFERRAL_DECISIONS)}.", "decision")
     query = Referral.select(Referral, Pupil.uuid.alias("pupil_uuid")).join(Pupil)
     if pupil_uuid is not None:
-        query = query.where(Referral.pupil == _visible_pupil(session, pupil_uuid))
+        query = query.where(Referral.pupil == pupil_record(session, pupil_uuid))
     if decision is not None:
         query = query.where(Referral.decision == decision)
     if session.pupil_scoped:
@@ -197,6 +186,6 @@ def gap_pupils(session: Session) -> list[GapPupil]:
         if sent >= since[uuid] and destination not in refused.setdefault(uuid, []):
             refused[uuid].append(destination)
     return [
-        GapPupil(g.pupil_uuid, display_name(pupils[g.pupil_uuid]), g.since, g.days_waiting, tuple(refused.get(g.pupil_uuid, ())))
+        GapPupil(g.pupil_uuid, pupil_name(pupils[g.pupil_uuid]), g.since, g.days_waiting, tuple(refused.get(g.pupil_uuid, ())))
         for g in gaps
     ]

@@ -1,0 +1,230 @@
+"""The dashboard's figures for a date range (default: the current term), in one call.
+
+Definitions (the issue left these open; the governors' report uses the same ones):
+
+* **Pupils supported**: distinct pupils with at least one *attended* function-1
+  session in the range, grouped by the tier of their support plan: the most
+  recently started plan that was running at some point in the range (started by
+  its end, not closed before its start); "none" when there is no such plan.
+* **Sessions and minutes by function**: sessions that took place (attendance
+  "attended") in the range, by function. Staff time also counts MHST liaison
+  meetings (LiaisonMeeting.duration_minutes) and staff consultations
+  (Consultation.duration_minutes) as function 3. Whole-school activities have no
+  duration, so they appear as activity counts, not minutes. Missed and cancelled
+  sessions are left out of time: the time was not spent on the function.
+* **Share of time** per function = its minutes / all minutes x 100 (one decimal),
+  shown against the national 52/24/23 (codes.NATIONAL_FUNCTION_SHARE); None when
+  no time was recorded.
+* **Attendance rate** = attended / (attended + did not attend + cancelled by
+  pupil/family) over function-1 sessions with a pupil. Sessions cancelled by the
+  school are excluded: the pupil did not miss them. None with no such sessions.
+* Plans due for review, open liaison actions, pending referrals and pupils in the
+  gap are *current* lists (as of today), not limited to the range; each row carries
+  the uuid the window opens. Lists of pupils respect the MHST scope; the counts
+  are school-wide (they identify no one). Open actions are listed only for roles
+  that may read liaison notes (the count is given to everyone).
+
+Set-based: a fixed handful of grouped queries whatever the school's size.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from peewee import fn
+
+from schoolmh.db.models.records import Consultation, LiaisonAction, LiaisonMeeting, Pupil, SupportPlan
+from schoolmh.db.models.records import Session as SessionRow
+from schoolmh.domain.codes import FUNCTIONS, NATIONAL_FUNCTION_SHARE, PRINCIPLES, TIERS
+from schoolmh.errors import ValidationError
+from schoolmh.services import activities, liaison, plans, referrals, terms
+from schoolmh.services.permissions import Action
+from schoolmh.services.session import Session
+
+NO_PLAN = "none"
+
+
+@dataclass(frozen=True)
+class PlanDue:
+    plan_uuid: str
+    pupil_uuid: str
+    pupil_name: str
+    tier: str
+    review_date: dt.date
+    days_overdue: int  # 0 = due today
+
+
+@dataclass(frozen=True)
+class PendingReferral:
+    referral_uuid: str
+    pupil_uuid: str
+    pupil_name: str
+    destination: str
+    sent_on: dt.date
+    days_waiting: int
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    start: dt.date
+    end: dt.date
+    label: str  # "Autumn 2026" for a term, else "01/09/2026 – 31/12/2026"
+    supported_by_tier: dict[str, int]  # every tier code, then "none"
+    supported_total: int
+    sessions_by_function: dict[int, int]  # attended sessions
+    minutes_by_function: dict[int, int]  # sessions + liaison + consultations (3)
+    share_by_function: dict[int, float | None]  # % of minutes, one decimal
+    national_share: dict[int, int]
+    attended: int
+    missed: int  # did not attend + cancelled by pupil/family
+    cancelled_by_school: int
+    attendance_rate: float | None  # %, one decimal
+    plans_due: tuple[PlanDue, ...]
+    open_actions: tuple[liaison.ActionInfo, ...]  # empty for roles without LIAISON_READ
+    open_action_count: int
+    referrals_pending: tuple[PendingReferral, ...]
+    gap: tuple[referrals.GapPupil, ...]
+    activities_by_principle: dict[str, int]  # every principle, 0 included
+    activities_total: int
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(self.minutes_by_function.values())
+
+    @property
+    def principles_without_activity(self) -> tuple[str, ...]:
+        return tuple(code for code, n in self.activities_by_principle.items() if n == 0)
+
+
+def function_shares(minutes: dict[int, int]) -> dict[int, float | None]:
+    """Each function's % of all minutes, to one decimal; None for every function when there are none."""
+    total = sum(minutes.values())
+    return {f: (round(100.0 * minutes.get(f, 0) / total, 1) if total else None) for f in FUNCTIONS}
+
+
+def _range(session: Session, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date, str]:
+    if start is None and end is None:
+        term = terms.current_term(session.today())
+        return term.start, term.end, term.label
+    if start is None or end is None:
+        raise ValidationError("Give both a start and an end date, or neither for this term.", "start" if start is None else "end")
+    if end < start:
+        raise ValidationError("The end date is before the start date.", "end")
+    return start, end, f"{start:%d/%m/%Y} – {end:%d/%m/%Y}"
+
+
+def _supported_by_tier(start: dt.date, end: dt.date) -> dict[str, int]:
+    supported = (
+        SessionRow.select(SessionRow.pupil)
+        .where(
+            (SessionRow.function == 1) & (SessionRow.attendance == "attended") & SessionRow.pupil.is_null(False)
+            & (SessionRow.date >= start) & (SessionRow.date <= end)
+        )
+        .distinct()
+    )
+    pupil_ids = {pid for (pid,) in supported.tuples()}
+    tier_of: dict[int, str] = {}
+    running = (
+        SupportPlan.select(SupportPlan.pupil, SupportPlan.tier)
+        .where(
+            SupportPlan.pupil.in_(supported) & (SupportPlan.start_date <= end)
+            & (SupportPlan.closed_on.is_null() | (SupportPlan.closed_on >= start))
+        )
+        .order_by(SupportPlan.start_date, SupportPlan.id)
+    )
+    for pid, tier in running.tuples():
+        tier_of[pid] = tier  # the most recently started running plan wins
+    counts = {code: 0 for code in TIERS}
+    counts[NO_PLAN] = 0
+    for pid in pupil_ids:
+        tier = tier_of.get(pid, NO_PLAN)
+        counts[tier if tier in counts else NO_PLAN] += 1
+    return counts
+
+
+def _time(start: dt.date, end: dt.date) -> tuple[dict[int, int], dict[int, int]]:
+    sessions = {f: 0 for f in FUNCTIONS}
+    minutes = {f: 0 for f in FUNCTIONS}
+    query = (
+        SessionRow.select(SessionRow.function, fn.COUNT(SessionRow.id), fn.SUM(SessionRow.duration_minutes))
+        .where((SessionRow.attendance == "attended") & (SessionRow.date >= start) & (SessionRow.date <= end))
+        .group_by(SessionRow.function)
+    )
+    for function, count, total in query.tuples():
+        sessions[function] = sessions.get(function, 0) + count
+        minutes[function] = minutes.get(function, 0) + (total or 0)
+    liaison_minutes = (
+        LiaisonMeeting.select(fn.SUM(LiaisonMeeting.duration_minutes))
+        .where((LiaisonMeeting.date >= start) & (LiaisonMeeting.date <= end)).scalar() or 0
+    )
+    consultation_minutes = (
+        Consultation.select(fn.SUM(Consultation.duration_minutes))
+        .where((Consultation.date >= start) & (Consultation.date <= end)).scalar() or 0
+    )
+    minutes[3] += liaison_minutes + consultation_minutes
+    return sessions, minutes
+
+
+def _attendance(start: dt.date, end: dt.date) -> dict[str, int]:
+    query = (
+        SessionRow.select(SessionRow.attendance, fn.COUNT(SessionRow.id))
+        .where(
+            (SessionRow.function == 1) & SessionRow.pupil.is_null(False)
+            & (SessionRow.date >= start) & (SessionRow.date <= end)
+        )
+        .group_by(SessionRow.attendance)
+    )
+    return dict(query.tuples())
+
+
+def dashboard_figures(session: Session, start: dt.date | None = None, end: dt.date | None = None) -> DashboardFigures:
+    """Everything the dashboard shows, for [start, end] (inclusive; default the current term)."""
+    session.require(Action.DASHBOARD_READ)
+    start, end, label = _range(session, start, end)
+    today = session.today()
+    by_tier = _supported_by_tier(start, end)
+    sessions, minutes = _time(start, end)
+    att = _attendance(start, end)
+    attended = att.get("attended", 0)
+    missed = att.get("dna", 0) + att.get("cancelled_family", 0)
+    rate = round(100.0 * attended / (attended + missed), 1) if attended + missed else None
+
+    due = tuple(
+        PlanDue(p.uuid, p.pupil_uuid, p.pupil_name, p.tier, p.review_date, (today - p.review_date).days)
+        for p in plans.plans_due_for_review(session)
+    ) if session.can(Action.PLAN_READ) else ()
+    open_count = LiaisonAction.select().where(LiaisonAction.done_on.is_null()).count()
+    actions = tuple(liaison.open_actions(session)) if session.can(Action.LIAISON_READ) else ()
+    pending: tuple[PendingReferral, ...] = ()
+    gap_rows: tuple[referrals.GapPupil, ...] = ()
+    if session.can(Action.REFERRAL_READ):
+        rows = referrals.pending_referrals(session)
+        names = _names([r.pupil_uuid for r in rows])
+        pending = tuple(
+            PendingReferral(r.uuid, r.pupil_uuid, names.get(r.pupil_uuid, ""), r.destination, r.sent_on, r.waiting_days)
+            for r in rows
+        )
+        gap_rows = tuple(referrals.gap_pupils(session))
+    coverage = activities.coverage(session, start, end)
+    total_activities = activities.count_activities(session, start, end)
+    return DashboardFigures(
+        start=start, end=end, label=label,
+        supported_by_tier=by_tier, supported_total=sum(by_tier.values()),
+        sessions_by_function=sessions, minutes_by_function=minutes, share_by_function=function_shares(minutes),
+        national_share=dict(NATIONAL_FUNCTION_SHARE),
+        attended=attended, missed=missed, cancelled_by_school=att.get("cancelled_school", 0), attendance_rate=rate,
+        plans_due=due, open_actions=actions, open_action_count=open_count,
+        referrals_pending=pending, gap=gap_rows,
+        activities_by_principle={code: coverage[code].activities for code in PRINCIPLES},
+        activities_total=total_activities,
+    )
+
+
+def _names(pupil_uuids: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    wanted = list(set(pupil_uuids))
+    for i in range(0, len(wanted), 900):
+        for p in Pupil.select(Pupil.uuid, Pupil.legal_forename, Pupil.legal_surname, Pupil.preferred_forename,
+                              Pupil.preferred_surname).where(Pupil.uuid.in_(wanted[i:i + 900])):
+            found[p.uuid] = referrals.pupil_name(p)
+    return found
