@@ -6,6 +6,7 @@ own exception and none of them writes to the database or the key file.
 """
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import re
@@ -202,20 +203,74 @@ class OpenVault:
         return crypto.derive_hkdf_key(self.dek, params, b"schoolmh audit head")
 
     def write_audit_head(self, seq: int, digest: str) -> None:
-        body = f"{seq}:{digest}"
-        mac = crypto.hmac_sha256(self._head_key(), body.encode())
-        atomic_write_bytes(self.data_dir / AUDIT_HEAD_NAME, json.dumps({"head": body, "mac": mac}).encode())
+        """Record the chain's end beside the vault (at set-up and restore), MAC'd with a key derived from the data key."""
+        self._write_head_file((seq, digest), None)
+
+    def advance_audit_head(self, before: tuple[int, str], after: tuple[int, str]) -> bool:
+        """Inside a transaction, just before its commit: name both possible ends of the chain.
+
+        A crash on either side of the commit then never reads as a cut or extended
+        trail. Only done when the file still names `before` (the chain's end when the
+        transaction began): if it does not, the trail was changed outside SchoolMH (or
+        the file removed), and the file is left alone so `audit verify` keeps reporting it.
+        """
+        try:
+            current = self._read_head_file()
+        except ValueError:
+            return False
+        if current is None or before not in current:
+            return False
+        self._write_head_file(after, before)
+        return True
+
+    def settle_audit_head(self, after: tuple[int, str]) -> None:
+        """After the commit: name the one end, unless another process has moved it on meanwhile."""
+        try:
+            current = self._read_head_file()
+            if current and current[0] == after and len(current) > 1:
+                self._write_head_file(after, None)
+        except (OSError, ValueError):
+            pass  # the file written before the commit already accepts this end
+
+    def _write_head_file(self, head: tuple[int, str], previous: tuple[int, str] | None) -> None:
+        data = {"head": f"{head[0]}:{head[1]}"}
+        if previous is not None and previous != head:
+            data["prev"] = f"{previous[0]}:{previous[1]}"
+        data["mac"] = crypto.hmac_sha256(self._head_key(), self._head_mac_input(data))
+        atomic_write_bytes(self.data_dir / AUDIT_HEAD_NAME, json.dumps(data).encode())
+
+    @staticmethod
+    def _head_mac_input(data: dict) -> bytes:
+        return (data["head"] + ("|" + data["prev"] if "prev" in data else "")).encode()
+
+    def _read_head_file(self) -> list[tuple[int, str]] | None:
+        """None when no head was written; raises ValueError when the file was tampered with or is damaged."""
+        path = self.data_dir / AUDIT_HEAD_NAME
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            expected = crypto.hmac_sha256(self._head_key(), self._head_mac_input(data))
+            if not isinstance(data.get("mac"), str) or not hmac.compare_digest(expected, data["mac"]):
+                raise ValueError("mac")
+            heads = []
+            for body in (data["head"], data.get("prev")):
+                if body is not None:
+                    seq, digest = body.split(":", 1)
+                    heads.append((int(seq), digest))
+            return heads
+        except Exception:
+            raise ValueError("audit head damaged or tampered with") from None
+
+    def read_audit_heads(self) -> list[tuple[int, str]] | None:
+        """The acceptable ends of the chain (the latest first), or None when no head was ever written."""
+        return self._read_head_file()
 
     def read_audit_head(self) -> tuple[int, str] | None:
-        """None when no head was written; raises ValueError when the file was tampered with."""
-        path = self.data_dir / AUDIT_HEAD_NAME
-        if not path.exists():
-            return None
-        data = json.loads(path.read_text())
-        if crypto.hmac_sha256(self._head_key(), data["head"].encode()) != data["mac"]:
-            raise ValueError("audit head MAC mismatch")
-        seq, digest = data["head"].split(":", 1)
-        return int(seq), digest
+        heads = self._read_head_file()
+        return heads[0] if heads else None
 
 
 # --- creating and opening ----------------------------------------------------

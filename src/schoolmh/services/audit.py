@@ -59,6 +59,9 @@ class VerifyResult:
 def verify(recorded_head: tuple[int, str] | None) -> VerifyResult:
     """Walk the chain; name the first row that was edited, inserted or deleted, or a cut-off end."""
     expected_prev, expected_seq, count = GENESIS, 1, 0
+    before_prev: str | None = None  # hash of the row before the previous one: spots a row slipped in
+    head_seq, head_hash = recorded_head if recorded_head is not None else (0, GENESIS)
+    hash_at_head = GENESIS if head_seq == 0 else None
     query = AuditEntry.select().order_by(AuditEntry.seq).tuples().iterator()
     for seq, at, actor, action, object_type, object_uuid, detail, prev_hash, digest in query:
         count += 1
@@ -70,21 +73,31 @@ def verify(recorded_head: tuple[int, str] | None) -> VerifyResult:
             return VerifyResult(False, count, f"Audit {missing} deleted (the chain jumps to row {seq}).", expected_seq)
         if seq < expected_seq:
             return VerifyResult(False, count, f"Audit row {seq} is out of order: a row was inserted.", seq)
-        if recomputed != digest:
-            return VerifyResult(False, count, f"Audit row {seq} was edited after it was written.", seq)
         if prev_hash != expected_prev:
+            if before_prev is not None and prev_hash == before_prev:
+                return VerifyResult(
+                    False, count,
+                    f"Audit row {seq - 1} was inserted: row {seq} was written straight after row {seq - 2}.", seq - 1,
+                )
             return VerifyResult(
                 False, count,
-                f"Audit row {seq} does not follow row {seq - 1}: a row was inserted or deleted before it.", seq,
+                f"Audit row {seq} does not follow row {seq - 1}: a row was deleted before it, "
+                f"or row {seq - 1} was edited.", seq,
             )
-        expected_prev, expected_seq = digest, seq + 1
+        if recomputed != digest:
+            return VerifyResult(False, count, f"Audit row {seq} was edited after it was written.", seq)
+        before_prev, expected_prev, expected_seq = expected_prev, digest, seq + 1
+        if seq == head_seq:
+            hash_at_head = digest
     last_seq = expected_seq - 1
     if recorded_head is not None:
-        head_seq, head_hash = recorded_head
         if last_seq < head_seq:
             return VerifyResult(False, count, f"The audit trail was cut short: rows after {last_seq} (to {head_seq}) are missing.", last_seq + 1)
-        if last_seq == head_seq and expected_prev != head_hash:
-            return VerifyResult(False, count, f"Audit row {last_seq} does not match the recorded end of the chain.", last_seq)
+        if hash_at_head != head_hash:
+            return VerifyResult(
+                False, count,
+                f"Audit row {head_seq} does not match the recorded end of the chain: the trail was rewritten.", head_seq,
+            )
         if last_seq > head_seq:
             return VerifyResult(False, count, f"Audit rows after {head_seq} were added outside SchoolMH.", head_seq + 1)
     return VerifyResult(True, count)

@@ -37,6 +37,7 @@ class Session:
         self.previous_login = previous_login
         self._depth = 0
         self._audited = False
+        self._head_before: tuple[int, str] | None = None
 
     @property
     def db(self):
@@ -64,9 +65,16 @@ class Session:
     def transaction(self) -> Iterator[None]:
         outermost = self._depth == 0
         self._depth += 1
+        head: tuple[int, str] | None = None
+        advanced = False
         try:
             with self.db.atomic("IMMEDIATE") if outermost else self.db.atomic():
                 yield
+                if outermost and self._audited:
+                    # Just before the commit, record both possible ends of the chain: a crash
+                    # on either side of the commit must never read as a cut or extended trail.
+                    head = audit.head()
+                    advanced = self.vault.advance_audit_head(self._head_before, head)
         except BaseException:
             if outermost:
                 self._audited = False
@@ -75,10 +83,13 @@ class Session:
             self._depth -= 1
         if outermost and self._audited:
             self._audited = False
-            self.vault.write_audit_head(*audit.head())
+            if advanced:
+                self.vault.settle_audit_head(head)
 
     def audit(self, action: str, object_type: str = "", object_uuid: str = "", detail: str = "") -> None:
         with self.transaction():
+            if not self._audited:
+                self._head_before = audit.head()
             audit.append(self.actor.uuid, action, object_type, object_uuid, detail)
             self._audited = True
 
