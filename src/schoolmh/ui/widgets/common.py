@@ -187,3 +187,82 @@ def report_error(parent: QWidget | None, exc: BaseException, doing: str) -> None
 
         log_exception(exc, doing or "ui")
     QMessageBox.warning(parent, "SchoolMH", plain_error_text(exc, doing))
+
+
+class NewPasswordFields:
+    """A new password, its confirmation and a live strength meter (services.passwords.strength).
+
+    Adds two rows to a form; errors for fields "password" and "confirm" show next to them.
+    """
+
+    def __init__(self, form: QFormLayout, errors: FieldErrors, label: str = "&Password:", confirm_label: str = "Con&firm password:") -> None:
+        from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QProgressBar
+
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("New password")
+        self.confirm = QLineEdit()
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm.setAccessibleName("Confirm the new password")
+        self.meter = QProgressBar()
+        self.meter.setRange(0, 4)
+        self.meter.setTextVisible(False)
+        self.meter.setFixedWidth(120)
+        self.meter.setMaximumHeight(10)
+        self.meter.setAccessibleName("Password strength")
+        self.word = QLabel()
+        self.word.setAccessibleName("Password strength")
+        row = QWidget()
+        box = QVBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(3)
+        box.addWidget(self.password)
+        meter_row = QHBoxLayout()
+        meter_row.setContentsMargins(0, 0, 0, 0)
+        meter_row.addWidget(self.meter)
+        meter_row.addWidget(self.word, 1)
+        box.addLayout(meter_row)
+        error = FormErrorLabel(row)
+        box.addWidget(error)
+        errors.add("password", self.password, error)
+        text = QLabel(label)
+        text.setBuddy(self.password)
+        form.addRow(text, row)
+        errors.add_row(form, confirm_label, "confirm", self.confirm)
+        self.errors = errors
+        self.password.textChanged.connect(self._update_meter)
+        self._update_meter("")
+
+    def _update_meter(self, text: str) -> None:
+        from schoolmh.services.passwords import MIN_LENGTH, strength
+
+        score, word = strength(text)
+        self.meter.setValue(score)
+        if not text:
+            self.word.setText(f"At least {MIN_LENGTH} characters; a short sentence is easy to remember.")
+        elif len(text) < MIN_LENGTH:
+            self.word.setText(f"Too short: {MIN_LENGTH - len(text)} more character{'s' if MIN_LENGTH - len(text) != 1 else ''} needed.")
+        elif score == 0:
+            self.word.setText("Too common: choose something harder to guess.")
+        else:
+            self.word.setText(f"Strength: {word}")
+        self.meter.setAccessibleDescription(self.word.text())
+
+    def value(self) -> str:
+        return self.password.text()
+
+    def is_empty(self) -> bool:
+        return not self.password.text() and not self.confirm.text()
+
+    def check(self) -> str:
+        """The password, or ValidationError (field "password" or "confirm") with the reason."""
+        from schoolmh.services.passwords import check_password
+
+        check_password(self.password.text())
+        if self.password.text() != self.confirm.text():
+            raise ValidationError("The two passwords are not the same.", "confirm")
+        return self.password.text()
+
+    def clear(self) -> None:
+        self.password.clear()
+        self.confirm.clear()

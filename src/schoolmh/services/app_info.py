@@ -1,0 +1,77 @@
+"""What the window needs to know before anyone signs in: where the vault is, whether it exists,
+whether this laptop remembers an account, and whether an OS keyring works.
+
+Kept apart from `access` so the UI can ask these questions without reaching into `db/`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "default_data_dir", "vault_exists", "device_remembered", "any_device_remembered", "keyring_available",
+    "unlock_wait_seconds",
+]
+
+
+def default_data_dir() -> Path:
+    """$SCHOOLMH_DATA_DIR, else the per-user local (non-roaming) data folder."""
+    from schoolmh.db.vault import default_data_dir as _default
+
+    return _default()
+
+
+def vault_exists(data_dir: Path) -> bool:
+    from schoolmh.db.vault import vault_exists as _exists
+
+    return _exists(Path(data_dir))
+
+
+def device_remembered(data_dir: Path, username: str) -> bool:
+    """True when this vault's key file holds a "remember me" slot for the account (no secret is read)."""
+    from schoolmh.db.vault import device_remembered as _remembered
+    from schoolmh.errors import ValidationError
+    from schoolmh.services.users import normalise_username
+
+    try:
+        name = normalise_username(username)
+    except ValidationError:
+        return False
+    return _remembered(Path(data_dir), name)
+
+
+def any_device_remembered(data_dir: Path) -> bool:
+    """True when any account is remembered on some laptop, which means the lead allows it."""
+    from schoolmh.db.keyfile import DEVICE
+    from schoolmh.db.vault import load_keyfile
+
+    try:
+        return any(slot.kind == DEVICE for slot in load_keyfile(Path(data_dir)).slots)
+    except Exception:
+        return False
+
+
+def keyring_available() -> bool:
+    """True when a real OS keyring backend is present (not keyring's "fail" or "null" placeholders)."""
+    try:
+        import keyring
+
+        backend = keyring.get_keyring()
+    except Exception:
+        return False
+    module = type(backend).__module__
+    if module.endswith((".fail", ".null")):
+        return False
+    chained = getattr(backend, "backends", None)
+    if chained is not None and not chained:
+        return False
+    return getattr(backend, "priority", 1) > 0
+
+
+def unlock_wait_seconds(data_dir: Path) -> float:
+    """Seconds left before another unlock attempt is allowed after repeated failures (0 when none)."""
+    from schoolmh.db.vault import AttemptLog
+
+    try:
+        return AttemptLog.load(Path(data_dir)).remaining_wait()
+    except Exception:
+        return 0.0

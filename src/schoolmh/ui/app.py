@@ -1,0 +1,175 @@
+"""Start the desktop app: QApplication, exception hooks, first run or unlock.
+
+Start-up is kept short: only Qt, the window shell and the unlock screen load
+before the first paint; pages, reportlab and the vault code load when used.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+APP_NAME = "SchoolMH"
+
+UNEXPECTED = (
+    "Something went wrong. The last thing you did may not have finished: please check it.\n\n"
+    "The technical details were written to SchoolMH's log (without any names)."
+)
+
+
+def parse_data_dir(argv: list[str]) -> Path:
+    """--data-dir DIR / --data-dir=DIR, else $SCHOOLMH_DATA_DIR, else the per-user data folder."""
+    for i, arg in enumerate(argv):
+        if arg.startswith("--data-dir="):
+            return Path(arg.split("=", 1)[1]).expanduser()
+        if arg == "--data-dir" and i + 1 < len(argv):
+            return Path(argv[i + 1]).expanduser()
+    env = os.environ.get("SCHOOLMH_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    from schoolmh.services.app_info import default_data_dir
+
+    return default_data_dir()
+
+
+class _ErrorRelay(QObject):
+    """Brings exceptions from any thread to the GUI thread to show one plain message."""
+
+    raised = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._showing = False
+        self.raised.connect(self._show)
+
+    def _show(self, where: str) -> None:
+        if self._showing:  # one message at a time, never a cascade
+            return
+        self._showing = True
+        try:
+            QMessageBox.warning(QApplication.activeWindow(), APP_NAME, UNEXPECTED)
+        finally:
+            self._showing = False
+
+
+def install_exception_hooks() -> _ErrorRelay:
+    """No traceback reaches a user: log it (types and line numbers only) and show a plain message."""
+    from schoolmh.logs import log_exception
+
+    relay = _ErrorRelay()
+
+    def hook(exc_type, exc, tb) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        if exc is not None and exc.__traceback__ is None:
+            exc = exc.with_traceback(tb)
+        log_exception(exc, "unhandled")
+        from schoolmh.errors import SchoolMHError
+
+        if isinstance(exc, SchoolMHError):  # a user-facing message that escaped its handler: show it as is
+            QMessageBox.warning(QApplication.activeWindow(), APP_NAME, exc.message)
+            return
+        relay.raised.emit("gui")
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            log_exception(args.exc_value, "thread")
+        relay.raised.emit("thread")
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
+    return relay
+
+
+def app_icon() -> QIcon:
+    from schoolmh.resources import resource_path
+
+    return QIcon(str(resource_path("icons", "schoolmh.svg")))
+
+
+def apply_style(app: QApplication) -> None:
+    """Follow the system's palette and fonts; add only the small style sheet for visible focus."""
+    from schoolmh.resources import resource_path
+
+    if sys.platform.startswith("linux") and not os.environ.get("QT_STYLE_OVERRIDE") and app.style().name().lower() not in (
+        "fusion", "breeze", "kvantum", "oxygen"
+    ):
+        # The bare "windows" fallback style has no dark-mode support and a faint focus frame.
+        app.setStyle("Fusion")
+    qss = resource_path("styles", "app.qss")
+    try:
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+    except OSError:
+        pass
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if existing is not None:
+        return existing  # tests (pytest-qt) own the application
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    QApplication.setApplicationName(APP_NAME)
+    QApplication.setApplicationDisplayName(APP_NAME)
+    QApplication.setOrganizationName(APP_NAME)
+    QGuiApplication.setDesktopFileName("schoolmh")
+    app = QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    app.setWindowIcon(app_icon())
+    apply_style(app)
+    return app
+
+
+def start(ctx) -> object | None:
+    """First run (no vault) → the set-up wizard; else the main window showing the unlock screen.
+
+    Returns the window that is showing (kept referenced by the caller), or None if set-up was cancelled.
+    """
+    from schoolmh.services.app_info import vault_exists
+    from schoolmh.ui.main_window import MainWindow
+
+    if vault_exists(ctx.data_dir):
+        window = MainWindow(ctx)
+        window.resize(1280, 800)
+        window.show()
+        window.unlock_screen.focus_first()
+        return window
+
+    from schoolmh.ui.first_run import FirstRunWizard
+
+    wizard = FirstRunWizard(ctx)
+    holder: dict[str, object] = {"wizard": wizard}
+
+    def finished(result: int) -> None:
+        session = wizard.take_session()
+        if session is None:
+            QApplication.quit()
+            return
+        window = MainWindow(ctx)
+        holder["window"] = window
+        window.resize(1280, 800)
+        window.show()
+        window.signed_in(session)
+        wizard.deleteLater()
+
+    wizard.finished.connect(finished)
+    wizard.show()
+    return holder
+
+
+def run_app(argv: list[str]) -> int:
+    app = make_application(argv)
+    relay = install_exception_hooks()
+    from schoolmh.ui.context import AppContext
+
+    ctx = AppContext(parse_data_dir(argv))
+    shown = start(ctx)
+    if shown is None:
+        return 1
+    code = app.exec()
+    del relay, shown
+    return code
