@@ -225,7 +225,8 @@ class FunctionSplitChart(GroupedBarChart):
         categories = [f"{f}. {FUNCTIONS[f]}" for f in codes]
         self._minutes = dict(minutes_by_function)
         if total:
-            self.set_data(categories, series, 100.0)
+            top = max([v for v in school_vals if v is not None] + national_vals)
+            self.set_data(categories, series, max(top * 1.15, 10.0))
             parts = [f"{FUNCTIONS[f]}: {school_labels[i]} here, {national_labels[i]} nationally" for i, f in enumerate(codes)]
             self.setAccessibleDescription("; ".join(parts) + ".")
         else:
@@ -250,8 +251,9 @@ class CoverageStrip(QWidget):
 
     principle_clicked = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, columns: int = 4) -> None:
+    def __init__(self, parent: QWidget | None = None, columns: int = 4, compact: bool = False) -> None:
         super().__init__(parent)
+        self._compact = compact
         self.setAccessibleName("Principles with activity this term")
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -260,10 +262,10 @@ class CoverageStrip(QWidget):
         for i, code in enumerate(PRINCIPLES):
             cell = QLabel(self)
             cell.setObjectName(f"coverage_{code}")
-            cell.setWordWrap(True)
+            cell.setWordWrap(False)  # short fixed texts: no wrapping, so a cell's height is never guessed short
             cell.setTextFormat(Qt.TextFormat.PlainText)
             cell.setFrameShape(QFrame.Shape.StyledPanel)
-            cell.setMargin(6)
+            cell.setMargin(4 if compact else 6)
             cell.setToolTip(PRINCIPLES[code])
             cell.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             cell.mousePressEvent = lambda _e, c=code: self.principle_clicked.emit(c)  # type: ignore[method-assign]
@@ -293,7 +295,10 @@ class CoverageStrip(QWidget):
             else:
                 status = "none"
                 cell.setStyleSheet(f"QLabel {{ border: 2px dashed {muted}; border-radius: 4px; }}")
-            cell.setText(f"{PRINCIPLE_SHORT[code]}\n{status}")
+            if self._compact:  # one line: "✓ Leadership: 4" / "Identifying need: none"
+                cell.setText(f"✓ {PRINCIPLE_SHORT[code]}: {n}" if n else f"{PRINCIPLE_SHORT[code]}: none")
+            else:
+                cell.setText(f"{PRINCIPLE_SHORT[code]}\n{status}")
             cell.setAccessibleName(f"{PRINCIPLE_SHORT[code]}: {status.lstrip('✓ ')}")
             parts.append(f"{PRINCIPLE_SHORT[code]} {status.lstrip('✓ ')}")
         self.setAccessibleDescription("; ".join(parts))

@@ -1,0 +1,314 @@
+"""Dashboard: this term's figures as tiles, time by function against 52/24/23, and lists to act on.
+
+One service call (services.dashboard.dashboard_figures) fills the page. The
+lists are current (plans due, open liaison actions, referrals pending, pupils in
+the gap); each row opens its record: a pupil's record for pupil rows, the
+liaison page for actions. Rows are shown only to roles that may read them (the
+service leaves them out otherwise); counts are school-wide and name no one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from schoolmh.domain.codes import REFERRAL_DESTINATIONS, TIERS
+from schoolmh.services import dashboard
+from schoolmh.services.permissions import Action
+from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, SortProxy, format_date
+from schoolmh.ui.pages.liaison import due_status
+from schoolmh.ui.pages.whole_school import periods
+from schoolmh.ui.widgets.charts import CoverageStrip, FunctionSplitChart
+from schoolmh.ui.widgets.common import error_colour
+
+TIER_SHORT = {"universal": "Universal", "targeted": "Targeted", "mhst": "MHST", "specialist": "Specialist",
+              dashboard.NO_PLAN: "No plan"}
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'' if n == 1 else 's'}"
+
+
+class Tile(QFrame):
+    """A figure with its name and one line of detail; the accessible name reads all three."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("DashboardTile")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.title = title
+        self.value = QLabel("–")
+        f = self.value.font()
+        f.setPointSizeF(f.pointSizeF() * 2.0)
+        f.setBold(True)
+        self.value.setFont(f)
+        self.name = QLabel(title)
+        self.name.setWordWrap(True)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setForegroundRole(self.detail.foregroundRole())
+        for label in (self.value, self.name, self.detail):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 8)
+        layout.setSpacing(0)
+        layout.addWidget(self.value)
+        layout.addWidget(self.name)
+        layout.addWidget(self.detail)
+        layout.addStretch(1)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setStyleSheet("QFrame#DashboardTile { border: 1px solid palette(mid); border-radius: 6px;"
+                           " background: palette(base); }"
+                           "QFrame#DashboardTile:focus { border: 2px solid palette(highlight); }")
+
+    def set(self, value: str, detail: str = "", tooltip: str = "") -> None:
+        self.value.setText(value)
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+        self.setToolTip(tooltip or detail)
+        self.setAccessibleName(f"{self.title}: {value}" + (f". {detail}" if detail else ""))
+
+
+class ActList(QGroupBox):
+    """A titled, sortable list whose rows open something (Enter or double-click)."""
+
+    def __init__(self, title: str, columns: list[Column], key: Callable, open_row: Callable[[object], None],
+                 empty: str, stretch: int = 0, sort: tuple[int, Qt.SortOrder] | None = None) -> None:
+        super().__init__(title)
+        self.base_title = title
+        self.empty_text = empty
+        self.open_row = open_row
+        self.model = RowTableModel(columns, key=key)
+        self.proxy = SortProxy(self.model)
+        self.view = QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setAccessibleName(title)
+        self.view.setSortingEnabled(True)
+        if sort is not None:
+            self.view.sortByColumn(*sort)
+        else:
+            self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # keep the service's order
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().hide()
+        self.view.setTabKeyNavigation(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        self.view.doubleClicked.connect(lambda _i: self._open())
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.view, self._open, context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.view, self._open, context=Qt.ShortcutContext.WidgetShortcut)
+        self.empty = QLabel(empty)
+        self.empty.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.empty)
+
+    def set_rows(self, rows) -> None:
+        rows = list(rows)
+        self.model.set_rows(rows)
+        self.setTitle(f"{self.base_title} ({len(rows)})")
+        self.view.setVisible(bool(rows))
+        self.empty.setVisible(not rows)
+
+    def _open(self) -> None:
+        row = self.proxy.row_at(self.view.currentIndex())
+        if row is not None:
+            self.open_row(row)
+
+
+class DashboardPage(QWidget):
+    def __init__(self, ctx) -> None:
+        super().__init__()
+        self.ctx = ctx
+        session = ctx.session
+        self.figures: dashboard.DashboardFigures | None = None
+        can_open_pupils = session.can(Action.PUPIL_READ)
+        self.can_liaison = session.can(Action.LIAISON_READ)
+        self.can_plans = session.can(Action.PLAN_READ)
+        self.can_referrals = session.can(Action.REFERRAL_READ)
+
+        # -- header -------------------------------------------------------------------------
+        self.heading = QLabel("Dashboard")
+        f = self.heading.font()
+        f.setPointSizeF(f.pointSizeF() * 1.4)
+        f.setBold(True)
+        self.heading.setFont(f)
+        self.period = QComboBox()
+        self.period.setAccessibleName("Period the figures cover")
+        for label, _phrase, start, end in periods(session.today())[:3]:
+            self.period.addItem(label, (start, end))
+        self.period.currentIndexChanged.connect(lambda _i: self.refresh())
+        period_label = QLabel("Figures &for:")
+        period_label.setBuddy(self.period)
+        top = QHBoxLayout()
+        top.addWidget(self.heading)
+        top.addStretch(1)
+        top.addWidget(period_label)
+        top.addWidget(self.period)
+
+        # -- tiles --------------------------------------------------------------------------
+        self.tiles = {
+            "supported": Tile("Pupils supported"),
+            "sessions": Tile("Sessions"),
+            "attendance": Tile("Attendance"),
+            "plans_due": Tile("Plans due for review"),
+            "actions": Tile("Open liaison actions"),
+            "referrals": Tile("Referrals pending"),
+            "gap": Tile("In the gap"),
+        }
+        tiles = QHBoxLayout()
+        tiles.setSpacing(8)
+        for tile in self.tiles.values():
+            tiles.addWidget(tile)
+
+        # -- chart and coverage ----------------------------------------------------------------
+        self.chart = FunctionSplitChart()
+        self.chart_box = QGroupBox("Time by MHST function")
+        cl = QVBoxLayout(self.chart_box)
+        cl.addWidget(self.chart)
+        self.coverage = CoverageStrip(columns=2, compact=True)
+        self.coverage.principle_clicked.connect(lambda _c: self.ctx.navigate.emit("whole_school"))
+        self.coverage_box = QGroupBox("Whole-school principles with activity")
+        vl = QVBoxLayout(self.coverage_box)
+        vl.addWidget(self.coverage)
+        left = QVBoxLayout()
+        left.addWidget(self.chart_box)
+        left.addWidget(self.coverage_box)
+        left.addStretch(1)
+
+        # -- lists to act on ------------------------------------------------------------------------
+        open_pupil: Callable[[object], None] = (
+            (lambda row: self.ctx.open_pupil.emit(row.pupil_uuid)) if can_open_pupils else (lambda _row: None))
+        today = session.today
+        self.plans_list = ActList(
+            "Plans due for review",
+            [Column("Pupil", lambda p: p.pupil_name),
+             Column("Tier", lambda p: TIER_SHORT.get(p.tier, p.tier)),
+             Column("Review", lambda p: p.review_date),
+             Column("Overdue", lambda p: "due today" if p.days_overdue <= 0 else _days(p.days_overdue),
+                    sort=lambda p: p.days_overdue, align=RIGHT,
+                    foreground=lambda p: error_colour(self) if p.days_overdue > 0 else None)],
+            key=lambda p: p.plan_uuid, open_row=open_pupil, empty="No support plans are due for review.")
+        self.actions_list = ActList(
+            "Open liaison actions",
+            [Column("Action", lambda a: a.text, tooltip=lambda a: a.text),
+             Column("Owner", lambda a: a.owner),
+             Column("Due", lambda a: due_status(a, today()), sort=lambda a: a.due_on or dt.date.max,
+                    tooltip=lambda a: format_date(a.due_on) or None,
+                    foreground=lambda a: error_colour(self) if a.overdue(today()) else None)],
+            key=lambda a: a.uuid, open_row=lambda _a: self.ctx.navigate.emit("liaison"),
+            empty="No open liaison actions.")
+        self.referrals_list = ActList(
+            "Referrals pending",
+            [Column("Pupil", lambda r: r.pupil_name),
+             Column("To", lambda r: REFERRAL_DESTINATIONS.get(r.destination, r.destination)),
+             Column("Sent", lambda r: r.sent_on),
+             Column("Waiting", lambda r: _days(r.days_waiting), sort=lambda r: r.days_waiting, align=RIGHT)],
+            key=lambda r: r.referral_uuid, open_row=open_pupil, empty="No referrals are waiting for a decision.")
+        self.gap_list = ActList(
+            "Pupils in the gap",
+            [Column("Pupil", lambda g: g.display_name),
+             Column("Waiting", lambda g: _days(g.days_waiting), sort=lambda g: g.days_waiting, align=RIGHT,
+                    tooltip=lambda g: f"Since {format_date(g.since)}"),
+             Column("Not accepted by", lambda g: ", ".join(REFERRAL_DESTINATIONS.get(d, d) for d in g.not_accepted_by))],
+            key=lambda g: g.pupil_uuid, open_row=open_pupil, stretch=2,
+            empty="No pupil is in the gap: every referral not accepted has been followed by another.")
+        lists = QGridLayout()
+        lists.setSpacing(8)
+        shown = [w for w, ok in ((self.plans_list, self.can_plans), (self.actions_list, self.can_liaison),
+                                 (self.referrals_list, self.can_referrals), (self.gap_list, self.can_referrals)) if ok]
+        for i, w in enumerate(shown):
+            lists.addWidget(w, i // 2, i % 2)
+        for w in (self.plans_list, self.actions_list, self.referrals_list, self.gap_list):
+            if w not in shown:
+                w.hide()
+                w.setParent(self)
+
+        body = QHBoxLayout()
+        body.addLayout(left, 2)
+        body.addLayout(lists, 3)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(tiles)
+        layout.addLayout(body, 1)
+
+    # -- data -----------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        session = self.ctx.session
+        if session is None:
+            return
+        start, end = self.period.currentData()
+        try:
+            fig = dashboard.dashboard_figures(session, start, end)
+        except Exception as exc:  # noqa: BLE001
+            self.ctx.report_error(self, exc, "loading the dashboard")
+            return
+        self.figures = fig
+        self.show_figures(fig)
+
+    def show_figures(self, fig: dashboard.DashboardFigures) -> None:
+        phrase = self.period.currentText().split(" (")[0].lower()
+        t = self.tiles
+        tiers = [(TIER_SHORT.get(code, code), n) for code, n in fig.supported_by_tier.items()]
+        tier_text = ", ".join(f"{name} {n}" for name, n in tiers if n)
+        t["supported"].set(str(fig.supported_total), tier_text or f"none {phrase}",
+                           "Distinct pupils with an attended direct-support session, by the tier of their plan: "
+                           + ", ".join(f"{name} {n}" for name, n in tiers) + ".")
+        direct = fig.sessions_by_function.get(1, 0)
+        t["sessions"].set(str(direct), f"{sum(fig.sessions_by_function.values())} with all functions",
+                          "Attended direct-support sessions; the detail counts whole-school and advice sessions too.")
+        if fig.attendance_rate is None:
+            t["attendance"].set("–", "no sessions booked")
+        else:
+            booked = fig.attended + fig.missed
+            t["attendance"].set(f"{fig.attendance_rate:.0f}%", f"{fig.attended} of {booked} attended",
+                                f"{fig.attended} attended of {booked} booked (not counting "
+                                f"{fig.cancelled_by_school} cancelled by the school).")
+        overdue = sum(1 for p in fig.plans_due if p.days_overdue > 0)
+        t["plans_due"].set(str(len(fig.plans_due)) if self.can_plans else "–",
+                           f"{overdue} overdue" if overdue else "")
+        today = self.ctx.session.today()
+        late = sum(1 for a in fig.open_actions if a.overdue(today))
+        t["actions"].set(str(fig.open_action_count), f"{late} overdue" if late else "")
+        longest = max((r.days_waiting for r in fig.referrals_pending), default=None)
+        t["referrals"].set(str(len(fig.referrals_pending)) if self.can_referrals else "–",
+                           f"longest {_days(longest)}" if longest is not None else "")
+        longest_gap = max((g.days_waiting for g in fig.gap), default=None)
+        t["gap"].set(str(len(fig.gap)) if self.can_referrals else "–",
+                     f"longest {_days(longest_gap)}" if longest_gap is not None else "",
+                     "Pupils not accepted by one service and not yet accepted by another.")
+
+        hours = fig.total_minutes / 60
+        self.chart_box.setTitle(f"Time by MHST function, {phrase}: {hours:.0f} h recorded"
+                                if fig.total_minutes else f"Time by MHST function, {phrase}")
+        self.chart.set_minutes(fig.minutes_by_function)
+        self.coverage.set_counts(fig.activities_by_principle)
+        empty = len(fig.principles_without_activity)
+        self.coverage_box.setTitle(f"Whole-school principles with activity, {phrase}: {8 - empty} of 8")
+
+        self.plans_list.set_rows(fig.plans_due)
+        self.actions_list.set_rows(fig.open_actions)
+        self.referrals_list.set_rows(fig.referrals_pending)
+        self.gap_list.set_rows(fig.gap)
