@@ -1,5 +1,8 @@
 """The Pupils page: every pupil the user may see, filtered as they type.
 
+`refresh()` reloads from the service; the main window calls it when the page is
+shown and after any ctx.data_changed while it is the current page.
+
 The whole roll (leavers too) is loaded once per refresh and filtered in the
 proxy, so a keystroke or a ticked box never touches the database; see
 ui/models/pupils_model.py for how 2,000 rows stay fast.
@@ -29,14 +32,11 @@ from schoolmh.ui.models.pupils_model import PupilFilter, PupilFilterProxy, Pupil
 
 __all__ = ["PupilsPage"]
 
-_REFRESH_ON = {"pupils", "plans", "referrals"}
-
 
 class PupilsPage(QWidget):
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self._stale = True
         session = ctx.session
 
         title = QLabel("Pupils")
@@ -167,7 +167,6 @@ class PupilsPage(QWidget):
         for check in (self.open_plan, self.in_gap, self.leavers):
             check.toggled.connect(self._filters_changed)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, activated=self._focus_search)
-        ctx.data_changed.connect(self._data_changed)
         self.refresh()
 
     # -- loading ---------------------------------------------------------------------------
@@ -182,7 +181,6 @@ class PupilsPage(QWidget):
             self.ctx.report_error(self, exc, "loading the pupil list")
             return
         self.model.set_rows(rows)
-        self._stale = False
         years = sorted({p.year_group for p in rows if p.year_group is not None})
         chosen = self.year.currentData()
         self.year.blockSignals(True)
@@ -200,18 +198,6 @@ class PupilsPage(QWidget):
 
     def clear(self) -> None:
         self.model.clear()
-
-    def _data_changed(self, kind: str) -> None:
-        if kind in _REFRESH_ON:
-            if self.isVisible():
-                self.refresh()
-            else:
-                self._stale = True
-
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
 
     # -- filtering ------------------------------------------------------------------------------
     def _text_changed(self, text: str) -> None:
@@ -274,7 +260,8 @@ class PupilsPage(QWidget):
 
         dialog = PupilFormDialog(self.ctx, self)
         if dialog.exec() and dialog.result_pupil is not None:
-            self.refresh()
+            if self.model.row_for_key(dialog.result_pupil.uuid) < 0:  # not yet refreshed by the window
+                self.refresh()
             self.select_pupil(dialog.result_pupil.uuid)
 
     def import_pupils(self) -> None:
