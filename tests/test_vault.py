@@ -412,3 +412,20 @@ def test_raw_key_open_is_fast(vault):
     assert db.execute_sql("PRAGMA cipher_version").fetchone()[0].startswith("4")
     db.close()
     assert elapsed < 0.5  # generous for slow CI; bench/ measures it properly
+
+
+def test_abandoned_temp_files_are_tidied(vault):
+    """A crash mid atomic-write leaves a .tmp file; old ones go at the next unlock, fresh ones stay."""
+    import os
+    import time
+
+    folder, _ = vault
+    old = folder / "audit.head.abc123.tmp"
+    fresh = folder / "vault.keys.def456.tmp"
+    other = folder / "notes.txt.tmp"
+    for path in (old, fresh, other):
+        path.write_bytes(b"partial")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    os.utime(other, (time.time() - 3600, time.time() - 3600))
+    access.sign_in(folder, "lead", LEAD_PASSWORD).close()
+    assert not old.exists() and fresh.exists() and other.exists()

@@ -274,8 +274,27 @@ class OpenVault:
 
 
 # --- creating and opening ----------------------------------------------------
+STALE_TEMP_SECONDS = 60
+
+
+def remove_stale_temp_files(data_dir: Path) -> None:
+    """A crash during an atomic write leaves `<name>.<random>.tmp`; tidy those that are clearly abandoned.
+
+    Only files older than a minute: another SchoolMH process may be mid-write right now.
+    """
+    now = time.time()
+    for name in (KEYFILE_NAME, AUDIT_HEAD_NAME, ATTEMPTS_NAME):
+        for path in Path(data_dir).glob(f"{name}.*.tmp"):
+            try:
+                if now - path.stat().st_mtime > STALE_TEMP_SECONDS:
+                    path.unlink()
+            except OSError:
+                pass
+
+
 def _open(data_dir: Path, dek: bytes, keyfile: KeyFile, how: str, label: str = "") -> OpenVault:
     db = open_database(data_dir / DB_NAME, dek)
+    remove_stale_temp_files(data_dir)
     database_proxy.initialize(db)
     try:
         migrate(db, data_dir / (DB_NAME + ".pre-migration"))
