@@ -20,6 +20,9 @@ Typical use::
     view.setModel(proxy); view.setSortingEnabled(True)
     model.set_rows(activities.list_activities(ctx.session))
     row = proxy.row_at(view.currentIndex())   # the dataclass, or None
+
+`RowTableView` is the matching view: row selection, sorting, and one
+`open_requested(row)` signal for Enter/Return and double-click.
 """
 from __future__ import annotations
 
@@ -34,8 +37,10 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QIcon
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 T = TypeVar("T")
 
@@ -327,3 +332,46 @@ class SortProxy(QSortFilterProxyModel):
         if r < 0:
             return QModelIndex()
         return self.mapFromSource(src.index(r, column))
+
+
+class RowTableView(QTableView):
+    """A read-only record list: whole rows selected, sortable, and `open_requested(row)` on
+    Enter/Return or a double-click (the same on every platform; no per-style activation rules).
+
+    Tab leaves the table (arrow keys move inside it), so forms stay quick to cross by keyboard.
+    """
+
+    open_requested = Signal(object)
+
+    def __init__(self, proxy: SortProxy | None = None, accessible_name: str = "", parent=None) -> None:
+        super().__init__(parent)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setTabKeyNavigation(False)
+        self.verticalHeader().hide()
+        self.setSortingEnabled(True)
+        if accessible_name:
+            self.setAccessibleName(accessible_name)
+        if proxy is not None:
+            self.setModel(proxy)
+        self.doubleClicked.connect(lambda index: self._request(index))
+
+    def current_row(self) -> Any:
+        model = self.model()
+        return model.row_at(self.currentIndex()) if isinstance(model, SortProxy) else None
+
+    def _request(self, index: AnyIndex) -> None:
+        model = self.model()
+        row = model.row_at(index) if isinstance(model, SortProxy) else None
+        if row is not None:
+            self.open_requested.emit(row)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._request(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)

@@ -12,9 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFrame,
     QGridLayout,
@@ -23,7 +21,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QSizePolicy,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +28,7 @@ from PySide6.QtWidgets import (
 from schoolmh.domain.codes import REFERRAL_DESTINATIONS, TIERS
 from schoolmh.services import dashboard
 from schoolmh.services.permissions import Action
-from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, SortProxy, format_date
+from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, RowTableView, SortProxy, format_date
 from schoolmh.ui.pages.liaison import due_status
 from schoolmh.ui.pages.whole_school import periods
 from schoolmh.ui.widgets.charts import CoverageStrip, FunctionSplitChart
@@ -97,26 +94,15 @@ class ActList(QGroupBox):
         self.open_row = open_row
         self.model = RowTableModel(columns, key=key)
         self.proxy = SortProxy(self.model)
-        self.view = QTableView()
-        self.view.setModel(self.proxy)
-        self.view.setAccessibleName(title)
-        self.view.setSortingEnabled(True)
+        self.view = RowTableView(self.proxy, title)
         if sort is not None:
             self.view.sortByColumn(*sort)
         else:
             self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # keep the service's order
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(False)
-        self.view.verticalHeader().hide()
-        self.view.setTabKeyNavigation(False)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-        self.view.doubleClicked.connect(lambda _i: self._open())
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self.view, self._open, context=Qt.ShortcutContext.WidgetShortcut)
-        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.view, self._open, context=Qt.ShortcutContext.WidgetShortcut)
+        self.view.open_requested.connect(open_row)
         self.empty = QLabel(empty)
         self.empty.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -131,10 +117,6 @@ class ActList(QGroupBox):
         self.view.setVisible(bool(rows))
         self.empty.setVisible(not rows)
 
-    def _open(self) -> None:
-        row = self.proxy.row_at(self.view.currentIndex())
-        if row is not None:
-            self.open_row(row)
 
 
 class DashboardPage(QWidget):

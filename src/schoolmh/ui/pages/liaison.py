@@ -12,7 +12,6 @@ import datetime as dt
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QCompleter,
     QFormLayout,
@@ -28,7 +27,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSpinBox,
     QSplitter,
-    QTableView,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -40,7 +38,7 @@ from schoolmh.errors import FieldProblem, SchoolMHError, ValidationError, Valida
 from schoolmh.services import liaison, pupils, users
 from schoolmh.services.liaison import ActionInfo, ConsultationInfo, MeetingInfo, NewAction
 from schoolmh.services.permissions import Action
-from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, SortProxy, format_date
+from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, RowTableView, SortProxy, format_date
 from schoolmh.ui.pages.whole_school import _FormDialog
 from schoolmh.ui.widgets.common import FormErrorLabel, error_colour
 from schoolmh.ui.widgets.dates import DateEdit, OptionalDateEdit
@@ -390,18 +388,10 @@ class ConsultationDialog(_FormDialog):
 
 # --- the page ------------------------------------------------------------------------------
 def _table(model: RowTableModel, name: str, stretch: int, sort_col: int = 0,
-           order: Qt.SortOrder = Qt.SortOrder.DescendingOrder) -> tuple[QTableView, SortProxy]:
+           order: Qt.SortOrder = Qt.SortOrder.DescendingOrder) -> tuple[RowTableView, SortProxy]:
     proxy = SortProxy(model)
-    view = QTableView()
-    view.setModel(proxy)
-    view.setAccessibleName(name)
-    view.setSortingEnabled(True)
+    view = RowTableView(proxy, name)
     view.sortByColumn(sort_col, order)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.verticalHeader().hide()
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
@@ -446,7 +436,7 @@ class LiaisonPage(QWidget):
         ]
         self.actions_model = RowTableModel(columns, key=lambda a: a.uuid)
         self.actions_view, self.actions_proxy = _table(self.actions_model, "Open actions", 1, 0, Qt.SortOrder.AscendingOrder)
-        self.actions_view.doubleClicked.connect(lambda _i: self._show_action_meeting())
+        self.actions_view.open_requested.connect(lambda _a: self._show_action_meeting())
         tab = QWidget()
         layout = QVBoxLayout(tab)
         bar = QHBoxLayout()
@@ -505,7 +495,7 @@ class LiaisonPage(QWidget):
         self.meetings_model = RowTableModel(columns, key=lambda m: m.uuid)
         self.meetings_view, self.meetings_proxy = _table(self.meetings_model, "Liaison meetings", 2)
         self.meetings_view.selectionModel().currentRowChanged.connect(lambda *_: self._show_meeting())
-        self.meetings_view.doubleClicked.connect(lambda _i: self._edit_meeting())
+        self.meetings_view.open_requested.connect(lambda _m: self._edit_meeting())
         self.detail = QTextBrowser()
         self.detail.setAccessibleName("Selected meeting")
         self.detail.setOpenLinks(False)
@@ -585,7 +575,7 @@ class LiaisonPage(QWidget):
         self._staff: dict[str, str] = {}
         self.consult_model = RowTableModel(columns, key=lambda c: c.uuid)
         self.consult_view, self.consult_proxy = _table(self.consult_model, "Staff consultations", 2)
-        self.consult_view.doubleClicked.connect(self._open_consultation_pupil)
+        self.consult_view.open_requested.connect(self._open_consultation_pupil)
         tab = QWidget()
         layout = QVBoxLayout(tab)
         if self.can_consult:
@@ -598,9 +588,8 @@ class LiaisonPage(QWidget):
         layout.addWidget(self.consult_view, 1)
         return tab
 
-    def _open_consultation_pupil(self, index) -> None:
-        c = self.consult_proxy.row_at(index)
-        if c is not None and c.pupil_uuid:
+    def _open_consultation_pupil(self, c: ConsultationInfo) -> None:
+        if c.pupil_uuid:
             self.ctx.open_pupil.emit(c.pupil_uuid)
 
     # -- refresh ------------------------------------------------------------------------------

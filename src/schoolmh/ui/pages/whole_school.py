@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QTableView,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -39,7 +37,7 @@ from schoolmh.errors import SchoolMHError, ValidationError
 from schoolmh.services import activities, terms
 from schoolmh.services.activities import ActivityInfo, ObjectiveInfo
 from schoolmh.services.permissions import Action
-from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, SortProxy, format_date
+from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, RowTableView, SortProxy, format_date
 from schoolmh.ui.widgets.charts import CoverageStrip, rag_icon, rag_text
 from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, confirm
 from schoolmh.ui.widgets.dates import DateEdit, OptionalDateEdit
@@ -493,23 +491,13 @@ class WholeSchoolPage(QWidget):
         tab = QWidget()
         self.model = RowTableModel(ACTIVITY_COLUMNS, key=lambda a: a.uuid)
         self.proxy = SortProxy(self.model)
-        self.table = QTableView()
-        self.table.setAccessibleName("Activities")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
+        self.table = RowTableView(self.proxy, "Activities")
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.table.doubleClicked.connect(lambda _i: self._edit_activity())
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self._edit_activity,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        self.table.open_requested.connect(lambda _row: self._edit_activity())
 
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter by title, principle, category, audience…")

@@ -1,0 +1,158 @@
+"""Dashboard, whole-school, liaison and reports pages against one real vault seeded through services."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+
+from schoolmh.domain.codes import PRINCIPLE_SHORT
+from schoolmh.services import access, activities, dashboard, liaison, plans, pupils, referrals, sessions
+from schoolmh.services.liaison import NewAction
+from schoolmh.ui.context import AppContext
+
+LEAD_PASSWORD = "correct horse battery staple"  # any 12+ characters; tests/conftest.py uses the same
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory, qapp):
+    """One vault for the module: pupils, plans, sessions, referrals (one pupil in the gap), liaison, activities."""
+    folder = tmp_path_factory.mktemp("school") / "vault"
+    s = access.init_school(folder, "Oakfield Academy", "lead", "Alex Lead", LEAD_PASSWORD).session
+    today = s.today()
+    ago = lambda days: today - dt.timedelta(days=days)  # noqa: E731
+    people = []
+    for i, (fore, sur) in enumerate([("Zoë", "Ní Bhriain"), ("Łukasz", "Nowak"), ("Amara", "Okafor"), ("Tom", "Smith")]):
+        people.append(pupils.create_pupil(s, legal_forename=fore, legal_surname=sur, year_group=7 + i))
+    plans.create_plan(s, people[0].uuid, "targeted", goals=["Sleep better"], start_date=ago(5), review_date=ago(2))
+    plans.create_plan(s, people[1].uuid, "mhst", goals=["Go to lessons"], start_date=ago(5), review_date=today + dt.timedelta(days=30))
+    for p, attendance in ((people[0], "attended"), (people[0], "attended"), (people[1], "attended"), (people[1], "dna")):
+        sessions.record_session(s, p.uuid, date=today, duration_minutes=45, attendance=attendance)
+    sessions.record_session(s, None, date=today, function=2, type="group", duration_minutes=60)
+    refused = referrals.create_referral(s, people[2].uuid, "camhs", ago(3))
+    referrals.record_decision(s, refused.uuid, "not_accepted", ago(1), reason="below threshold")
+    referrals.create_referral(s, people[3].uuid, "early_help", ago(2))
+    meeting = liaison.create_meeting(s, date=ago(1), type="planning", attendees="SMHL, EMHP", duration_minutes=30,
+                                     actions=[NewAction("Book the hall", "Office", today),
+                                              NewAction("Call parents", "SMHL", ago(0))])
+    activities.create_activity(s, title="Year 8 assembly", start_on=today, principles=["curriculum", "voice"],
+                               reach_pupils=180)
+    yield s, people, meeting, folder
+    s.close()
+
+
+@pytest.fixture
+def ctx(seeded):
+    c = AppContext(seeded[3])
+    c.session = seeded[0]
+    yield c
+    c.session = None
+
+
+def test_dashboard_shows_the_service_figures_and_opens_records(qtbot, seeded, ctx):
+    from schoolmh.ui.pages.dashboard import DashboardPage
+
+    s, people, _meeting, _folder = seeded
+    page = DashboardPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1166, 708)
+    page.show()
+    page.refresh()
+    fig = dashboard.dashboard_figures(s, *page.period.currentData())
+
+    tiles = page.tiles
+    assert tiles["supported"].value.text() == str(fig.supported_total) == "2"
+    assert "Targeted 1" in tiles["supported"].detail.text() and "MHST 1" in tiles["supported"].detail.text()
+    assert tiles["sessions"].value.text() == str(fig.sessions_by_function[1]) == "3"
+    assert tiles["attendance"].value.text() == f"{fig.attendance_rate:.0f}%" == "75%"
+    assert tiles["plans_due"].value.text() == str(len(fig.plans_due)) == "1"
+    assert tiles["actions"].value.text() == str(fig.open_action_count)
+    assert tiles["referrals"].value.text() == str(len(fig.referrals_pending)) == "1"
+    assert tiles["gap"].value.text() == str(len(fig.gap)) == "1"
+    assert page.chart._minutes == fig.minutes_by_function
+    assert "Direct support" in page.chart.accessibleDescription()
+    assert page.gap_list.model.rows() == list(fig.gap)
+    assert page.plans_list.proxy.rowCount() == 1
+
+    # Enter on a pupil row opens that pupil; on an action row, the liaison page.
+    gap_view = page.gap_list.view
+    gap_view.setFocus()
+    gap_view.setCurrentIndex(page.gap_list.proxy.index(0, 0))
+    with qtbot.waitSignal(ctx.open_pupil) as opened:
+        qtbot.keyClick(gap_view, Qt.Key.Key_Return)
+    assert opened.args == [people[2].uuid]
+    actions_view = page.actions_list.view
+    actions_view.setFocus()
+    actions_view.setCurrentIndex(page.actions_list.proxy.index(0, 0))
+    with qtbot.waitSignal(ctx.navigate) as went:
+        qtbot.keyClick(actions_view, Qt.Key.Key_Return)
+    assert went.args == ["liaison"]
+
+
+def test_activity_form_stores_principles_and_coverage_says_none(qtbot, seeded, ctx):
+    from schoolmh.ui.pages.whole_school import ActivityDialog, WholeSchoolPage
+
+    s = seeded[0]
+    page = WholeSchoolPage(ctx)
+    qtbot.addWidget(page)
+    ctx.data_changed.connect(lambda _kind: page.refresh())  # the main window's job
+    page.refresh()
+    assert page.coverage.cell_text("parents").endswith("none")
+    assert page.coverage.cell_text("curriculum").endswith("1 activity")
+
+    dialog = ActivityDialog(ctx, None, activities.list_objectives(s), page)
+    qtbot.addWidget(dialog)
+    dialog.save_button.click()  # nothing filled in: errors next to the fields, nothing stored
+    assert dialog.errors.message_for("title")
+    assert dialog.errors.message_for("principles")
+    dialog.title_edit.setText("Parents’ evening: sleep and screens")
+    dialog.set_principles(["parents", "ethos"])
+    dialog.reach["reach_parents"].setValue(42)
+    dialog.category.setCurrentIndex(dialog.category.findData("parents"))
+    dialog.save_button.click()
+    assert dialog.result() == dialog.DialogCode.Accepted
+
+    stored = next(a for a in activities.list_activities(s) if a.title.startswith("Parents’ evening"))
+    assert set(stored.principles) == {"parents", "ethos"}
+    assert (stored.reach_parents, stored.category) == (42, "parents")
+    assert page.coverage.cell_text("parents").endswith("1 activity")
+    assert page.coverage.cell_text("identify").endswith("none")
+    titles = [page.proxy.index(r, 1).data() for r in range(page.proxy.rowCount())]
+    assert "Parents’ evening: sleep and screens" in titles
+
+
+def test_marking_an_action_done_removes_it_from_open_actions(qtbot, seeded, ctx):
+    from schoolmh.ui.pages.liaison import LiaisonPage
+
+    s = seeded[0]
+    page = LiaisonPage(ctx)
+    qtbot.addWidget(page)
+    ctx.data_changed.connect(lambda _kind: page.refresh())
+    page.refresh()
+    before = page.actions_proxy.rowCount()
+    assert before == len(liaison.open_actions(s)) >= 1
+    page.actions_view.setCurrentIndex(page.actions_proxy.index(0, 0))
+    target = page.actions_proxy.row_at(page.actions_view.currentIndex())
+    page.done_button.click()
+    assert page.actions_proxy.rowCount() == before - 1
+    assert target.uuid not in {a.uuid for a in liaison.open_actions(s)}
+    assert f"({before - 1})" in page.tabs.tabText(0)
+
+
+def test_reports_preview_and_pdf(qtbot, seeded, ctx, tmp_path):
+    from schoolmh.ui import ops
+    from schoolmh.ui.pages.reports import NOT_READY_TIP, ReportsPage
+
+    page = ReportsPage(ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    text = page.preview.toPlainText()
+    assert "Pupils supported" in text or "supported" in text.lower()
+    if page.governors_pdf is None:
+        assert not page.save_button.isEnabled() and page.save_button.toolTip() == NOT_READY_TIP
+        return
+    target = tmp_path / "governors.pdf"
+    page.ask_path = lambda _suggested: target
+    page.save_pdf()
+    qtbot.waitUntil(lambda: ops.running() == 0 and target.exists(), timeout=20_000)
+    assert target.read_bytes().startswith(b"%PDF")
