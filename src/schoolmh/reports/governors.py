@@ -1,0 +1,342 @@
+"""The governors' termly report: an anonymous PDF laid out from figures only.
+
+Everything printed comes from ``GovernorsReportData.printable()`` (the figures
+after the small-number rule) or from fixed wording here; the layout never sees
+a pupil. The same data and the same ``produced`` date give the same bytes.
+reportlab is imported inside the functions so the app starts quickly.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from schoolmh.domain import suppression as sup
+from schoolmh.domain.codes import NATIONAL_FUNCTION_SHARE, PRINCIPLE_SHORT
+from schoolmh.services.permissions import Action
+from schoolmh.services.report_data import GovernorsReportData, Printable, governors_report_data
+from schoolmh.services.session import Session
+
+__all__ = ["governors_pdf", "governors_pdf_from_data", "REPORT_TITLE", "FAIRNESS_GAP_POINTS"]
+
+REPORT_TITLE = "Mental health report to governors"
+# A group's share of those supported this many points below its share of the roll is marked "Lower".
+FAIRNESS_GAP_POINTS = 5
+NATIONAL_SOURCE = "national Mental Health Support Team Trailblazer evaluation (NIHR, 2023)"
+
+
+def governors_pdf(session: Session, start: dt.date, end: dt.date, produced: dt.date | None = None) -> bytes:
+    """The report for the dates (inclusive) as PDF bytes. Audited as "export.governors_report".
+
+    ``produced`` is printed on the cover and stored as the PDF's date; it also
+    fixes the day the gap is judged at (the end of the dates at the latest), so
+    the same data and the same ``produced`` give byte-identical output.
+    """
+    session.require(Action.REPORT_GOVERNORS)
+    produced = produced or session.today()
+    data = governors_report_data(session, start, end, as_of=min(end, produced))
+    pdf = governors_pdf_from_data(data, produced)
+    with session.transaction():
+        session.audit("export.governors_report", "report", "",
+                      f"start={start.isoformat()},end={end.isoformat()}")
+    return pdf
+
+
+def _fmt_date(d: dt.date) -> str:
+    return f"{d.day} {d.strftime('%B')} {d.year}"
+
+
+def _shown(text: str | None) -> str:
+    return sup.NOT_SHOWN if text is None else text
+
+
+def governors_pdf_from_data(data: GovernorsReportData, produced: dt.date) -> bytes:
+    """Lay out the report from its figures (no database access)."""
+    from reportlab.platypus import KeepTogether, Spacer
+
+    from schoolmh.reports.pdfbase import CONFIDENTIAL_GOVERNORS, build_pdf, para, styles
+
+    st = styles()
+    p = data.printable()
+    school = data.school or "School"
+    cover = [
+        para(f"{data.period_label[:1].upper()}{data.period_label[1:]}: "
+             f"{_fmt_date(data.start)} to {_fmt_date(data.end)}", st.cover_meta),
+        Spacer(1, 8),
+        para("This report gives the governing body the school's figures for pupils' mental health "
+             "and wellbeing support in the period: who was supported and how, outcomes, access to "
+             "other services, the whole-school approach, reach into groups of pupils, and work with "
+             "the Mental Health Support Team.", st.body),
+        para("It is anonymous: it is built from counts only and holds no names, dates of birth or "
+             "notes. Small numbers are hidden or rounded so that no child can be identified; the rule "
+             "is printed at the foot of every page.", st.body),
+    ]
+    story: list = []
+    story += _summary(p)
+    story += _support(data, p)
+    story += _outcomes(data, p)
+    story += _access(data, p)
+    story += _whole_school(data, p)
+    story += _fairness(data, p)
+    story += _liaison(p)
+    story += _comparison(data, p)
+    story.append(KeepTogether([para("About the figures", st.h2), para(
+        f"The period runs from {_fmt_date(data.start)} to {_fmt_date(data.end)}; waiting times and the "
+        f"gap are as at {_fmt_date(data.as_of)}. {sup.SUPPRESSION_RULE_TEXT} "
+        "Figures come from the school's SchoolMH records.", st.small)]))
+    return build_pdf(
+        story,
+        title=REPORT_TITLE,
+        school=school,
+        confidentiality=CONFIDENTIAL_GOVERNORS,
+        produced=produced,
+        footer_note=sup.SUPPRESSION_RULE_TEXT,
+        cover=cover,
+        subject=f"{REPORT_TITLE}: {data.period_label}",
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Sections
+# --------------------------------------------------------------------------- #
+def _bullets(sentences) -> list:
+    from reportlab.lib.styles import ParagraphStyle
+
+    from schoolmh.reports.pdfbase import Markup, para, styles
+
+    style = ParagraphStyle("bullet", parent=styles().body, leftIndent=14, bulletIndent=2, spaceAfter=5)
+    return [para([Markup("<bullet>&bull;</bullet>"), s], style) for s in sentences]
+
+
+def _summary(p: Printable) -> list:
+    from schoolmh.reports.pdfbase import para, styles
+
+    return [para("Summary", styles().h1), *_bullets(p.summary)]
+
+
+def _widths(header, *, text_cols=(), first_max: float = 0.42) -> list[float]:
+    """Column widths: each figure column as wide as its longest header word (or "fewer than"), so no
+    word is broken; the first column takes the rest, up to ``first_max`` of the page, and any space left
+    is shared out."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from schoolmh.reports.pdfbase import CONTENT_WIDTH, FONT, FONT_BOLD
+
+    pad = 12
+    need = [0.0]
+    for c, h in enumerate(header[1:], start=1):
+        longest = max(stringWidth(w, FONT_BOLD, 10) for w in h.split())
+        floor = stringWidth("Under 10: not", FONT, 10) if c in text_cols else stringWidth(sup.PRIMARY, FONT, 10)
+        need.append(max(longest, floor) + pad)
+    first = CONTENT_WIDTH - sum(need)
+    extra = max(0.0, first - CONTENT_WIDTH * first_max)
+    widths = [first - extra] + [w + extra / (len(need) - 1) for w in need[1:]]
+    return widths
+
+
+def _figures_table(rows) -> object:
+    from schoolmh.reports.pdfbase import data_table
+
+    return data_table(("Figure", "This period"), [list(r) for r in rows], col_widths=(0.72, 0.28),
+                      numeric_cols=(1,))
+
+
+def _support(d: GovernorsReportData, p: Printable) -> list:
+    from reportlab.platypus import KeepTogether
+
+    from schoolmh.reports.pdfbase import bar_chart, data_table, figure, para, styles
+
+    st = styles()
+    out = [para("Support", st.h1), _figures_table([
+        ("Pupils supported directly (at least one session attended)", p.pupils_supported),
+        ("New support plans", p.new_plans),
+        ("Support plans closed", p.closed_plans),
+        ("Support plans open at the end of the period", p.open_plans_at_end),
+        ("Direct support sessions delivered", p.sessions_delivered),
+        ("Attendance rate (attended, of sessions not cancelled by the school)", _shown(p.attendance_rate)),
+    ])]
+    out.append(para("Pupils supported by tier", st.h2))
+    if p.tier_rows is not None:
+        out.append(data_table(("Tier of support plan", "Pupils"), [*map(list, p.tier_rows), ["Total", p.tier_total]],
+                              col_widths=(0.72, 0.28), numeric_cols=(1,)))
+    elif d.pupils_supported:
+        out.append(para(f"{p.pupils_supported[:1].upper()}{p.pupils_supported[1:]} pupils were supported "
+                        "directly: fewer than 10, so they are not broken down by tier.", st.body))
+    else:
+        out.append(para("No pupil attended a direct support session in this period.", st.body))
+
+    shares = [sup_value(s) for _, s, _ in p.function_shares]
+    labels = [label for label, _, _ in p.function_shares]
+    national = [float(n) for _, _, n in p.function_shares]
+    chart = bar_chart(labels, [("This school", shares), ("National", national)], unit="%", max_value=100,
+                      axis_label="Share of recorded time")
+    if d.function_minutes:
+        caption = (f"Share of the time recorded in this period ({p.function_hours} hours) by function, beside the "
+                   f"national split of {NATIONAL_FUNCTION_SHARE[1]} / {NATIONAL_FUNCTION_SHARE[2]} / "
+                   f"{NATIONAL_FUNCTION_SHARE[3]}% from the {NATIONAL_SOURCE}. Time counts attended "
+                   "sessions, liaison meetings and staff consultations.")
+    else:
+        caption = ("No time was recorded in this period, so the school's split is not shown. The national split "
+                   f"is {NATIONAL_FUNCTION_SHARE[1]} / {NATIONAL_FUNCTION_SHARE[2]} / "
+                   f"{NATIONAL_FUNCTION_SHARE[3]}% ({NATIONAL_SOURCE}).")
+    out.append(KeepTogether([para("Time by MHST function", st.h2), figure(chart, caption)]))
+    return out
+
+
+def sup_value(text: str | None) -> float | None:
+    """A printed percentage ("42%") as a number for a chart; None stays None ("not shown")."""
+    return None if text is None else float(text.rstrip("%"))
+
+
+def _outcomes(d: GovernorsReportData, p: Printable) -> list:
+    from schoolmh.reports.pdfbase import data_table, para, styles
+
+    st = styles()
+    out = [para("Outcomes", st.h1)]
+    if not d.outcomes:
+        out.append(para("No outcome measures were completed in this period.", st.body))
+        return out
+    rows = []
+    for o, (name, paired, imp, same, worse) in zip(d.outcomes, p.outcome_rows):
+        if o.reportable:
+            rows.append([f"{o.code}: {name}", paired, _shown(imp), _shown(same), _shown(worse)])
+        else:
+            rows.append([f"{o.code}: {name}", paired, "too few to report", sup.NOT_SHOWN, sup.NOT_SHOWN])
+    header = ("Questionnaire", "Pupils with paired scores", "Reliable improvement", "No reliable change",
+              "Reliable deterioration")
+    out.append(data_table(header, rows, col_widths=_widths(header), numeric_cols=(1, 2, 3, 4)))
+    out.append(para(
+        "A pupil has paired scores when a questionnaire was completed in this period and at least once before "
+        "(by the same kind of rater). The first and latest scores are compared: a change larger than the "
+        "questionnaire's own measurement error is a reliable improvement or deterioration. Shares are given only "
+        f"where at least {sup.MIN_GROUP} pupils have paired scores.", st.small))
+    return out
+
+
+def _access(d: GovernorsReportData, p: Printable) -> list:
+    from reportlab.platypus import KeepTogether
+
+    from schoolmh.reports.pdfbase import data_table, para, styles
+
+    st = styles()
+    out = [para("Access to other services", st.h1), para("Referrals by service and decision", st.h2)]
+    if p.referral_rows is not None:
+        n = len(p.referral_header)
+        out.append(KeepTogether([
+            data_table(p.referral_header, [list(r) for r in p.referral_rows],
+                       col_widths=_widths(p.referral_header), numeric_cols=tuple(range(1, n))),
+            para("Referrals sent in the period, with the decision known at the end of it. A * hides a further "
+                 "figure so that a small number cannot be worked out from the totals.", st.small)]))
+    elif d.referrals.total:
+        out.append(para(f"{p.referrals_made[:1].upper()}{p.referrals_made[1:]} referrals were made: fewer than "
+                        f"{sup.MIN_GROUP}, so they are not broken down by service or decision.", st.body))
+    else:
+        out.append(para("No referrals were made to other services in this period.", st.body))
+    if p.median_wait is not None:
+        out.append(para(f"Median wait from referral to decision: {p.median_wait} "
+                        f"(referrals decided in the period).", st.body))
+    elif d.referrals_decided:
+        out.append(para(f"Median wait from referral to decision: not shown (fewer than {sup.MIN_GROUP} "
+                        "referrals were decided in the period).", st.body))
+
+    out.append(para("The gap", st.h2))
+    out.append(para("Pupils in the gap were not accepted by a service they were referred to, have not been "
+                    "accepted anywhere since, and are not waiting for another decision.", st.body))
+    if p.gap_rows is not None:
+        out.append(data_table(("Time in the gap", "Pupils"), [*map(list, p.gap_rows)], col_widths=(0.72, 0.28),
+                              numeric_cols=(1,)))
+    elif d.in_gap:
+        out.append(para(f"Pupils in the gap at the end of the period: {p.in_gap} (fewer than {sup.MIN_GROUP}, so "
+                        "not broken down by time waiting).", st.body))
+    else:
+        out.append(para("No pupil was in the gap at the end of the period.", st.body))
+    return out
+
+
+def _whole_school(d: GovernorsReportData, p: Printable) -> list:
+    from schoolmh.reports.pdfbase import data_table, para, rag_cell, styles
+
+    st = styles()
+    out = [para("Whole-school approach", st.h1)]
+    rows = []
+    for name, acts, pupils, staff, parents, rag in p.principle_rows:
+        rag_flow = rag_cell(rag) if rag != "none" else para("No objective", st.table)
+        rows.append([name, acts, pupils, staff, parents, rag_flow])
+    header = ("Principle", "Activities", "Pupils reached", "Staff reached", "Parents reached", "Action plan")
+    out.append(data_table(header, rows, col_widths=_widths(header, text_cols=(5,)), numeric_cols=(1, 2, 3, 4)))
+    empty = p.principles_without_activity
+    if not empty:
+        out.append(para("Every one of the eight principles had at least one activity in this period.", st.body))
+    elif len(empty) == len(PRINCIPLE_SHORT):
+        out.append(para("No whole-school activity was recorded in this period.", st.body))
+    else:
+        out.append(para("No activity in this period for: " + "; ".join(empty) + ".", st.body))
+    out.append(para("Reach is the number of people an activity reached, added up over activities (one person may "
+                    "be counted more than once). The action plan column shows the least advanced objective for "
+                    "each principle (Red, Amber or Green), or that the plan has no objective for it.", st.small))
+    return out
+
+
+def _fairness(d: GovernorsReportData, p: Printable) -> list:
+    from reportlab.platypus import KeepTogether
+
+    from schoolmh.reports.pdfbase import data_table, para, styles
+
+    st = styles()
+    intro = [para("Reach and fairness", st.h1),
+             para(f"Pupils on roll in the period: {p.roll}. Pupils supported directly: {p.pupils_supported}.",
+                  st.body)]
+    rows = []
+    for label, on_roll, roll_share, supported, supported_share in p.group_rows:
+        if roll_share is None and supported is None:
+            rows.append([label, on_roll, sup.NOT_SHOWN, sup.NOT_SHOWN, sup.NOT_SHOWN,
+                         "Under 10: not broken down"])
+            continue
+        rows.append([label, on_roll, _shown(roll_share), _shown(supported), _shown(supported_share),
+                     _compare(roll_share, supported_share)])
+    header = ("Group", "On roll", "Share of roll", "Supported", "Share of those supported", "Compared with roll")
+    out = [KeepTogether([*intro, data_table(header, rows, col_widths=_widths(header, text_cols=(5,)),
+                                            numeric_cols=(1, 2, 3, 4))])]
+    if not p.supported_broken_down and d.pupils_supported:
+        out.append(para(f"Fewer than {sup.MIN_GROUP} pupils were supported, so those supported are not broken down "
+                        "by group.", st.body))
+    out.append(para(
+        "A group whose share of the pupils supported is lower than its share of the roll may be under-served. "
+        f"'Lower' or 'Higher' marks a difference of at least {FAIRNESS_GAP_POINTS} percentage points. Pupils can be "
+        f"in several groups. Groups of fewer than {sup.MIN_GROUP} pupils are not broken down.", st.small))
+    return out
+
+
+def _compare(roll_share: str | None, supported_share: str | None) -> str:
+    if not (roll_share or "").endswith("%") or not (supported_share or "").endswith("%"):
+        return sup.NOT_SHOWN
+    diff = int(supported_share.rstrip("%")) - int(roll_share.rstrip("%"))
+    if diff <= -FAIRNESS_GAP_POINTS:
+        return "Lower"
+    if diff >= FAIRNESS_GAP_POINTS:
+        return "Higher"
+    return "Similar"
+
+
+def _liaison(p: Printable) -> list:
+    from schoolmh.reports.pdfbase import para, styles
+
+    return [para("Liaison and staff", styles().h1), _figures_table(p.liaison_rows)]
+
+
+def _comparison(d: GovernorsReportData, p: Printable) -> list:
+    from schoolmh.reports.pdfbase import data_table, para, styles
+
+    st = styles()
+    prev = d.previous
+    out = [para("Comparison with the previous period", st.h1)]
+    if p.comparison_rows is None or prev is None:
+        label = prev.label if prev else "the previous period"
+        out.append(para(f"There are no records for {label} to compare with.", st.body))
+        return out
+    header = ("Figure", _cap(d.period_label), _cap(prev.label))
+    out.append(data_table(header, [list(r) for r in p.comparison_rows], col_widths=(0.5, 0.25, 0.25),
+                          numeric_cols=(1, 2)))
+    return out
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
