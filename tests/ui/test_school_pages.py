@@ -156,3 +156,28 @@ def test_reports_preview_and_pdf(qtbot, seeded, ctx, tmp_path):
     page.save_pdf()
     qtbot.waitUntil(lambda: ops.running() == 0 and target.exists(), timeout=20_000)
     assert target.read_bytes().startswith(b"%PDF")
+
+
+def test_head_sees_figures_without_liaison_notes_or_write_buttons(qtbot, sign_in_as, vault_dir):
+    from PySide6.QtWidgets import QPushButton
+
+    from schoolmh.ui.pages.dashboard import DashboardPage
+    from schoolmh.ui.pages.whole_school import WholeSchoolPage
+
+    head = sign_in_as("head")
+    ctx = AppContext(vault_dir)
+    ctx.session = head
+    page = DashboardPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    assert page.actions_list.isHidden()  # liaison notes are not the head's to read
+    assert page.tiles["actions"].value.text() == "0"  # the count alone identifies no one
+    assert not page.gap_list.isHidden() and not page.plans_list.isHidden()
+
+    school = WholeSchoolPage(ctx)
+    qtbot.addWidget(school)
+    school.refresh()
+    labels = {b.text() for b in school.findChildren(QPushButton)}
+    assert not labels & {"&New activity…", "&Add objective…", "De&lete…"}
+    ctx.session = None

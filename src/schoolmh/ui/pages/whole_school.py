@@ -65,8 +65,13 @@ def date_span(start: dt.date, end: dt.date | None) -> str:
     return f"{format_date(start)} – {format_date(end)}"
 
 
+_PRINCIPLE_ORDER = {code: i for i, code in enumerate(PRINCIPLES)}
+
+
 def principles_text(codes: tuple[str, ...]) -> str:
-    return ", ".join(PRINCIPLE_SHORT.get(c, c) for c in codes)
+    """Short names in the stable principle order (whatever order they were ticked in)."""
+    ordered = sorted(codes, key=lambda c: _PRINCIPLE_ORDER.get(c, 99))
+    return ", ".join(PRINCIPLE_SHORT.get(c, c) for c in ordered)
 
 
 ACTIVITY_COLUMNS: list[Column[ActivityInfo]] = [
