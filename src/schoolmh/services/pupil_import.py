@@ -163,8 +163,19 @@ def _plan(parsed: ParsedFile, mark_left: bool) -> _Plan:
             matches.append((row, pid))
         else:
             pending.append(row)
+    first_without_upn: dict[tuple, int] = {}
     for row in pending:
         key = _name_key(row)
+        if not row.upn and key is not None:
+            # Two rows with no UPN and the same name and date of birth cannot be told
+            # apart next time: usually a row pasted twice. Refuse rather than duplicate.
+            if key in first_without_upn:
+                plan.errors.append(RowError(
+                    row.row_number, name_column,
+                    f"same name and date of birth as row {first_without_upn[key]} and no UPN; "
+                    "remove the repeated row or add the UPNs"))
+                continue
+            first_without_upn[key] = row.row_number
         candidates = [pid for pid in by_name.get(key, []) if pid not in claimed] if key else []
         if row.upn:  # a new UPN only adopts a pupil recorded without one
             candidates = [pid for pid in candidates if not existing[pid]["upn"]]
