@@ -362,7 +362,7 @@ class ConsultationDialog(_FormDialog):
         form = QFormLayout()
         e = self.errors
         e.add_row(form, "&Date:", "date", self.date_edit)
-        e.add_row(form, "&Staff advised:", "staff_advised", self.staff)
+        e.add_row(form, "Staff ad&vised:", "staff_advised", self.staff)
         e.add_row(form, "&Topic:", "topic", self.topic)
         e.add_row(form, "&Length:", "duration_minutes", self.duration)
         e.add_row(form, "&Pupil (optional):", "pupil_uuid", self.picker)
@@ -449,7 +449,7 @@ class LiaisonPage(QWidget):
             bar.addWidget(self.done_button)
             QShortcut(QKeySequence("Ctrl+D"), self.actions_view, self._mark_done,
                       context=Qt.ShortcutContext.WidgetShortcut)
-        show = QPushButton("Show &meeting")
+        show = QPushButton("&Show meeting")
         show.clicked.connect(self._show_action_meeting)
         bar.addWidget(show)
         layout.addLayout(bar)

@@ -181,7 +181,7 @@ class ActivityDialog(_FormDialog):
         self.title_edit = QLineEdit(a.title if a else "")
         self.title_edit.setPlaceholderText("e.g. Year 8 assembly on exam stress")
         self.start_edit = DateEdit(a.start_on if a else today)
-        self.end_edit = OptionalDateEdit("Ends on", (a.end_on if a and a.end_on else (a.start_on if a else today)),
+        self.end_edit = OptionalDateEdit("&Ends on", (a.end_on if a and a.end_on else (a.start_on if a else today)),
                                          accessible_name="End date (for activities over several days)")
         self.end_edit.set_value(a.end_on if a else None)
         self.category = _combo(ACTIVITY_CATEGORIES, "Category", a.category if a else "assembly")
@@ -191,7 +191,7 @@ class ActivityDialog(_FormDialog):
         reach_row = QWidget()
         rl = QHBoxLayout(reach_row)
         rl.setContentsMargins(0, 0, 0, 0)
-        for key, text in (("reach_pupils", "P&upils"), ("reach_staff", "S&taff"), ("reach_parents", "Pa&rents")):
+        for key, text in (("reach_pupils", "Pup&ils"), ("reach_staff", "Sta&ff"), ("reach_parents", "Pa&rents")):
             spin = QSpinBox()
             spin.setRange(0, 100_000)
             spin.setValue(getattr(a, key) if a else 0)
@@ -240,7 +240,7 @@ class ActivityDialog(_FormDialog):
         reach_label = QLabel("Reach:")
         left.addRow(reach_label, e.wrap(("reach_pupils", "reach_staff", "reach_parents"), reach_row))
         e.add_row(left, "&Led by:", "led_by", self.led_by)
-        e.add_row(left, "R&AG:", "rag", self.rag)
+        e.add_row(left, "RAG stat&us:", "rag", self.rag)
         e.add_row(left, "&Objective:", "objective_uuid", self.objective)
 
         right = QVBoxLayout()
@@ -330,7 +330,7 @@ class ObjectiveDialog(_FormDialog):
         self.text_edit.setFixedHeight(self.text_edit.fontMetrics().lineSpacing() * 4 + 12)
         self.owner = QLineEdit(o.owner if o else "")
         self.owner.setPlaceholderText("e.g. Head of PSHE")
-        self.due = OptionalDateEdit("Due by", o.due_on if o and o.due_on else ctx.session.today(),
+        self.due = OptionalDateEdit("&Due by", o.due_on if o and o.due_on else ctx.session.today(),
                                     accessible_name="Due date")
         self.due.set_value(o.due_on if o else None)
         self.rag = _combo(RAG, "RAG status", o.rag if o else "amber", icons=True)
@@ -340,7 +340,7 @@ class ObjectiveDialog(_FormDialog):
         e.add_row(form, "O&bjective:", "text", self.text_edit)
         e.add_row(form, "&Owner:", "owner", self.owner)
         e.add_row(form, "", "due_on", self.due)
-        e.add_row(form, "R&AG:", "rag", self.rag)
+        e.add_row(form, "RAG stat&us:", "rag", self.rag)
         outer = QVBoxLayout(self)
         outer.addLayout(form)
         outer.addWidget(self.general)
