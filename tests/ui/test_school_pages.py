@@ -158,26 +158,30 @@ def test_reports_preview_and_pdf(qtbot, seeded, ctx, tmp_path):
     assert target.read_bytes().startswith(b"%PDF")
 
 
-def test_head_sees_figures_without_liaison_notes_or_write_buttons(qtbot, sign_in_as, vault_dir):
-    from PySide6.QtWidgets import QPushButton
+def test_meeting_form_links_a_pupil_found_by_typing_and_adds_actions(qtbot, seeded, ctx):
+    from schoolmh.ui.pages.liaison import MeetingDialog
 
-    from schoolmh.ui.pages.dashboard import DashboardPage
-    from schoolmh.ui.pages.whole_school import WholeSchoolPage
-
-    head = sign_in_as("head")
-    ctx = AppContext(vault_dir)
-    ctx.session = head
-    page = DashboardPage(ctx)
-    qtbot.addWidget(page)
-    page.show()
-    page.refresh()
-    assert page.actions_list.isHidden()  # liaison notes are not the head's to read
-    assert page.tiles["actions"].value.text() == "0"  # the count alone identifies no one
-    assert not page.gap_list.isHidden() and not page.plans_list.isHidden()
-
-    school = WholeSchoolPage(ctx)
-    qtbot.addWidget(school)
-    school.refresh()
-    labels = {b.text() for b in school.findChildren(QPushButton)}
-    assert not labels & {"&New activity…", "&Add objective…", "De&lete…"}
-    ctx.session = None
+    s, people, _meeting, _folder = seeded
+    dialog = MeetingDialog(ctx, None, {})
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.attendees.setText("SMHL, EMHP")
+    picker = dialog.picker
+    picker.search.setText("okaf")
+    picker._run_search()  # what the debounce timer does after typing
+    assert picker.matches.rowCount() == 1
+    picker.completer.activated[type(picker.matches.index(0, 0))].emit(picker.matches.index(0, 0))
+    assert picker.uuids() == [people[2].uuid]
+    text, owner, _due, _error = dialog.action_rows.rows[0]
+    owner.setText("EMHP")  # an owner without an action: refused next to the row, nothing saved
+    dialog.save_button.click()
+    assert dialog.isVisible() and dialog.action_rows.rows[0][3].message == "Enter the action."
+    count = len(liaison.list_meetings(s))
+    text.setText("Ask CAMHS for an update")
+    dialog.save_button.click()
+    assert not dialog.isVisible()
+    newest = liaison.list_meetings(s)
+    assert len(newest) == count + 1
+    stored = next(m for m in newest if m.attendees == "SMHL, EMHP")
+    assert stored.pupil_uuids == (people[2].uuid,)
+    assert [(a.text, a.owner) for a in stored.actions] == [("Ask CAMHS for an update", "EMHP")]

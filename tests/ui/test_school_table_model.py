@@ -95,3 +95,17 @@ def test_row_lookup_filter_and_set_rows(qtbot):
     assert proxy.rowCount() == 1 and model.row_for_key("b") == -1
     model.clear()
     assert proxy.rowCount() == 0 and model.row_at(0) is None
+
+
+def test_view_opens_the_row_on_enter(qtbot):
+    from schoolmh.ui.models.table_model import RowTableView
+
+    proxy = SortProxy(RowTableModel(COLUMNS, ROWS, key=lambda r: r.uuid))
+    view = RowTableView(proxy, "Items")
+    qtbot.addWidget(view)
+    view.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+    view.setCurrentIndex(proxy.index(0, 0))
+    with qtbot.waitSignal(view.open_requested) as opened:
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert opened.args == [ROWS[2]]  # 120 minutes: the top row after sorting by value
+    assert view.current_row() == ROWS[2]

@@ -49,7 +49,7 @@ class Tile(QFrame):
         super().__init__(parent)
         self.setObjectName("DashboardTile")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a figure, not a control: Tab goes on to the lists
         self.title = title
         self.value = QLabel("–")
         f = self.value.font()
@@ -72,8 +72,7 @@ class Tile(QFrame):
         layout.addStretch(1)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setStyleSheet("QFrame#DashboardTile { border: 1px solid palette(mid); border-radius: 6px;"
-                           " background: palette(base); }"
-                           "QFrame#DashboardTile:focus { border: 2px solid palette(highlight); }")
+                           " background: palette(base); }")
 
     def set(self, value: str, detail: str = "", tooltip: str = "") -> None:
         self.value.setText(value)

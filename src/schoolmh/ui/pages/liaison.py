@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
@@ -82,6 +82,7 @@ class PupilPicker(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self._run_search)
         self.search.textEdited.connect(lambda _t: self._timer.start())
+        self.search.installEventFilter(self)
         self.list = QListWidget()
         self.list.setAccessibleName("Pupils linked to this meeting")
         self.list.setMaximumHeight(self.list.fontMetrics().lineSpacing() * 3 + 12)
@@ -94,6 +95,18 @@ class PupilPicker(QWidget):
         layout.addWidget(remove, 1, 1, Qt.AlignmentFlag.AlignTop)
         for uuid, name in chosen or []:
             self._add(uuid, name)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
+        """Enter in the search box searches (or links the only match); it must not save the form."""
+        if (obj is self.search and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.search.text().strip()):
+            self._timer.stop()
+            self._run_search()
+            if self.matches.rowCount() == 1:
+                self.completer.popup().hide()
+                self._picked_index(self.matches.index(0, 0))
+            return True
+        return super().eventFilter(obj, event)
 
     def _run_search(self) -> None:
         text = self.search.text().strip()
@@ -117,7 +130,7 @@ class PupilPicker(QWidget):
         name = index.data(Qt.ItemDataRole.UserRole + 1)
         if uuid:
             self._add(uuid, name)
-        QTimer.singleShot(0, self.search.clear)
+        QTimer.singleShot(0, self.search, self.search.clear)  # after the completer writes its text; not after deletion
 
     def _add(self, uuid: str, name: str) -> None:
         if uuid in self.uuids():
