@@ -34,13 +34,13 @@ from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel
 __all__ = ["PupilFormDialog"]
 
 YEARS = list(range(-2, 15))
-_FLAG_LABELS = {
-    "looked_after": "&Looked after (CLA)",
-    "young_carer": "&Young carer",
-    "eal": "&EAL (English as an additional language)",
-    "fsm": "&Free school meals",
-    "pupil_premium": "Pupil p&remium",
-    "service_child": "Ser&vice child",
+_FLAG_LABELS = {  # no mnemonics: the letters are taken by the fields above; Tab reaches them
+    "looked_after": "Looked after (CLA)",
+    "young_carer": "Young carer",
+    "eal": "EAL (English as an additional language)",
+    "fsm": "Free school meals",
+    "pupil_premium": "Pupil premium",
+    "service_child": "Service child",
 }
 
 
@@ -113,22 +113,22 @@ class PupilFormDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         e = self.errors
         e.add_row(form, "Legal &forename:", "legal_forename", self.legal_forename)
-        e.add_row(form, "Legal &surname:", "legal_surname", self.legal_surname)
+        e.add_row(form, "Legal s&urname:", "legal_surname", self.legal_surname)
         e.add_row(form, "&Preferred forename:", "preferred_forename", self.preferred_forename)
         e.add_row(form, "Preferred su&rname:", "preferred_surname", self.preferred_surname)
         e.add_row(form, "Year &group:", "year_group", self.year_group)
         e.add_row(form, "&Tutor group:", "tutor_group", self.tutor_group)
-        e.add_row(form, "&UPN:", "upn", self.upn)
+        e.add_row(form, "UP&N:", "upn", self.upn)
 
         about = QGroupBox("About the pupil")
         form2 = QFormLayout(about)
         form2.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         e.add_row(form2, "&Date of birth:", "dob", self.dob)
         e.add_row(form2, "Se&x:", "sex", self.sex)
-        e.add_row(form2, "SE&N provision:", "sen_provision", self.sen_provision)
-        e.add_row(form2, "Primary nee&d:", "primary_need", self.primary_need)
-        e.add_row(form2, "Ethn&icity:", "ethnicity", self.ethnicity)
-        e.add_row(form2, "First lan&guage:", "first_language", self.first_language)
+        e.add_row(form2, "S&EN provision:", "sen_provision", self.sen_provision)
+        e.add_row(form2, "Pr&imary need:", "primary_need", self.primary_need)
+        e.add_row(form2, "Et&hnicity:", "ethnicity", self.ethnicity)
+        e.add_row(form2, "First &language:", "first_language", self.first_language)
         flag_box = QWidget()
         grid = QGridLayout(flag_box)
         grid.setContentsMargins(0, 0, 0, 0)
