@@ -26,9 +26,9 @@ from conftest import LEAD_PASSWORD
 # One batch = one session.transaction() holding BATCH pupils (and their audit rows).
 BATCH = 2
 WRITER = r"""
-import os, sys
+import os, sys, time
 from schoolmh.services import access, pupils
-data_dir, tag, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data_dir, tag, limit, pause = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 s = access.sign_in(data_dir, "lead", os.environ["SCHOOLMH_PASSWORD"])
 print("ready", flush=True)
 n = 0
@@ -41,6 +41,8 @@ while limit <= 0 or n < limit:
             ).uuid)
     print(f"{n} " + " ".join(made), flush=True)  # after the commit: these rows are durable
     n += 1
+    if pause:
+        time.sleep(pause)
 s.close()
 print("done", flush=True)
 """.replace("{batch}", str(BATCH))
@@ -49,10 +51,13 @@ print("done", flush=True)
 class Writer:
     """A writer subprocess and the batches it has reported committed."""
 
-    def __init__(self, folder: Path, tag: str = "x", limit: int = 0) -> None:
+    def __init__(self, folder: Path, tag: str = "x", limit: int = 0, pause: float = 0.0) -> None:
+        """pause: seconds between batches. 0 holds the write lock ~100% of the time (fine alone);
+        with another process writing too, a few ms lets it in, as a person using the app would:
+        SQLite's lock is not fair, so a writer that never lets go starves the other."""
         env = dict(os.environ, SCHOOLMH_PASSWORD=LEAD_PASSWORD)
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(folder), tag, str(limit)],
+            [sys.executable, "-c", WRITER, str(folder), tag, str(limit), str(pause)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
         )
         self.lines: list[str] = []

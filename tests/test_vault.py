@@ -429,3 +429,28 @@ def test_abandoned_temp_files_are_tidied(vault):
     os.utime(other, (time.time() - 3600, time.time() - 3600))
     access.sign_in(folder, "lead", LEAD_PASSWORD).close()
     assert not old.exists() and fresh.exists() and other.exists()
+
+
+def test_busy_vault_is_a_clear_error_and_saves_nothing(vault):
+    """Another process holding the write lock past the busy timeout: VaultBusy, not a crash."""
+    from sqlcipher3 import dbapi2 as sqlcipher
+
+    from schoolmh.errors import VaultBusy
+
+    folder, _ = vault
+    s = access.sign_in(folder, "lead", LEAD_PASSWORD)
+    other = sqlcipher.connect(str(folder / DB_NAME), isolation_level=None)
+    other.execute(f"PRAGMA key = \"x'{s.vault.dek.hex()}'\"")
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        s.db.execute_sql("PRAGMA busy_timeout = 50")
+        with pytest.raises(VaultBusy) as err:
+            settings.update(s, autolock_minutes=30)
+        assert "Nothing was saved" in err.value.message
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert settings.load().autolock_minutes == 15
+    settings.update(s, autolock_minutes=30)
+    assert settings.load().autolock_minutes == 30
+    s.close()

@@ -85,6 +85,10 @@ class DamagedDatabase(VaultError):
     pass
 
 
+class VaultBusy(VaultError):
+    """Another SchoolMH process held the write lock for longer than the busy timeout; nothing was saved."""
+
+
 class UnsafeLocation(VaultError):
     """The live database may not sit in a cloud-synced or network folder."""
 

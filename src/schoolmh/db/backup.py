@@ -75,7 +75,6 @@ def write_backup(
     dek: bytes,
     keyfile: KeyFile,
     schema_version: int,
-    audit_head: tuple[int, str],
     out: Path,
     progress: Progress | None = None,
 ) -> BackupResult:
@@ -88,6 +87,9 @@ def write_backup(
         try:
             if not integrity_ok(check):
                 raise BackupError("The backup copy failed its integrity check; no backup was written.")
+            # The end of the chain as copied (another process may have written since this backup began).
+            row = check.execute_sql("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1").fetchone()
+            audit_head = (int(row[0]), str(row[1])) if row else (0, "0" * 64)
         finally:
             check.close()
         keys = keyfile.to_bytes()

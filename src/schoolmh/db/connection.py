@@ -14,13 +14,15 @@ DB_NAME = "schoolmh.db"
 # Models are defined before any vault is unlocked; the proxy is pointed at the open database.
 database_proxy = DatabaseProxy()
 
+BUSY_TIMEOUT_MS = 5000
+
 PRAGMAS = (
     ("foreign_keys", "ON"),
     ("journal_mode", "WAL"),  # readers never block the writer; backup runs beside the app
     ("synchronous", "FULL"),  # durable: a committed session survives a power cut
     ("secure_delete", "ON"),  # freed pages are zeroed, so erased records do not linger
     ("temp_store", "MEMORY"),  # sort/temp tables never touch disk
-    ("busy_timeout", "5000"),
+    ("busy_timeout", str(BUSY_TIMEOUT_MS)),
 )
 
 

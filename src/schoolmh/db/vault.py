@@ -224,7 +224,7 @@ class OpenVault:
         return True
 
     def settle_audit_head(self, after: tuple[int, str]) -> None:
-        """After the commit: name the one end, unless another process has moved it on meanwhile."""
+        """After the commit, with the write lock held again (see Session): name the one end."""
         try:
             current = self._read_head_file()
             if current and current[0] == after and len(current) > 1:

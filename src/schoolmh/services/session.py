@@ -11,9 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from peewee import OperationalError
+
+from schoolmh.db.connection import BUSY_TIMEOUT_MS
 from schoolmh.db.models.base import utcnow
 from schoolmh.db.vault import OpenVault
-from schoolmh.errors import PermissionDenied
+from schoolmh.errors import PermissionDenied, VaultBusy
 from schoolmh.services import audit
 from schoolmh.services.permissions import PUPIL_SCOPED_ROLES, ROLE_NAMES, Action, allowed, describe
 
@@ -75,6 +78,15 @@ class Session:
                     # on either side of the commit must never read as a cut or extended trail.
                     head = audit.head()
                     advanced = self.vault.advance_audit_head(self._head_before, head)
+        except OperationalError as exc:
+            if outermost:
+                self._audited = False
+                if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+                    raise VaultBusy(
+                        "The vault is busy: another SchoolMH window or command is saving. "
+                        "Nothing was saved; try again in a moment."
+                    ) from None
+            raise
         except BaseException:
             if outermost:
                 self._audited = False
@@ -84,7 +96,23 @@ class Session:
         if outermost and self._audited:
             self._audited = False
             if advanced:
-                self.vault.settle_audit_head(head)
+                self._settle_audit_head(head)
+
+    def _settle_audit_head(self, head: tuple[int, str]) -> None:
+        """After the commit, name the one end, holding the write lock so no other process is mid-commit.
+
+        Skipped when another process has moved the chain on (its own head file is newer)
+        or holds the lock for long: the file written before the commit still accepts this end.
+        """
+        self.db.execute_sql("PRAGMA busy_timeout = 0")  # never make the user wait for this
+        try:
+            with self.db.atomic("IMMEDIATE"):
+                if audit.head() == head:
+                    self.vault.settle_audit_head(head)
+        except (OperationalError, OSError):
+            pass
+        finally:
+            self.db.execute_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def audit(self, action: str, object_type: str = "", object_uuid: str = "", detail: str = "") -> None:
         with self.transaction():

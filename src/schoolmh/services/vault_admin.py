@@ -11,7 +11,7 @@ from schoolmh.db import vault as vaultlib
 from schoolmh.db.keyfile import user_label
 from schoolmh.db.migrations import schema_version
 from schoolmh.db.models import Staff
-from schoolmh.errors import BackupError, PermissionDenied
+from schoolmh.errors import BackupError, DamagedDatabase, DamagedKeyFile, MigrationFailed, PermissionDenied
 from schoolmh.services import audit
 from schoolmh.services.permissions import LEAD, Action
 from schoolmh.services.session import Session
@@ -24,7 +24,7 @@ def backup(session: Session, out: Path, progress: Progress | None = None) -> bac
     session.require(Action.BACKUP)
     session.audit("vault.backup", "vault", session.vault.keyfile.vault_id)
     return backuplib.write_backup(
-        session.db, session.vault.dek, session.vault.keyfile, schema_version(session.db), audit.head(), Path(out), progress
+        session.db, session.vault.dek, session.vault.keyfile, schema_version(session.db), Path(out), progress
     )
 
 
@@ -53,10 +53,17 @@ def restore(
     with tempfile.TemporaryDirectory(dir=data_dir, prefix=".restore-") as tmp:
         folder = Path(tmp)
         manifest = backuplib.extract_backup(Path(archive), folder)
-        if recovery_key:
-            opened = vaultlib.unlock_with_recovery(folder, recovery_key)
-        else:
-            opened = vaultlib.unlock_with_password(folder, username, password or "")
+        try:
+            if recovery_key:
+                opened = vaultlib.unlock_with_recovery(folder, recovery_key)
+            else:
+                opened = vaultlib.unlock_with_password(folder, username, password or "")
+        except (DamagedDatabase, DamagedKeyFile, MigrationFailed) as exc:
+            what = {
+                DamagedDatabase: "That backup's database is damaged.",
+                DamagedKeyFile: "That backup's key file is damaged.",
+            }.get(type(exc), exc.message)
+            raise BackupError(f"{what} Nothing was restored and the vault here was not changed.") from None
         try:
             actor = _restorer(opened, username)
             recorded = manifest.get("audit_head") or {}
