@@ -17,6 +17,7 @@ from schoolmh.logs import log_exception
 COMMAND_MODULES = [
     "schoolmh.cli.vault_cmds",
     "schoolmh.cli.records_cmds",
+    "schoolmh.cli.records2_cmds",
     "schoolmh.cli.report_cmds",
 ]
 

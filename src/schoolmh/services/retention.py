@@ -51,6 +51,7 @@ YEARS_AFTER_LEAVING_WITHOUT_DOB = 7
 @dataclass(frozen=True)
 class ErasureDue:
     pupil_uuid: str
+    upn: str
     display_name: str
     left_on: dt.date
     due_on: dt.date
@@ -85,7 +86,7 @@ def due_for_erasure(session: Session) -> list[ErasureDue]:
     for p in Pupil.select().where(Pupil.left_on.is_null(False)):
         due, rule = due_date(p.dob, p.left_on, age)
         if due <= today:
-            out.append(ErasureDue(p.uuid, pupil_name(p), p.left_on, due, rule))
+            out.append(ErasureDue(p.uuid, p.upn or "", pupil_name(p), p.left_on, due, rule))
     return sorted(out, key=lambda e: (e.due_on, e.pupil_uuid))
 
 

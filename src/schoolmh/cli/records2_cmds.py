@@ -1,0 +1,266 @@
+"""Export, activities import, demo data, retention and dashboard commands.
+
+    schoolmh export pupil UPN --out FILE.json      one pupil's complete record (subject access)
+    schoolmh export all --out FILE.json            every record, for a successor system (lead only)
+    schoolmh import activities FILE.csv [--dry-run]
+    schoolmh demo --pupils N --seed S [--data-dir DIR] [--recovery-key-file F]
+    schoolmh demo --mis-csv FILE --pupils N [--seed S]
+    schoolmh retention list | schoolmh retention erase UPN --confirm
+    schoolmh dashboard [--term autumn --year 2026 | --from DATE --to DATE]
+
+Files are written with fsutil.atomic_write_bytes and made readable by the owner only.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import time
+from pathlib import Path
+
+from schoolmh.cli.common import data_dir, out, read_secret, sign_in
+from schoolmh.errors import NotFound, ValidationError
+from schoolmh.fsutil import atomic_write_bytes
+
+EXPORT_FORMAT_DOC = "docs/EXPORT_FORMAT.md"
+
+
+def _target(path: str, suffix: str) -> Path:
+    target = Path(path)
+    if target.is_dir():
+        raise ValidationError(f"{path} is a folder: give a file name ending {suffix}.", "out")
+    if not target.parent.exists():
+        raise ValidationError(f"The folder {target.parent} does not exist.", "out")
+    return target
+
+
+def _write_private(target: Path, data: bytes) -> None:
+    try:
+        atomic_write_bytes(target, data)
+    except OSError as exc:
+        raise ValidationError(f"Cannot write {target}: {exc.strerror or exc}.", "out") from None
+    try:
+        os.chmod(target, 0o600)
+    except OSError:
+        pass
+
+
+def _pupil_uuid(session, upn: str) -> str:
+    from schoolmh.services import pupils
+
+    found = pupils.find_by_upn(session, upn)
+    if found is None:
+        raise NotFound(f"No pupil has the UPN {upn.strip().upper()}.")
+    return found.uuid
+
+
+# --- export -------------------------------------------------------------------------------------------
+def cmd_export_pupil(args) -> int:
+    from schoolmh.services import export
+
+    target = _target(args.out, ".json")
+    session = sign_in(args)
+    try:
+        data = export.to_json_bytes(export.export_pupil(session, _pupil_uuid(session, args.upn)))
+    finally:
+        session.close()
+    _write_private(target, data)
+    out(f"Wrote the pupil's complete record to {target} ({len(data) // 1024 + 1} KB, format schoolmh-export v1).")
+    out("Review it before disclosing: liaison notes may mention other pupils.")
+    return 0
+
+
+def cmd_export_all(args) -> int:
+    from schoolmh.services import export
+
+    target = _target(args.out, ".json")
+    session = sign_in(args)
+    try:
+        payload = export.export_all(session)
+        data = export.to_json_bytes(payload)
+    finally:
+        session.close()
+    _write_private(target, data)
+    counts = ", ".join(f"{len(payload[t])} {t.replace('_', ' ')}" for t in ("pupils", "sessions", "measures", "referrals"))
+    out(f"Wrote every record to {target} ({len(data) // 1024 + 1} KB: {counts}; format schoolmh-export v1).")
+    return 0
+
+
+# --- import activities -------------------------------------------------------------------------------
+def cmd_import_activities(args) -> int:
+    from schoolmh.domain.mis import format_errors
+    from schoolmh.services import activities
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {args.file}: {exc.strerror or exc}.", "file") from None
+    session = sign_in(args)
+    try:
+        result = activities.import_activities(session, data, dry_run=args.dry_run)
+    finally:
+        session.close()
+    if not result.ok:
+        n = len(result.errors)
+        raise ValidationError(
+            f"Nothing was imported: the file has {n} problem{'' if n == 1 else 's'}.\n" + format_errors(list(result.errors)),
+            "file",
+        )
+    out(("Dry run (nothing written): would add " if result.dry_run else "Added ") + f"{result.added} activities.")
+    return 0
+
+
+# --- demo --------------------------------------------------------------------------------------------
+def cmd_demo(args) -> int:
+    from schoolmh.cli.vault_cmds import write_recovery_key
+    from schoolmh.services import demo
+
+    if args.pupils is None or not 1 <= args.pupils <= 50_000:
+        raise ValidationError("Say how many pupils with --pupils N (1 to 50000).", "pupils")
+    if args.mis_csv:
+        target = _target(args.mis_csv, ".csv")
+        demo.write_demo_mis_csv(target, args.pupils, args.seed)
+        out(f"Wrote a synthetic MIS export of {args.pupils} fictional pupils to {target}.")
+        return 0
+    folder = data_dir(args)
+    key_file = Path(args.recovery_key_file) if args.recovery_key_file else folder / "recovery-key.txt"
+    password = read_secret(args, "SCHOOLMH_PASSWORD", "Password for the demo accounts: ")
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        if not args.quiet:
+            out(f"  {done}/{total}")
+
+    session, key = demo.create_demo_vault(folder, args.pupils, args.seed, password, progress)
+    session.close()
+    write_recovery_key(key_file, key, demo.DEMO_SCHOOL)
+    out(f"Created a demo vault of {args.pupils} fictional pupils in {folder} in {time.perf_counter() - started:.1f} s.")
+    out("Accounts (all with the password you gave; demo only): lead, lead2, pastoral1-3, head, mhst1-2.")
+    out(f"The recovery key is in {key_file}.")
+    return 0
+
+
+# --- retention -----------------------------------------------------------------------------------------
+def cmd_retention_list(args) -> int:
+    from schoolmh.services import retention
+
+    session = sign_in(args)
+    try:
+        rows = retention.due_for_erasure(session)
+    finally:
+        session.close()
+    if not rows:
+        out("No former pupil's record is due for review.")
+        return 0
+    out(f"{'UPN':<14} {'left':<11} {'due':<11} rule      name")
+    for r in rows:
+        out(f"{r.upn or '-':<14} {r.left_on:%d/%m/%Y} {r.due_on:%d/%m/%Y} {r.rule:<9} {r.display_name}")
+    return 0
+
+
+def cmd_retention_erase(args) -> int:
+    from schoolmh.services import retention
+
+    if not args.confirm:
+        raise ValidationError("Erasing cannot be undone: add --confirm to erase this pupil's record.", "confirm")
+    session = sign_in(args)
+    try:
+        result = retention.erase_pupil(session, _pupil_uuid(session, args.upn))
+    finally:
+        session.close()
+    total = sum(result.counts.values())
+    out(f"Erased the pupil's record ({total} row{'' if total == 1 else 's'}). Backups made before today still hold it until they are replaced.")
+    return 0
+
+
+# --- dashboard -----------------------------------------------------------------------------------------
+def cmd_dashboard(args) -> int:
+    from schoolmh.domain.codes import FUNCTIONS, PRINCIPLE_SHORT, TIERS
+    from schoolmh.services import dashboard, terms
+
+    start = end = None
+    if args.term or args.year:
+        if not (args.term and args.year):
+            raise ValidationError("Give both --term and --year.", "term")
+        start, end = terms.term_dates(args.term, args.year)
+    elif args.date_from or args.date_to:
+        try:
+            start, end = dt.date.fromisoformat(args.date_from or ""), dt.date.fromisoformat(args.date_to or "")
+        except ValueError:
+            raise ValidationError("Give --from and --to as YYYY-MM-DD.", "from") from None
+    session = sign_in(args)
+    try:
+        f = dashboard.dashboard_figures(session, start, end)
+    finally:
+        session.close()
+    out(f"{f.label}: {f.supported_total} pupils supported")
+    out("  by tier: " + ", ".join(f"{TIERS.get(k, 'no plan')} {v}" for k, v in f.supported_by_tier.items()))
+    for fn_code, name in FUNCTIONS.items():
+        share = f.share_by_function[fn_code]
+        out(f"  {name}: {f.sessions_by_function[fn_code]} sessions, {f.minutes_by_function[fn_code]} min, "
+            f"{'-' if share is None else f'{share}%'} (national {f.national_share[fn_code]}%)")
+    out(f"  attendance: {'-' if f.attendance_rate is None else f'{f.attendance_rate}%'}")
+    out(f"  plans due for review {len(f.plans_due)}, open actions {f.open_action_count}, "
+        f"referrals pending {len(f.referrals_pending)}, in the gap {len(f.gap)}")
+    out("  activities: " + ", ".join(f"{PRINCIPLE_SHORT[k]} {v}" for k, v in f.activities_by_principle.items()))
+    return 0
+
+
+# --- registration --------------------------------------------------------------------------------------
+def _import_group(sub) -> argparse._SubParsersAction:
+    """The `schoolmh import` group records_cmds made (listed before this module), or a new one."""
+    parser = sub.choices.get("import")
+    if parser is None:
+        parser = sub.add_parser("import", help="import records from a file (all or nothing)")
+        return parser.add_subparsers(dest="import_what", metavar="what")
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
+def register(sub, common) -> None:
+    exp = sub.add_parser("export", help="export records as JSON (format: docs/EXPORT_FORMAT.md)")
+    exp.set_defaults(func=lambda args: (exp.print_help(), 2)[1])
+    esub = exp.add_subparsers(dest="export_what", metavar="what")
+    p = esub.add_parser("pupil", parents=[common], help="one pupil's complete record, for a subject access request")
+    p.add_argument("upn")
+    p.add_argument("--out", required=True, help="the .json file to write")
+    p.set_defaults(func=cmd_export_pupil)
+    p = esub.add_parser("all", parents=[common], help="every record of every kind (lead only)")
+    p.add_argument("--out", required=True, help="the .json file to write")
+    p.set_defaults(func=cmd_export_all)
+
+    p = _import_group(sub).add_parser(
+        "activities", parents=[common], help="import whole-school activities from a CSV file (all or nothing)",
+        description="Columns: title,start_on,end_on,principles,category,audience,reach_pupils,reach_staff,"
+                    "reach_parents,led_by,rag,notes (title, start_on and principles required; principles are "
+                    "codes separated by semicolons, e.g. 'ethos;voice'; dates dd/mm/yyyy or YYYY-MM-DD).")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="check the file and say what would be added; write nothing")
+    p.set_defaults(func=cmd_import_activities)
+
+    p = sub.add_parser(
+        "demo", parents=[common], help="create a demo vault of fictional data, or a synthetic MIS export",
+        description="Create a vault full of fictional data (like init: lead account 'lead', password from "
+                    "--password-stdin or SCHOOLMH_PASSWORD), or with --mis-csv write a synthetic MIS export.")
+    p.add_argument("--pupils", type=int, help="how many fictional pupils")
+    p.add_argument("--seed", type=int, default=1, help="the same seed gives the same data (default 1)")
+    p.add_argument("--recovery-key-file", help="where to write the recovery key (default: recovery-key.txt beside the data)")
+    p.add_argument("--mis-csv", help="write a synthetic SIMS-style pupil export here instead of a vault")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_demo)
+
+    ret = sub.add_parser("retention", help="former pupils due for review, and erasure")
+    ret.set_defaults(func=lambda args: (ret.print_help(), 2)[1])
+    rsub = ret.add_subparsers(dest="retention_action", metavar="action")
+    p = rsub.add_parser("list", parents=[common], help="former pupils whose retention period has ended")
+    p.set_defaults(func=cmd_retention_list)
+    p = rsub.add_parser("erase", parents=[common], help="erase one former pupil's record (cannot be undone)")
+    p.add_argument("upn")
+    p.add_argument("--confirm", action="store_true", help="required: erasing cannot be undone")
+    p.set_defaults(func=cmd_retention_erase)
+
+    p = sub.add_parser("dashboard", parents=[common], help="print the dashboard figures (default: this term)")
+    p.add_argument("--term", choices=("autumn", "spring", "summer"))
+    p.add_argument("--year", type=int, help="calendar year of the term (autumn 2026 = Sep-Dec 2026)")
+    p.add_argument("--from", dest="date_from")
+    p.add_argument("--to", dest="date_to")
+    p.set_defaults(func=cmd_dashboard)
