@@ -1,0 +1,274 @@
+"""Pupil records in the window: real widgets driven by pytest-qt over a real encrypted vault.
+
+Covers the must-shows of issue 5 for records: adding a pupil with a non-ASCII
+name, recording a quick session with the keyboard only, a measure entry that
+refuses an out-of-range score, the MIS import wizard refusing a file with a bad
+row (and importing a good one), and accent-insensitive filtering of the list.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+
+from schoolmh.domain.upn import make_upn
+from schoolmh.services import measures, plans, pupils, sessions
+from schoolmh.ui import ops
+
+
+def _add(session, forename, surname, year, **extra):
+    return pupils.create_pupil(session, legal_forename=forename, legal_surname=surname, year_group=year, **extra)
+
+
+@pytest.fixture
+def roll(app_ctx):
+    """A few fictional pupils whose names need folding to be found."""
+    s = app_ctx.session
+    return {
+        "chloe": _add(s, "Chloé", "O'Brien", 8, tutor_group="8CD", upn=make_upn(1)),
+        "chloe2": _add(s, "Chloe", "Smith", 9, tutor_group="9AB", upn=make_upn(2), sen_provision="K"),
+        "lukasz": _add(s, "Łukasz", "Nowak", 9, tutor_group="9EF", upn=make_upn(3)),
+        "oisin": _add(s, "Oisín", "Ó Briain", 10, tutor_group="10GH", upn=make_upn(4)),
+    }
+
+
+# --- adding a pupil -----------------------------------------------------------------------------
+def test_pupil_form_adds_a_non_ascii_name_and_shows_errors_by_the_field(app_ctx, qtbot):
+    from schoolmh.ui.dialogs.pupil_form import PupilFormDialog
+
+    s = app_ctx.session
+    dialog = PupilFormDialog(app_ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.legal_forename.setText("Zoë")  # setText: keyClicks with non-ASCII can abort PySide6
+    dialog.legal_surname.setText("Ní Bhriain")
+    dialog.tutor_group.setText("9AB")
+
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # no year group yet
+    assert "year group" in dialog.errors.message_for("year_group").lower()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert pupils.list_pupils(s) == []
+
+    dialog.year_group.setCurrentIndex(dialog.year_group.findData(9))
+    with qtbot.waitSignal(app_ctx.data_changed) as changed:
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert changed.args == ["pupils"]
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    stored = pupils.search_pupils(s, "zoe ni bhriain")
+    assert [(p.display_name, p.year_group, p.tutor_group) for p in stored] == [("Zoë Ní Bhriain", 9, "9AB")]
+
+
+# --- the quick session ----------------------------------------------------------------------------
+def test_quick_session_with_the_keyboard_only_stores_the_defaults(app_ctx, roll, qtbot):
+    from schoolmh.ui.dialogs.quick_session import QuickSessionDialog
+
+    s = app_ctx.session
+    oisin = roll["oisin"]
+    plans.create_plan(s, oisin.uuid, "targeted", goals=["Feel calmer before tests"])
+    dialog = QuickSessionDialog(app_ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.picker.hasFocus() or dialog.focusWidget() is dialog.picker
+
+    qtbot.keyClicks(dialog.picker, "oisin")  # ASCII typing finds "Oisín"
+    qtbot.keyClick(dialog.picker, Qt.Key.Key_Return)  # picks the first match
+    assert dialog.picker.pupil is not None and dialog.picker.pupil.uuid == oisin.uuid
+    assert dialog.picker.text() == "Oisín Ó Briain — Year 10 — 10GH"
+    assert len(dialog.goal_spins) == 1  # the current goal can be rated inline
+    with qtbot.waitSignal(app_ctx.data_changed) as changed:
+        qtbot.keyClick(dialog.picker, Qt.Key.Key_Return)  # saves
+    assert changed.args == ["sessions"]
+    assert dialog.result() == QDialog.DialogCode.Accepted
+
+    [stored] = sessions.list_sessions(s, oisin.uuid)
+    assert (stored.date, stored.duration_minutes, stored.staff_uuid, stored.function, stored.type, stored.mode,
+            stored.attendance, stored.goal_ratings) == (
+        s.today(), 30, s.actor.uuid, 1, "one_to_one", "in_person", "attended", ())
+
+
+def test_quick_session_without_a_match_says_so_next_to_the_pupil(app_ctx, roll, qtbot):
+    from schoolmh.ui.dialogs.quick_session import QuickSessionDialog
+
+    dialog = QuickSessionDialog(app_ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.picker, "nobody here")
+    qtbot.keyClick(dialog.picker, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog.picker, Qt.Key.Key_Return)
+    assert "pupil" in dialog.errors.message_for("pupil").lower()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert sessions.list_sessions(app_ctx.session) == []
+
+
+# --- measures on the pupil record --------------------------------------------------------------------
+def test_measure_entry_refuses_an_out_of_range_score_and_stores_nothing(app_ctx, roll, qtbot):
+    from schoolmh.ui.pages.pupil_record import PupilRecordPage
+
+    s = app_ctx.session
+    pupil = roll["lukasz"]
+    page = PupilRecordPage(app_ctx)
+    qtbot.addWidget(page)
+    page.show_pupil(pupil.uuid)
+    page.tabs.setCurrentWidget(page.measures_tab)
+    page.show()
+    entry = page.measures_tab.entry
+    entry.select("SDQ", "parent")
+    emotional = entry.spins["emotional"].spin
+    assert (emotional.maximum(), entry.spins["emotional"].high) == (10, 10)  # the spin box enforces the range
+
+    emotional.setFocus()
+    emotional.clear()
+    qtbot.keyClicks(emotional, "15")
+    assert entry.spins["emotional"].value() == 1  # the "5" was refused
+    assert "out of range (0–10)" in entry.field_errors["emotional"].message
+    assert entry.field_errors["emotional"].isVisible()
+
+    qtbot.mouseClick(entry.save_button, Qt.MouseButton.LeftButton)  # the other scores are missing
+    assert "missing" in entry.errors.message_for("conduct")
+    assert measures.list_measures(s, pupil.uuid) == []
+
+    for code, value in {"emotional": 6, "conduct": 3, "hyperactivity": 5, "peer": 4, "prosocial": 8}.items():
+        entry.spins[code].spin.setValue(value)
+    qtbot.mouseClick(entry.save_button, Qt.MouseButton.LeftButton)
+    [stored] = measures.list_measures(s, pupil.uuid)
+    assert (stored.instrument, stored.rater, stored.headline, stored.band) == ("SDQ", "parent", 18.0, "high")
+    assert [p.value for p in page.measures_tab.chart.points()] == [18.0]  # the page reloaded after the save
+
+
+def test_pupil_record_shows_flags_as_text_and_history_to_the_lead(app_ctx, qtbot, texts_under):
+    from schoolmh.ui.pages.pupil_record import PupilRecordPage
+
+    s = app_ctx.session
+    pupil = _add(s, "Amara", "Okafor", 7, looked_after=True, young_carer=True, sen_provision="E", eal=True)
+    page = PupilRecordPage(app_ctx)
+    qtbot.addWidget(page)
+    page.show_pupil(pupil.uuid)
+    shown = texts_under(page)
+    assert "Amara Okafor" in shown
+    for chip in ("CLA", "Young carer", "SEN E", "EAL"):
+        assert chip in shown
+    assert page.tabs.isTabVisible(page.tabs.indexOf(page.history_tab))
+    what = [page.history_tab.model.index(r, 2).data() for r in range(page.history_tab.model.rowCount())]
+    assert "Viewed the record" in what and "Added the pupil" in what
+    page.clear()  # what the lock relies on: nothing about the pupil stays in the widgets
+    assert "Amara Okafor" not in texts_under(page)
+
+
+# --- the MIS import wizard ------------------------------------------------------------------------------
+HEADER = "UPN,Legal Surname,Legal Forename,DOB,Year,Reg\n"
+
+
+def _wizard_to_check_step(app_ctx, qtbot, path):
+    from schoolmh.ui.dialogs.import_wizard import ImportWizard
+
+    wizard = ImportWizard(app_ctx)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_edit.setText(str(path))
+    qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ops.running() == 0 and wizard.stack.currentIndex() == 1, timeout=5000)
+    qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ops.running() == 0 and wizard.stack.currentIndex() == 2, timeout=5000)
+    return wizard
+
+
+def test_import_wizard_refuses_a_file_with_a_bad_row_and_imports_nothing(app_ctx, roll, qtbot, tmp_path):
+    s = app_ctx.session
+    before = len(pupils.list_pupils(s, include_left=True))
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER
+                    + f"{make_upn(101)},Nowak,Zofia,03/04/2012,9,9AB\n"
+                    + f"{make_upn(102)},Mensah,Kofi,31/02/2012,9,9AB\n"  # no 31 February
+                    + f"{make_upn(103)},Ní Bhriain,Aoife,12/12/2011,10,10CD\n", encoding="utf-8")
+    wizard = _wizard_to_check_step(app_ctx, qtbot, path)
+
+    assert not wizard.import_button.isEnabled()
+    assert "problem" in wizard.summary_label.text()
+    model = wizard.preview_model
+    dob = model.headers.index("DOB") + 1
+    bad = model.index(1, dob)  # the second data row, spreadsheet row 3
+    assert bad.data() == "⚠ 31/02/2012"  # a text marker, not colour alone
+    assert "date" in bad.data(Qt.ItemDataRole.ToolTipRole)
+    assert bad.data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert model.index(0, dob).data() == "03/04/2012"
+    assert "row 3, column DOB" in wizard.errors_text.toPlainText()
+
+    wizard.run_import()  # even asked directly, nothing happens
+    assert len(pupils.list_pupils(s, include_left=True)) == before
+
+
+def test_import_wizard_imports_a_good_file_all_at_once(app_ctx, roll, qtbot, tmp_path, monkeypatch):
+    from schoolmh.ui.dialogs import import_wizard
+
+    shown = []
+    monkeypatch.setattr(import_wizard, "info", lambda _parent, title, text: shown.append(text))
+    s = app_ctx.session
+    before = len(pupils.list_pupils(s))
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER
+                    + f"{make_upn(201)},Nowak,Zofia,03/04/2012,9,9AB\n"
+                    + f"{make_upn(202)},Ní Bhriain,Aoife,12/12/2011,10,10CD\n", encoding="utf-8")
+    wizard = _wizard_to_check_step(app_ctx, qtbot, path)
+    wizard.mark_left.setChecked(False)  # a partial export: the pupils already on roll stay
+    assert wizard.import_button.isEnabled()
+    assert "add 2 new pupils" in wizard.summary_label.text()
+    with qtbot.waitSignal(app_ctx.data_changed, timeout=5000):
+        qtbot.mouseClick(wizard.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.summary is not None, timeout=5000)
+    assert (wizard.summary.added, wizard.summary.marked_left) == (2, 0)
+    assert len(pupils.list_pupils(s)) == before + 2
+    assert shown and "Added 2" in shown[0]
+
+
+# --- the pupil list --------------------------------------------------------------------------------------
+def test_pupil_list_filters_as_you_type_ignoring_accents(app_ctx, roll, qtbot):
+    from schoolmh.ui.pages.pupils import PupilsPage
+
+    page = PupilsPage(app_ctx)
+    qtbot.addWidget(page)
+    page.show()
+
+    def names() -> list[str]:
+        return sorted(page.proxy.index(r, 0).data() for r in range(page.proxy.rowCount()))
+
+    assert len(names()) == 4
+    qtbot.keyClicks(page.search, "chloe")
+    assert names() == ["Chloe Smith", "Chloé O'Brien"]
+    qtbot.keyClicks(page.search, " obrien")
+    assert names() == ["Chloé O'Brien"]
+    page.search.clear()
+    qtbot.keyClicks(page.search, "lukasz")
+    assert names() == ["Łukasz Nowak"]
+    page.search.setText("Y9")
+    assert names() == ["Chloe Smith", "Łukasz Nowak"]
+    page.sen.setCurrentIndex(page.sen.findData("K"))
+    assert names() == ["Chloe Smith"]
+    page.search.clear()
+    page.sen.setCurrentIndex(0)
+    page.in_gap.setChecked(True)
+    assert names() == []
+    assert page.count.text() == "Showing 0 of 4 pupils"
+
+    page.in_gap.setChecked(False)
+    page.search.setText("oisin")
+    page.view.setFocus()
+    page.view.setCurrentIndex(page.proxy.index(0, 0))
+    with qtbot.waitSignal(app_ctx.open_pupil) as opened:
+        qtbot.keyClick(page.view, Qt.Key.Key_Return)
+    assert opened.args == [roll["oisin"].uuid]
+
+
+def test_leavers_are_hidden_until_asked_for(app_ctx, roll, qtbot):
+    from schoolmh.ui.pages.pupils import PupilsPage
+
+    s = app_ctx.session
+    pupils.archive_pupil(s, roll["chloe2"].uuid, s.today() - dt.timedelta(days=3))
+    page = PupilsPage(app_ctx)
+    qtbot.addWidget(page)
+    assert page.proxy.rowCount() == 3
+    page.leavers.setChecked(True)
+    assert page.proxy.rowCount() == 4
+    assert not page.view.isColumnHidden(page.model.column_index("Left"))
