@@ -156,3 +156,47 @@ def seed_school(s) -> Seeded:
                                 topic="Advice on a pupil's anxiety", pupil_uuid=uuids[9])
     liaison.create_consultation(s, date=dt.date(2025, 11, 20), staff_advised="Head of year", topic="Exam stress")
     return Seeded(uuids, names, upns)
+
+
+# --------------------------------------------------------------------------- #
+# One seeded vault per test module, with a way to act as another role
+# --------------------------------------------------------------------------- #
+LEAD_PASSWORD = "correct horse battery staple"
+STAFF_PASSWORD = "another long passphrase"
+
+
+class School:
+    """A seeded vault kept open as the lead; ``as_role`` signs in as another account for a moment."""
+
+    def __init__(self, folder):
+        from schoolmh.services import access, users
+
+        self.folder = folder
+        setup = access.init_school(folder, "Oakfield Academy", "lead", "Alex Lead", LEAD_PASSWORD)
+        self.session = setup.session
+        self.seeded = seed_school(self.session)
+        for role in ("head", "pastoral", "mhst"):
+            users.add_user(self.session, f"{role}1", f"{role.title()} One", role, STAFF_PASSWORD)
+
+    def as_role(self, role: str):
+        """Context manager: close the lead's session, yield a session for ``role``, then sign the lead back in."""
+        from contextlib import contextmanager
+
+        from schoolmh.services import access
+
+        @contextmanager
+        def _cm():
+            self.session.close()
+            other = access.sign_in(self.folder, f"{role}1", STAFF_PASSWORD) if role != "lead" else None
+            try:
+                yield other
+            finally:
+                if other is not None and other.is_open:
+                    other.close()
+                self.session = access.sign_in(self.folder, "lead", LEAD_PASSWORD)
+
+        return _cm()
+
+    def close(self) -> None:
+        if self.session.is_open:
+            self.session.close()

@@ -185,7 +185,7 @@ class FunctionTime:
 @dataclass(frozen=True)
 class InstrumentOutcome:
     code: str
-    name: str
+    instrument_name: str
     paired: int
     improved: int
     no_change: int
@@ -383,7 +383,7 @@ def _printable(d: GovernorsReportData) -> Printable:
         for f in d.function_time
     )
     outcome_rows = tuple(
-        (o.name, sc(o.paired) if o.reportable else f"under {sup.MIN_GROUP}",
+        (o.instrument_name, sc(o.paired) if o.reportable else f"under {sup.MIN_GROUP}",
          _share(o.improved, o.paired) if o.reportable else None,
          _share(o.no_change, o.paired) if o.reportable else None,
          _share(o.deteriorated, o.paired) if o.reportable else None)
@@ -501,6 +501,9 @@ def _pupils(text: str) -> str:
     return "no pupils" if text == "0" else f"{text} pupils"
 
 
+_WORDS = ("none", "one", "two", "three", "four", "five", "six", "seven", "eight")
+
+
 def _of(share: str | None) -> str:
     """A share for a sentence: "fewer than 8" reads "fewer than 8 of them"."""
     return f"{share} of them" if share == sup.PRIMARY else share or sup.NOT_SHOWN
@@ -569,7 +572,7 @@ def _with_summary(p: Printable, d: GovernorsReportData) -> Printable:
     elif len(empty) == len(PRINCIPLES):
         s.append("No whole-school activity was recorded against any of the eight principles.")
     else:
-        s.append(f"Whole-school activity covered {len(PRINCIPLES) - len(empty)} of the eight principles; "
+        s.append(f"Whole-school activity covered {_WORDS[len(PRINCIPLES) - len(empty)]} of the eight principles; "
                  f"nothing was recorded for {_join(empty)}.")
     if d.has_activity:
         direct = next((share for label, share, _ in p.function_shares if label.startswith("1.")), None)
