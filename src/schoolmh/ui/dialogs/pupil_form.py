@@ -7,7 +7,7 @@ half-saved.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -46,6 +46,8 @@ _FLAG_LABELS = {  # no mnemonics: the letters are taken by the fields above; Tab
 
 def _combo(items: list[tuple[str, object]], name: str) -> QComboBox:
     box = QComboBox()
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(16)
     for text, data in items:
         box.addItem(text, data)
     box.setAccessibleName(name)
@@ -146,6 +148,7 @@ class PupilFormDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(columns)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -161,8 +164,10 @@ class PupilFormDialog(QDialog):
         if pupil is not None:
             self._load(pupil)
         self.legal_forename.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.resize(self.sizeHint().expandedTo(columns.sizeHint()).boundedTo(self.screen().availableSize() * 0.9)
-                    if self.screen() else self.sizeHint())
+        wanted = columns.sizeHint() + QSize(40, 90)
+        screen = self.screen().availableSize() if self.screen() else QSize(1366, 768)
+        self.resize(min(wanted.width(), int(screen.width() * 0.95)), min(wanted.height(), int(screen.height() * 0.9)))
+        columns.setMinimumWidth(min(columns.sizeHint().width(), int(screen.width() * 0.95) - 40))
 
     # -- values --------------------------------------------------------------------------
     def _load(self, p: PupilDetail) -> None:

@@ -501,17 +501,12 @@ class MeasureEntry(QGroupBox):
         head.addRow(self.form_label, self.form_choice)
         self.errors.add_row(head, "&Date:", "date", self.date)
 
-        self.fields_host = QWidget()
-        self.fields_grid = QGridLayout(self.fields_host)
-        self.fields_grid.setContentsMargins(0, 0, 0, 0)
         self.spins: dict[str, ScoreSpin] = {}
         self.field_errors: dict[str, FormErrorLabel] = {}
-        scroll = QScrollArea()
+        self.fields_scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.fields_host)
         scroll.viewport().setAutoFillBackground(False)
-        self.fields_host.setAutoFillBackground(False)
 
         self.save_button = QPushButton("Sa&ve scores")
         self.save_button.setAccessibleName("Save scores")
@@ -562,12 +557,10 @@ class MeasureEntry(QGroupBox):
         self._build_fields()
 
     def _build_fields(self, *_args) -> None:
-        while self.fields_grid.count():
-            item = self.fields_grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
-        for label in self.field_errors.values():
-            label.deleteLater()
+        # A fresh widget per instrument: the old one (and its spin boxes) goes with setWidget.
+        self.fields_host = QWidget()
+        self.fields_grid = QGridLayout(self.fields_host)
+        self.fields_grid.setContentsMargins(0, 0, 0, 0)
         self.spins, self.field_errors = {}, {}
         self.errors = FieldErrors(self.general)
         self.errors.add("instrument", self.instrument, self.general)
@@ -591,12 +584,13 @@ class MeasureEntry(QGroupBox):
             self.spins[f.code] = spin
             self.field_errors[f.code] = error
             self.errors.add(f.code, spin.spin, error)
-            QWidget.setTabOrder(previous, spin.spin)
-            previous = spin.spin
-        QWidget.setTabOrder(previous, self.clear_button)
-        QWidget.setTabOrder(self.clear_button, self.save_button)
         self.fields_grid.setColumnStretch(columns * 2, 1)
         self.fields_grid.setRowStretch(2 * ((len(form.fields) + columns - 1) // columns), 1)
+        self.fields_scroll.setWidget(self.fields_host)
+        self.fields_host.setAutoFillBackground(False)  # setWidget turns it on; let the group box show through
+        chain = [previous, *(spin.spin for spin in self.spins.values()), self.clear_button, self.save_button]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     def values(self) -> dict[str, float | int | None]:
         return {code: spin.value() for code, spin in self.spins.items()}
