@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import LEAD_PASSWORD, STAFF_PASSWORD, add_staff
+from recordsb_helpers import LEAD_PASSWORD, STAFF_PASSWORD, add_staff
 from schoolmh.db.connection import database_proxy
 from schoolmh.domain.codes import PRINCIPLES
 from schoolmh.errors import NotFound, ValidationErrors

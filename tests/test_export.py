@@ -16,7 +16,7 @@ from schoolmh.db.models.records import (
 )
 from schoolmh.errors import PermissionDenied
 from schoolmh.services import access, activities, export, sessions
-from conftest import STAFF_PASSWORD
+from recordsb_helpers import STAFF_PASSWORD
 
 MODEL_OF = {
     "staff": Staff, "pupils": Pupil, "plans": SupportPlan, "goals": Goal, "goal_ratings": GoalRating,

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import LEAD_PASSWORD
+from recordsb_helpers import LEAD_PASSWORD
 from schoolmh.db.models.records import Pupil
 from schoolmh.errors import NotFound, ValidationErrors
 from schoolmh.services import access, pupils, referrals
