@@ -272,3 +272,29 @@ def test_leavers_are_hidden_until_asked_for(app_ctx, roll, qtbot):
     page.leavers.setChecked(True)
     assert page.proxy.rowCount() == 4
     assert not page.view.isColumnHidden(page.model.column_index("Left"))
+
+
+# --- roles -------------------------------------------------------------------------------------------------
+def test_head_sees_the_record_without_case_notes_history_or_edit_controls(sign_in_as, lead_session, vault_dir,
+                                                                         qtbot, texts_under):
+    from schoolmh.ui.context import AppContext
+    from schoolmh.ui.pages.pupil_record import PupilRecordPage
+    from schoolmh.ui.pages.pupils import PupilsPage
+
+    pupil = _add(lead_session, "Priya", "Patel", 11)
+    sessions.record_session(lead_session, pupil.uuid, note="Spoke about home")
+    head = sign_in_as("head")
+    ctx = AppContext(vault_dir)
+    ctx.session = head
+    page = PupilRecordPage(ctx)
+    qtbot.addWidget(page)
+    page.show_pupil(pupil.uuid)
+    visible = [page.tabs.tabText(i).replace("&", "") for i in range(page.tabs.count()) if page.tabs.isTabVisible(i)]
+    assert visible == ["Overview", "Plan", "Measures", "Referrals"]
+    assert not page.edit_button.isVisibleTo(page) and not page.share_button.isVisibleTo(page)
+    assert not page.plan_tab.start_button.isVisibleTo(page.plan_tab)
+    assert not page.measures_tab.entry.isVisibleTo(page.measures_tab)
+    assert "Spoke about home" not in " ".join(texts_under(page))
+    listing = PupilsPage(ctx)
+    qtbot.addWidget(listing)
+    assert not listing.new_button.isVisibleTo(listing) and not listing.import_button.isVisibleTo(listing)
