@@ -8,10 +8,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
-from schoolmh.services import access, users  # noqa: E402
-
-LEAD_PASSWORD = "correct horse battery staple"
-STAFF_PASSWORD = "another long passphrase"
+from schoolmh.services import access  # noqa: E402
+from support import LEAD_PASSWORD, STAFF_PASSWORD, add_staff  # noqa: E402,F401
 
 
 @pytest.fixture(autouse=True)
@@ -38,10 +36,6 @@ def recovery_key(vault_dir):
     setup = access.init_school(vault_dir, "Oakfield Academy", "lead", "Alex Lead", LEAD_PASSWORD)
     setup.session.close()
     return setup.recovery_key
-
-
-def add_staff(session, username: str, role: str, name: str | None = None):
-    return users.add_user(session, username, name or username.title(), role, STAFF_PASSWORD)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from schoolmh.domain.upn import make_upn
 from schoolmh.services import access, activities, liaison, measures, plans, pupils, referrals, sessions, users
 
 TODAY = dt.date(2026, 11, 23)  # a fixed "today" (autumn term 2026) so day counts are exact
-# Own copies (not `from conftest import`): tests/ui has a conftest too, and "conftest" is one module name.
+# Own copies (not `from support import`): tests/ui has a conftest too, and "conftest" is one module name.
 LEAD_PASSWORD = "correct horse battery staple"
 STAFF_PASSWORD = "another long passphrase"
 

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from conftest import LEAD_PASSWORD
+from support import LEAD_PASSWORD
 from schoolmh.db.backup import AUDIT_HEAD
 from schoolmh.db.models import AuditEntry
 from schoolmh.services import access, audit, settings, users, vault_admin

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LEAD_PASSWORD, STAFF_PASSWORD
+from support import LEAD_PASSWORD, STAFF_PASSWORD
 from schoolmh.db import backup as backuplib
 from schoolmh.db.connection import DB_NAME, integrity_ok
 from schoolmh.db.keyfile import KEYFILE_NAME

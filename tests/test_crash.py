@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LEAD_PASSWORD
+from support import LEAD_PASSWORD
 
 # One batch = one session.transaction() holding BATCH pupils (and their audit rows).
 BATCH = 2

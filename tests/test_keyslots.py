@@ -17,7 +17,7 @@ import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
 
-from conftest import LEAD_PASSWORD, STAFF_PASSWORD
+from support import LEAD_PASSWORD, STAFF_PASSWORD
 from schoolmh.db import crypto
 from schoolmh.db import vault as vaultlib
 from schoolmh.db.connection import DB_NAME

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from conftest import LEAD_PASSWORD
+from support import LEAD_PASSWORD
 from schoolmh import cli
 from schoolmh.db.models import AuditEntry
 from schoolmh.db.models.records import MeasureResult

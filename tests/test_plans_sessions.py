@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import LEAD_PASSWORD, add_staff
+from support import LEAD_PASSWORD, add_staff
 from schoolmh import cli
 from schoolmh.db.models import AuditEntry
 from schoolmh.db.models.records import GoalRating, MeasureResult, Session as SessionRow

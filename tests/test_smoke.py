@@ -1,5 +1,5 @@
 from schoolmh.services import access, users
-from conftest import LEAD_PASSWORD, STAFF_PASSWORD, add_staff
+from support import LEAD_PASSWORD, STAFF_PASSWORD, add_staff
 
 
 def test_lead_adds_pastoral_who_can_sign_in(lead_session, vault_dir):

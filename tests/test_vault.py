@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LEAD_PASSWORD
+from support import LEAD_PASSWORD
 from schoolmh.db import crypto, migrations
 from schoolmh.db import vault as vaultlib
 from schoolmh.db.connection import DB_NAME
