@@ -298,3 +298,19 @@ def test_head_sees_the_record_without_case_notes_history_or_edit_controls(sign_i
     listing = PupilsPage(ctx)
     qtbot.addWidget(listing)
     assert not listing.new_button.isVisibleTo(listing) and not listing.import_button.isVisibleTo(listing)
+
+
+def test_pupil_list_sorts_by_value_and_keeps_the_selection(app_ctx, roll, qtbot):
+    from schoolmh.ui.pages.pupils import PupilsPage
+
+    page = PupilsPage(app_ctx)
+    qtbot.addWidget(page)
+    page.select_pupil(roll["lukasz"].uuid)
+    year = page.model.column_index("Year")
+    page.view.sortByColumn(year, Qt.SortOrder.DescendingOrder)
+    years = [page.proxy.row_at(page.proxy.index(r, 0)).year_group for r in range(page.proxy.rowCount())]
+    assert years == [10, 9, 9, 8]  # Year 10 after Year 9 (as numbers, not text)
+    assert page.proxy.row_at(page.view.currentIndex()).uuid == roll["lukasz"].uuid
+    page.search.setText("chloe")
+    page.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # by surname: O'Brien before Smith
+    assert [page.proxy.index(r, 0).data() for r in range(page.proxy.rowCount())] == ["Chloé O'Brien", "Chloe Smith"]

@@ -7,8 +7,11 @@ rows arrive (`set_rows`):
 * each row's search text, folded with the same `fold` the services use
   (services/text.py), so "zoe" finds "Zoë" in the list exactly as the search
   service would;
-* each column's sort order as an integer rank, so sorting and re-sorting
-  while filtering compare two ints instead of formatting values.
+* each column's sort order as an integer rank, so a header click reorders
+  the rows in the model (one Python sort) and the proxy never sorts: a
+  sorting proxy would re-sort, through Python `lessThan` calls, every row a
+  widened filter lets back in;
+* each row's display text, on first paint.
 
 `PupilFilterProxy.filterAcceptsRow` then does attribute reads and substring
 checks only.
@@ -19,12 +22,21 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from schoolmh.domain.codes import SEN_PROVISION, TIERS
 from schoolmh.services.pupils import PupilSummary
 from schoolmh.services.text import search_key, search_words
-from schoolmh.ui.models.table_model import CENTRE, RIGHT, Column, RowTableModel, SortProxy, sort_key
+from schoolmh.ui.models.table_model import (
+    CENTRE,
+    RIGHT,
+    ROW_ROLE,
+    SORT_ROLE,
+    Column,
+    RowTableModel,
+    SortProxy,
+    sort_key,
+)
 
 __all__ = ["PupilsModel", "PupilFilterProxy", "PupilFilter", "year_label", "flag_text", "FLAGS"]
 
@@ -108,27 +120,87 @@ def row_search_text(p: PupilSummary) -> str:
 
 
 class PupilsModel(RowTableModel[PupilSummary]):
-    """RowTableModel of PupilSummary with per-row search text and per-column sort ranks precomputed."""
+    """RowTableModel of PupilSummary with per-row search text and per-column sort ranks precomputed.
+
+    Sorting reorders the rows here (`sort_rows`), from the ranks, instead of in
+    the proxy: a sorting proxy re-sorts every row a filter lets back in through
+    Python `lessThan` calls, which is what made a keystroke slow.
+    """
 
     def __init__(self, parent=None) -> None:
         super().__init__(COLUMNS, key=lambda p: p.uuid, parent=parent)
         self.search_texts: list[str] = []
         self.ranks: list[list[int]] = []
+        self._cells: list[tuple[str, ...] | None] = []
+        self.sort_order: tuple[int, Qt.SortOrder] = (0, Qt.SortOrder.AscendingOrder)
 
     def set_rows(self, rows: Iterable[PupilSummary]) -> None:
         rows = list(rows)
-        self.search_texts = [row_search_text(p) for p in rows]
-        self.ranks = []
+        ranks = []
         for col in COLUMNS:
             order = sorted(range(len(rows)), key=lambda i, c=col: sort_key(c.sort_value(rows[i])))
             rank = [0] * len(rows)
             for position, i in enumerate(order):
                 rank[i] = position  # stable sort: ties keep the service's order
-            self.ranks.append(rank)
+            ranks.append(rank)
+        column, direction = self.sort_order
+        perm = self._permutation(ranks, column, direction, len(rows))
+        self.ranks = [[rank[i] for i in perm] for rank in ranks]
+        rows = [rows[i] for i in perm]
+        self.search_texts = [row_search_text(p) for p in rows]
+        self._cells = [None] * len(rows)
         super().set_rows(rows)
+
+    @staticmethod
+    def _permutation(ranks: list[list[int]], column: int, direction: Qt.SortOrder, n: int) -> list[int]:
+        if not ranks or not 0 <= column < len(ranks):
+            return list(range(n))
+        rank = ranks[column]
+        return sorted(range(n), key=rank.__getitem__, reverse=direction == Qt.SortOrder.DescendingOrder)
+
+    def sort_rows(self, column: int, direction: Qt.SortOrder) -> None:
+        """Reorder the rows by a column's rank; selections follow their rows."""
+        self.sort_order = (column, direction)
+        n = len(self._rows)
+        perm = self._permutation(self.ranks, column, direction, n)
+        if perm == list(range(n)):
+            return
+        self.layoutAboutToBeChanged.emit()
+        new_row_of = [0] * n
+        for new, old in enumerate(perm):
+            new_row_of[old] = new
+        persistent = self.persistentIndexList()
+        moved = [self.index(new_row_of[i.row()], i.column()) if 0 <= i.row() < n else QModelIndex()
+                 for i in persistent]
+        self._rows = [self._rows[i] for i in perm]
+        self.search_texts = [self.search_texts[i] for i in perm]
+        self._cells = [self._cells[i] for i in perm]
+        self.ranks = [[rank[i] for i in perm] for rank in self.ranks]
+        self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        # Fast path for painting: display text is formatted once per row, other unused roles return at once.
+        if role == _DISPLAY:
+            r = index.row()
+            cells = self._cells[r]
+            if cells is None:
+                p = self._rows[r]
+                cells = self._cells[r] = tuple(c.text(p) for c in COLUMNS)
+            return cells[index.column()]
+        if role not in _HANDLED_ROLES:
+            return None
+        return super().data(index, role)
 
     def column_index(self, header: str) -> int:
         return next(i for i, c in enumerate(COLUMNS) if c.header == header)
+
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_HANDLED_ROLES = frozenset({
+    int(Qt.ItemDataRole.AccessibleTextRole), int(Qt.ItemDataRole.ToolTipRole),
+    int(Qt.ItemDataRole.TextAlignmentRole), SORT_ROLE, ROW_ROLE,
+})
 
 
 _YEAR_QUERY = re.compile(r"(?:y|yr|year)(\d{1,2})")
@@ -165,7 +237,7 @@ class PupilFilter:
 
 
 class PupilFilterProxy(SortProxy):
-    """Filter by folded substrings plus the combo/checkbox filters; sort by precomputed ranks."""
+    """Filter by folded substrings plus the combo/checkbox filters; sorting is delegated to the model."""
 
     def __init__(self, source: PupilsModel, parent=None) -> None:
         super().__init__(source, parent)
@@ -214,7 +286,8 @@ class PupilFilterProxy(SortProxy):
                     return False
         return True
 
-    def lessThan(self, left: AnyIndex, right: AnyIndex) -> bool:  # noqa: N802
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Header clicks sort the source rows by rank (see PupilsModel); the proxy itself never sorts."""
         model: PupilsModel = self.sourceModel()  # type: ignore[assignment]
-        rank = model.ranks[left.column()]
-        return rank[left.row()] < rank[right.row()]
+        if column >= 0:
+            model.sort_rows(column, order)
