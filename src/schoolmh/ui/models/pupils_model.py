@@ -29,7 +29,6 @@ from schoolmh.services.pupils import PupilSummary
 from schoolmh.services.text import search_key, search_words
 from schoolmh.ui.models.table_model import (
     CENTRE,
-    RIGHT,
     ROW_ROLE,
     SORT_ROLE,
     Column,
@@ -98,9 +97,9 @@ COLUMNS: list[Column[PupilSummary]] = [
     Column("Open plan", lambda p: TIERS.get(p.open_plan_tier or "", "") if p.has_open_plan else "",
            sort=lambda p: (list(TIERS).index(p.open_plan_tier) + 1) if p.open_plan_tier in TIERS else 0),
     Column("In the gap", lambda p: f"{p.gap_days} days" if p.in_gap else "",
-           sort=lambda p: p.gap_days if p.in_gap else None, align=RIGHT,
+           sort=lambda p: p.gap_days if p.in_gap else None,
            header_tooltip="Not accepted by the services referred to, and no accepted referral since: days waiting"),
-    Column("Left", lambda p: p.left_on, align=RIGHT, header_tooltip="Date the pupil left the school"),
+    Column("Left", lambda p: p.left_on, header_tooltip="Date the pupil left the school"),
 ]
 
 

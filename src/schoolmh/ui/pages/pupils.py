@@ -101,12 +101,11 @@ class PupilsPage(QWidget):
         header = self.view.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
+        header.setStretchLastSection(True)  # the last visible column takes spare width; narrow windows scroll
         fm = self.view.fontMetrics()
         for col, sample in enumerate(("Saoirse-Aoife Ní Bhriain-Okonkwo", "Reception", "Tutor group", "A123456789012",
                                       "SEN", "CLA YC EAL FSM", "Targeted (in school)", "In the gap", "Left")):
             header.resizeSection(col, fm.horizontalAdvance(sample) + 24)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(fm.horizontalAdvance("SEN") + 16)
         self.view.activated.connect(self._open_index)
 
