@@ -291,7 +291,7 @@ def test_head_sees_the_record_without_case_notes_history_or_edit_controls(sign_i
     page.show_pupil(pupil.uuid)
     visible = [page.tabs.tabText(i).replace("&", "") for i in range(page.tabs.count()) if page.tabs.isTabVisible(i)]
     assert visible == ["Overview", "Plan", "Measures", "Referrals"]
-    assert not page.edit_button.isVisibleTo(page) and not page.share_button.isVisibleTo(page)
+    assert not page.edit_button.isVisibleTo(page) and not page.more_button.isVisibleTo(page)
     assert not page.plan_tab.start_button.isVisibleTo(page.plan_tab)
     assert not page.measures_tab.entry.isVisibleTo(page.measures_tab)
     assert "Spoke about home" not in " ".join(texts_under(page))

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -483,6 +484,8 @@ class MeasureEntry(QGroupBox):
         for info_ in self.catalogue:
             self.instrument.addItem(f"{info_.code} — {info_.name}", info_.code)
         self.instrument.setAccessibleName("Questionnaire")
+        self.instrument.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.instrument.setMinimumContentsLength(22)
         self.rater = QComboBox()
         self.rater.setAccessibleName("Completed by")
         self.form_choice = QComboBox()
@@ -1004,6 +1007,7 @@ class MeasuresTab(_Tab):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([400, 600])
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter)
 
@@ -1277,10 +1281,13 @@ class PupilRecordPage(QWidget):
 
         self.edit_button = QPushButton("Edit deta&ils…")
         self.edit_button.clicked.connect(self.edit_details)
-        self.share_button = QPushButton()
-        self.share_button.clicked.connect(self.toggle_share)
-        self.left_button = QPushButton()
-        self.left_button.clicked.connect(self.toggle_left)
+        # Rarer changes live in a menu so the header fits at 1366x768 and 150% scaling.
+        self.more_button = QPushButton("More actio&ns")
+        self.more_button.setAccessibleName("More actions")
+        more = QMenu(self.more_button)
+        self.share_action = more.addAction("Share with MHST…", self.toggle_share)
+        self.left_action = more.addAction("Mark as left…", self.toggle_left)
+        self.more_button.setMenu(more)
         self.pdf_button = QPushButton("Pupil summary PD&F…")
         self.pdf_button.clicked.connect(self.save_pdf)
         for b in (self.edit_button, self.pdf_button):
@@ -1314,7 +1321,7 @@ class PupilRecordPage(QWidget):
         header_left.addWidget(self.chips_host)
         header_buttons = QHBoxLayout()
         header_buttons.addStretch(1)
-        for b in (self.edit_button, self.share_button, self.left_button, self.pdf_button):
+        for b in (self.edit_button, self.pdf_button, self.more_button):
             header_buttons.addWidget(b)
         header = QHBoxLayout()
         back_col = QVBoxLayout()
@@ -1339,10 +1346,8 @@ class PupilRecordPage(QWidget):
     def _apply_permissions(self) -> None:
         for i, (_tab, action) in enumerate(self._tabs):
             self.tabs.setTabVisible(i, self.can(action))
-        self.edit_button.setVisible(self.can(Action.PUPIL_WRITE))
-        self.left_button.setVisible(self.can(Action.PUPIL_WRITE))
-        self.share_button.setVisible(self.can(Action.PUPIL_SHARE_MHST))
-        self.pdf_button.setVisible(self.can(Action.REPORT_PUPIL))
+        self.left_action.setVisible(self.can(Action.PUPIL_WRITE))
+        self.share_action.setVisible(self.can(Action.PUPIL_SHARE_MHST))
         if _pdf_function() is None:
             self.pdf_button.setEnabled(False)
             self.pdf_button.setToolTip("Pupil summary PDFs arrive with the reports; not available in this version yet.")
@@ -1350,15 +1355,9 @@ class PupilRecordPage(QWidget):
     def _set_header_visible(self, on: bool) -> None:
         for w in (self.name, self.details, self.chips_host, self.tabs):
             w.setVisible(on)
-        for b in (self.edit_button, self.share_button, self.left_button, self.pdf_button):
-            b.setVisible(on and self._allowed(b))
-
-    def _allowed(self, button: QPushButton) -> bool:
-        if button in (self.edit_button, self.left_button):
-            return self.can(Action.PUPIL_WRITE)
-        if button is self.share_button:
-            return self.can(Action.PUPIL_SHARE_MHST)
-        return self.can(Action.REPORT_PUPIL)
+        self.edit_button.setVisible(on and self.can(Action.PUPIL_WRITE))
+        self.pdf_button.setVisible(on and self.can(Action.REPORT_PUPIL))
+        self.more_button.setVisible(on and (self.can(Action.PUPIL_WRITE) or self.can(Action.PUPIL_SHARE_MHST)))
 
     # -- loading ----------------------------------------------------------------------------------------
     def show_pupil(self, uuid: str) -> None:
@@ -1419,10 +1418,8 @@ class PupilRecordPage(QWidget):
             bits.append(f"Legal name {legal}")
         self.details.setText(" · ".join(b for b in bits if b))
         self._render_chips(p)
-        self.share_button.setText("Stop sharing &with MHST" if p.shared_with_mhst else "Share &with MHST")
-        self.share_button.setAccessibleName(self.share_button.text().replace("&", ""))
-        self.left_button.setText("Bac&k on roll" if p.left_on else "Mar&k as left…")
-        self.left_button.setAccessibleName(self.left_button.text().replace("&", "").rstrip("…"))
+        self.share_action.setText("Stop sharing with MHST…" if p.shared_with_mhst else "Share with MHST…")
+        self.left_action.setText("Put back on roll…" if p.left_on else "Mark as left…")
         for i, (tab, action) in enumerate(self._tabs):
             if self.tabs.isTabVisible(i) and self.can(action):
                 tab.load()

@@ -156,7 +156,8 @@ class MeasureChart(QWidget):
             f = p.font()
             f.setBold(True)
             p.setFont(f)
-            p.drawText(QRectF(left, 2, self.width() - left, line_h + 6), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._title)
+            title = QFontMetrics(f).elidedText(self._title, Qt.TextElideMode.ElideRight, int(self.width() - left - 4))
+            p.drawText(QRectF(left, 2, self.width() - left, line_h + 6), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
             f.setBold(False)
             p.setFont(f)
 
