@@ -272,6 +272,10 @@ class ImportWizard(QDialog):
         layout.addWidget(self.preview_view, 1)
         return page
 
+    def has_unsaved_input(self) -> bool:
+        """Nothing typed here is worth a warning before the lock: choosing the file again is quick."""
+        return False
+
     # -- navigation ----------------------------------------------------------------------------
     def _show_step(self, step: int) -> None:
         self.stack.setCurrentIndex(step)

@@ -163,6 +163,7 @@ class PupilFormDialog(QDialog):
         layout.addWidget(buttons)
         if pupil is not None:
             self._load(pupil)
+        self._initial = self.values()
         self.legal_forename.setFocus(Qt.FocusReason.OtherFocusReason)
         wanted = columns.sizeHint() + QSize(40, 90)
         screen = self.screen().availableSize() if self.screen() else QSize(1366, 768)
@@ -198,9 +199,8 @@ class PupilFormDialog(QDialog):
         return v
 
     def has_unsaved_input(self) -> bool:
-        if self.pupil is None:
-            return any(isinstance(x, str) and x.strip() for x in self.values().values())
-        return True
+        """True once the form differs from how it opened (the lock warns before discarding it)."""
+        return self.values() != self._initial
 
     # -- saving ---------------------------------------------------------------------------
     def save(self) -> None:

@@ -143,6 +143,21 @@ def _classification_text(c: ChangeInfo) -> str:
     return f"{_signed(c.delta)} ({c.classification})"
 
 
+def _input_state(root: QWidget) -> list:
+    """What the inputs under `root` hold, to tell whether anything was changed."""
+    state: list = []
+    for w in root.findChildren(QWidget):
+        if isinstance(w, QLineEdit):
+            state.append(w.text())
+        elif isinstance(w, QPlainTextEdit):
+            state.append(w.toPlainText())
+        elif isinstance(w, QComboBox):
+            state.append(w.currentIndex())
+        elif isinstance(w, QCheckBox):
+            state.append(w.isChecked())
+    return state
+
+
 # --- the base for small edit dialogs ---------------------------------------------------------------------
 class _FormDialog(QDialog):
     """A form with field-level errors and Save/Cancel; `submit()` makes ONE service call."""
@@ -153,6 +168,7 @@ class _FormDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.result_value = None
+        self._initial: list | None = None
         self.setWindowTitle(title)
         self.setModal(True)
         self.general = FormErrorLabel()
@@ -181,8 +197,14 @@ class _FormDialog(QDialog):
     def submit(self):  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._initial is None:
+            self._initial = _input_state(self)
+
     def has_unsaved_input(self) -> bool:
-        return True
+        """True once anything was typed or changed (the lock warns before discarding it)."""
+        return self._initial is not None and _input_state(self) != self._initial
 
     def save(self) -> None:
         self.errors.clear()
