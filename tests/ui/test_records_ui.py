@@ -18,14 +18,41 @@ from schoolmh.services import measures, plans, pupils, sessions
 from schoolmh.ui import ops
 
 
+@pytest.fixture
+def ctx(qapp, lead_session, vault_dir):
+    """An AppContext holding the lead's open session, for a page or dialog on its own."""
+    from schoolmh.ui.context import AppContext
+
+    context = AppContext(vault_dir)
+    context.session = lead_session
+    yield context
+    context.session = None
+
+
+def _texts(root) -> str:
+    """Every text shown under `root` (labels, inputs, buttons, table cells), joined."""
+    from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QLabel, QLineEdit, QPlainTextEdit, QWidget
+
+    found = []
+    for w in [root, *root.findChildren(QWidget)]:
+        if isinstance(w, (QLabel, QLineEdit, QAbstractButton)):
+            found.append(w.text())
+        elif isinstance(w, QPlainTextEdit):
+            found.append(w.toPlainText())
+        elif isinstance(w, QAbstractItemView) and w.model() is not None:
+            m = w.model()
+            found += [str(m.index(r, c).data() or "") for r in range(m.rowCount()) for c in range(m.columnCount())]
+    return "\n".join(found)
+
+
 def _add(session, forename, surname, year, **extra):
     return pupils.create_pupil(session, legal_forename=forename, legal_surname=surname, year_group=year, **extra)
 
 
 @pytest.fixture
-def roll(app_ctx):
+def roll(ctx):
     """A few fictional pupils whose names need folding to be found."""
-    s = app_ctx.session
+    s = ctx.session
     return {
         "chloe": _add(s, "Chloé", "O'Brien", 8, tutor_group="8CD", upn=make_upn(1)),
         "chloe2": _add(s, "Chloe", "Smith", 9, tutor_group="9AB", upn=make_upn(2), sen_provision="K"),
@@ -35,11 +62,11 @@ def roll(app_ctx):
 
 
 # --- adding a pupil -----------------------------------------------------------------------------
-def test_pupil_form_adds_a_non_ascii_name_and_shows_errors_by_the_field(app_ctx, qtbot):
+def test_pupil_form_adds_a_non_ascii_name_and_shows_errors_by_the_field(ctx, qtbot):
     from schoolmh.ui.dialogs.pupil_form import PupilFormDialog
 
-    s = app_ctx.session
-    dialog = PupilFormDialog(app_ctx)
+    s = ctx.session
+    dialog = PupilFormDialog(ctx)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.legal_forename.setText("Zoë")  # setText: keyClicks with non-ASCII can abort PySide6
@@ -52,7 +79,7 @@ def test_pupil_form_adds_a_non_ascii_name_and_shows_errors_by_the_field(app_ctx,
     assert pupils.list_pupils(s) == []
 
     dialog.year_group.setCurrentIndex(dialog.year_group.findData(9))
-    with qtbot.waitSignal(app_ctx.data_changed) as changed:
+    with qtbot.waitSignal(ctx.data_changed) as changed:
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert changed.args == ["pupils"]
     assert dialog.result() == QDialog.DialogCode.Accepted
@@ -61,13 +88,13 @@ def test_pupil_form_adds_a_non_ascii_name_and_shows_errors_by_the_field(app_ctx,
 
 
 # --- the quick session ----------------------------------------------------------------------------
-def test_quick_session_with_the_keyboard_only_stores_the_defaults(app_ctx, roll, qtbot):
+def test_quick_session_with_the_keyboard_only_stores_the_defaults(ctx, roll, qtbot):
     from schoolmh.ui.dialogs.quick_session import QuickSessionDialog
 
-    s = app_ctx.session
+    s = ctx.session
     oisin = roll["oisin"]
     plans.create_plan(s, oisin.uuid, "targeted", goals=["Feel calmer before tests"])
-    dialog = QuickSessionDialog(app_ctx)
+    dialog = QuickSessionDialog(ctx)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -78,7 +105,7 @@ def test_quick_session_with_the_keyboard_only_stores_the_defaults(app_ctx, roll,
     assert dialog.picker.pupil is not None and dialog.picker.pupil.uuid == oisin.uuid
     assert dialog.picker.text() == "Oisín Ó Briain — Year 10 — 10GH"
     assert len(dialog.goal_spins) == 1  # the current goal can be rated inline
-    with qtbot.waitSignal(app_ctx.data_changed) as changed:
+    with qtbot.waitSignal(ctx.data_changed) as changed:
         qtbot.keyClick(dialog.picker, Qt.Key.Key_Return)  # saves
     assert changed.args == ["sessions"]
     assert dialog.result() == QDialog.DialogCode.Accepted
@@ -89,10 +116,10 @@ def test_quick_session_with_the_keyboard_only_stores_the_defaults(app_ctx, roll,
         s.today(), 30, s.actor.uuid, 1, "one_to_one", "in_person", "attended", ())
 
 
-def test_quick_session_without_a_match_says_so_next_to_the_pupil(app_ctx, roll, qtbot):
+def test_quick_session_without_a_match_says_so_next_to_the_pupil(ctx, roll, qtbot):
     from schoolmh.ui.dialogs.quick_session import QuickSessionDialog
 
-    dialog = QuickSessionDialog(app_ctx)
+    dialog = QuickSessionDialog(ctx)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.keyClicks(dialog.picker, "nobody here")
@@ -100,16 +127,16 @@ def test_quick_session_without_a_match_says_so_next_to_the_pupil(app_ctx, roll, 
     qtbot.keyClick(dialog.picker, Qt.Key.Key_Return)
     assert "pupil" in dialog.errors.message_for("pupil").lower()
     assert dialog.result() != QDialog.DialogCode.Accepted
-    assert sessions.list_sessions(app_ctx.session) == []
+    assert sessions.list_sessions(ctx.session) == []
 
 
 # --- measures on the pupil record --------------------------------------------------------------------
-def test_measure_entry_refuses_an_out_of_range_score_and_stores_nothing(app_ctx, roll, qtbot):
+def test_measure_entry_refuses_an_out_of_range_score_and_stores_nothing(ctx, roll, qtbot):
     from schoolmh.ui.pages.pupil_record import PupilRecordPage
 
-    s = app_ctx.session
+    s = ctx.session
     pupil = roll["lukasz"]
-    page = PupilRecordPage(app_ctx)
+    page = PupilRecordPage(ctx)
     qtbot.addWidget(page)
     page.show_pupil(pupil.uuid)
     page.tabs.setCurrentWidget(page.measures_tab)
@@ -138,15 +165,15 @@ def test_measure_entry_refuses_an_out_of_range_score_and_stores_nothing(app_ctx,
     assert [p.value for p in page.measures_tab.chart.points()] == [18.0]  # the page reloaded after the save
 
 
-def test_pupil_record_shows_flags_as_text_and_history_to_the_lead(app_ctx, qtbot, texts_under):
+def test_pupil_record_shows_flags_as_text_and_history_to_the_lead(ctx, qtbot):
     from schoolmh.ui.pages.pupil_record import PupilRecordPage
 
-    s = app_ctx.session
+    s = ctx.session
     pupil = _add(s, "Amara", "Okafor", 7, looked_after=True, young_carer=True, sen_provision="E", eal=True)
-    page = PupilRecordPage(app_ctx)
+    page = PupilRecordPage(ctx)
     qtbot.addWidget(page)
     page.show_pupil(pupil.uuid)
-    shown = texts_under(page)
+    shown = _texts(page)
     assert "Amara Okafor" in shown
     for chip in ("CLA", "Young carer", "SEN E", "EAL"):
         assert chip in shown
@@ -154,17 +181,17 @@ def test_pupil_record_shows_flags_as_text_and_history_to_the_lead(app_ctx, qtbot
     what = [page.history_tab.model.index(r, 2).data() for r in range(page.history_tab.model.rowCount())]
     assert "Viewed the record" in what and "Added the pupil" in what
     page.clear()  # what the lock relies on: nothing about the pupil stays in the widgets
-    assert "Amara Okafor" not in texts_under(page)
+    assert "Amara Okafor" not in _texts(page)
 
 
 # --- the MIS import wizard ------------------------------------------------------------------------------
 HEADER = "UPN,Legal Surname,Legal Forename,DOB,Year,Reg\n"
 
 
-def _wizard_to_check_step(app_ctx, qtbot, path):
+def _wizard_to_check_step(ctx, qtbot, path):
     from schoolmh.ui.dialogs.import_wizard import ImportWizard
 
-    wizard = ImportWizard(app_ctx)
+    wizard = ImportWizard(ctx)
     qtbot.addWidget(wizard)
     wizard.show()
     wizard.file_edit.setText(str(path))
@@ -175,15 +202,15 @@ def _wizard_to_check_step(app_ctx, qtbot, path):
     return wizard
 
 
-def test_import_wizard_refuses_a_file_with_a_bad_row_and_imports_nothing(app_ctx, roll, qtbot, tmp_path):
-    s = app_ctx.session
+def test_import_wizard_refuses_a_file_with_a_bad_row_and_imports_nothing(ctx, roll, qtbot, tmp_path):
+    s = ctx.session
     before = len(pupils.list_pupils(s, include_left=True))
     path = tmp_path / "export.csv"
     path.write_text(HEADER
                     + f"{make_upn(101)},Nowak,Zofia,03/04/2012,9,9AB\n"
                     + f"{make_upn(102)},Mensah,Kofi,31/02/2012,9,9AB\n"  # no 31 February
                     + f"{make_upn(103)},Ní Bhriain,Aoife,12/12/2011,10,10CD\n", encoding="utf-8")
-    wizard = _wizard_to_check_step(app_ctx, qtbot, path)
+    wizard = _wizard_to_check_step(ctx, qtbot, path)
 
     assert not wizard.import_button.isEnabled()
     assert "problem" in wizard.summary_label.text()
@@ -200,22 +227,22 @@ def test_import_wizard_refuses_a_file_with_a_bad_row_and_imports_nothing(app_ctx
     assert len(pupils.list_pupils(s, include_left=True)) == before
 
 
-def test_import_wizard_imports_a_good_file_all_at_once(app_ctx, roll, qtbot, tmp_path, monkeypatch):
+def test_import_wizard_imports_a_good_file_all_at_once(ctx, roll, qtbot, tmp_path, monkeypatch):
     from schoolmh.ui.dialogs import import_wizard
 
     shown = []
     monkeypatch.setattr(import_wizard, "info", lambda _parent, title, text: shown.append(text))
-    s = app_ctx.session
+    s = ctx.session
     before = len(pupils.list_pupils(s))
     path = tmp_path / "export.csv"
     path.write_text(HEADER
                     + f"{make_upn(201)},Nowak,Zofia,03/04/2012,9,9AB\n"
                     + f"{make_upn(202)},Ní Bhriain,Aoife,12/12/2011,10,10CD\n", encoding="utf-8")
-    wizard = _wizard_to_check_step(app_ctx, qtbot, path)
+    wizard = _wizard_to_check_step(ctx, qtbot, path)
     wizard.mark_left.setChecked(False)  # a partial export: the pupils already on roll stay
     assert wizard.import_button.isEnabled()
     assert "add 2 new pupils" in wizard.summary_label.text()
-    with qtbot.waitSignal(app_ctx.data_changed, timeout=5000):
+    with qtbot.waitSignal(ctx.data_changed, timeout=5000):
         qtbot.mouseClick(wizard.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: wizard.summary is not None, timeout=5000)
     assert (wizard.summary.added, wizard.summary.marked_left) == (2, 0)
@@ -224,10 +251,10 @@ def test_import_wizard_imports_a_good_file_all_at_once(app_ctx, roll, qtbot, tmp
 
 
 # --- the pupil list --------------------------------------------------------------------------------------
-def test_pupil_list_filters_as_you_type_ignoring_accents(app_ctx, roll, qtbot):
+def test_pupil_list_filters_as_you_type_ignoring_accents(ctx, roll, qtbot):
     from schoolmh.ui.pages.pupils import PupilsPage
 
-    page = PupilsPage(app_ctx)
+    page = PupilsPage(ctx)
     qtbot.addWidget(page)
     page.show()
 
@@ -256,17 +283,17 @@ def test_pupil_list_filters_as_you_type_ignoring_accents(app_ctx, roll, qtbot):
     page.search.setText("oisin")
     page.view.setFocus()
     page.view.setCurrentIndex(page.proxy.index(0, 0))
-    with qtbot.waitSignal(app_ctx.open_pupil) as opened:
+    with qtbot.waitSignal(ctx.open_pupil) as opened:
         qtbot.keyClick(page.view, Qt.Key.Key_Return)
     assert opened.args == [roll["oisin"].uuid]
 
 
-def test_leavers_are_hidden_until_asked_for(app_ctx, roll, qtbot):
+def test_leavers_are_hidden_until_asked_for(ctx, roll, qtbot):
     from schoolmh.ui.pages.pupils import PupilsPage
 
-    s = app_ctx.session
+    s = ctx.session
     pupils.archive_pupil(s, roll["chloe2"].uuid, s.today() - dt.timedelta(days=3))
-    page = PupilsPage(app_ctx)
+    page = PupilsPage(ctx)
     qtbot.addWidget(page)
     assert page.proxy.rowCount() == 3
     page.leavers.setChecked(True)
@@ -276,7 +303,7 @@ def test_leavers_are_hidden_until_asked_for(app_ctx, roll, qtbot):
 
 # --- roles -------------------------------------------------------------------------------------------------
 def test_head_sees_the_record_without_case_notes_history_or_edit_controls(sign_in_as, lead_session, vault_dir,
-                                                                         qtbot, texts_under):
+                                                                         qtbot):
     from schoolmh.ui.context import AppContext
     from schoolmh.ui.pages.pupil_record import PupilRecordPage
     from schoolmh.ui.pages.pupils import PupilsPage
@@ -294,16 +321,16 @@ def test_head_sees_the_record_without_case_notes_history_or_edit_controls(sign_i
     assert not page.edit_button.isVisibleTo(page) and not page.more_button.isVisibleTo(page)
     assert not page.plan_tab.start_button.isVisibleTo(page.plan_tab)
     assert not page.measures_tab.entry.isVisibleTo(page.measures_tab)
-    assert "Spoke about home" not in " ".join(texts_under(page))
+    assert "Spoke about home" not in _texts(page)
     listing = PupilsPage(ctx)
     qtbot.addWidget(listing)
     assert not listing.new_button.isVisibleTo(listing) and not listing.import_button.isVisibleTo(listing)
 
 
-def test_pupil_list_sorts_by_value_and_keeps_the_selection(app_ctx, roll, qtbot):
+def test_pupil_list_sorts_by_value_and_keeps_the_selection(ctx, roll, qtbot):
     from schoolmh.ui.pages.pupils import PupilsPage
 
-    page = PupilsPage(app_ctx)
+    page = PupilsPage(ctx)
     qtbot.addWidget(page)
     page.select_pupil(roll["lukasz"].uuid)
     year = page.model.column_index("Year")
