@@ -112,24 +112,31 @@ def _summary(p: Printable) -> list:
     return [para("Summary", styles().h1), *_bullets(p.summary)]
 
 
-def _widths(header, *, text_cols=(), first_max: float = 0.42) -> list[float]:
-    """Column widths: each figure column as wide as its longest header word (or "fewer than"), so no
-    word is broken; the first column takes the rest, up to ``first_max`` of the page, and any space left
-    is shared out."""
+def _widths(header, *, text_cols=(), first_max: float = 0.42, first_min: float = 0.2,
+            font_size: float = 10) -> list[float]:
+    """Column widths: each figure column as wide as its longest header word and "fewer than 8", so no
+    word is broken; the first column takes the rest (between ``first_min`` and ``first_max`` of the page:
+    below the minimum, "fewer than 8" may wrap after "than") and any space left is shared out."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     from schoolmh.reports.pdfbase import CONTENT_WIDTH, FONT, FONT_BOLD
 
     pad = 12
-    need = [0.0]
-    for c, h in enumerate(header[1:], start=1):
-        longest = max(stringWidth(w, FONT_BOLD, 10) for w in h.split())
-        floor = stringWidth("Under 10: not", FONT, 10) if c in text_cols else stringWidth(sup.PRIMARY, FONT, 10)
-        need.append(max(longest, floor) + pad)
+
+    def needs(floor_text: str) -> list[float]:
+        out = [0.0]
+        for c, h in enumerate(header[1:], start=1):
+            longest = max(stringWidth(w, FONT_BOLD, font_size) for w in h.split())
+            floor = stringWidth("Under 10: not" if c in text_cols else floor_text, FONT, font_size)
+            out.append(max(longest, floor) + pad)
+        return out
+
+    need = needs(sup.PRIMARY)
+    if CONTENT_WIDTH - sum(need) < CONTENT_WIDTH * first_min:
+        need = needs("fewer than")
     first = CONTENT_WIDTH - sum(need)
     extra = max(0.0, first - CONTENT_WIDTH * first_max)
-    widths = [first - extra] + [w + extra / (len(need) - 1) for w in need[1:]]
-    return widths
+    return [first - extra] + [w + extra / (len(need) - 1) for w in need[1:]]
 
 
 def _figures_table(rows) -> object:
@@ -217,18 +224,26 @@ def _access(d: GovernorsReportData, p: Printable) -> list:
     from schoolmh.reports.pdfbase import data_table, para, styles
 
     st = styles()
-    out = [para("Access to other services", st.h1), para("Referrals by service and decision", st.h2)]
+    out: list = []
+    title = para("Access to other services", st.h1)
+    heading = para("Referrals by service and decision", st.h2)
     if p.referral_rows is not None:
         n = len(p.referral_header)
+        size = 10 if n <= 5 else 8.5  # up to five decisions and a total: smaller type so no word breaks
         out.append(KeepTogether([
-            data_table(p.referral_header, [list(r) for r in p.referral_rows],
-                       col_widths=_widths(p.referral_header), numeric_cols=tuple(range(1, n))),
+            title,
+            heading,
+            data_table(p.referral_header, [list(r) for r in p.referral_rows], font_size=size,
+                       col_widths=_widths(p.referral_header, font_size=size, first_min=0.17),
+                       numeric_cols=tuple(range(1, n))),
             para("Referrals sent in the period, with the decision known at the end of it. A * hides a further "
                  "figure so that a small number cannot be worked out from the totals.", st.small)]))
     elif d.referrals.total:
+        out += [title, heading]
         out.append(para(f"{p.referrals_made[:1].upper()}{p.referrals_made[1:]} referrals were made: fewer than "
                         f"{sup.MIN_GROUP}, so they are not broken down by service or decision.", st.body))
     else:
+        out += [title, heading]
         out.append(para("No referrals were made to other services in this period.", st.body))
     if p.median_wait is not None:
         out.append(para(f"Median wait from referral to decision: {p.median_wait} "

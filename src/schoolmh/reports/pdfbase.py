@@ -817,12 +817,26 @@ def _fit_widths(col_widths: Sequence[float] | None, n: int) -> list[float]:
     return [float(w) for w in col_widths]
 
 
+@functools.cache
+def _table_styles(font_size: float | None) -> _Styles:
+    """The table styles at ``font_size`` (None: the usual 10 pt)."""
+    st = styles()
+    if font_size is None:
+        return st
+    out = _Styles()
+    for name in ("table", "table_number", "table_header", "table_header_number"):
+        out[name] = ParagraphStyle(f"{name}@{font_size:g}", parent=st[name], fontSize=font_size,
+                                   leading=round(font_size * 1.3, 2))
+    return out
+
+
 def data_table(
     header: Sequence[str],
     rows: Sequence[Sequence[str | Flowable]],
     col_widths: Sequence[float] | None = None,
     *,
     numeric_cols: Sequence[int] | None = None,
+    font_size: float | None = None,
 ) -> Table:
     """A data table: bold header row repeated on every page, zebra striping.
 
@@ -830,12 +844,13 @@ def data_table(
     ``rag_cell``). ``col_widths`` in points, or fractions of the content width
     when all are <= 1; default equal widths. ``numeric_cols`` are right-aligned;
     by default a column is right-aligned when every body cell looks like a count
-    or percentage ("12", "42%", "fewer than 8", "*", "—").
+    or percentage ("12", "42%", "fewer than 8", "*", "—"). ``font_size``
+    (default 10) makes a wide table fit without breaking words.
     """
     n = len(header)
     if any(len(r) != n for r in rows):
         raise ValueError("every row needs one cell per header column")
-    st = styles()
+    st = _table_styles(font_size)
     if numeric_cols is None:
         numeric = {
             c for c in range(1, n)

@@ -130,8 +130,8 @@ def pupil_summary_pdf_from_data(data: PupilSummaryData, produced: dt.date, produ
         header = ["Date", "Length", "Function", "Type", "Mode", "Attendance", "Staff"]
         rows = [[_d(s.date), f"{s.duration_minutes} min", FUNCTIONS.get(s.function, str(s.function)), s.type,
                  s.mode, s.attendance, s.staff] for s in data.sessions]
-        story.append(data_table(header, rows, col_widths=(0.16, 0.1, 0.18, 0.09, 0.11, 0.16, 0.2),
-                                numeric_cols=(1,)))
+        story.append(data_table(header, rows, col_widths=(0.14, 0.1, 0.16, 0.13, 0.12, 0.17, 0.18),
+                                numeric_cols=(1,), font_size=9))
         if data.notes_included:
             noted = [s for s in data.sessions if s.note]
             if noted:
@@ -195,7 +195,7 @@ def _measures(data: PupilSummaryData) -> list:
             ("Questionnaire", "Rater", "First", "Latest", "Change", "Classification"),
             [[c.instrument, c.rater, f"{_num(c.first)} ({_d(c.first_date)})", f"{_num(c.latest)} ({_d(c.latest_date)})",
               f"{c.delta:+g}", c.classification.capitalize()] for c in data.changes],
-            col_widths=(0.18, 0.1, 0.2, 0.2, 0.11, 0.21), numeric_cols=(4,)))
+            col_widths=(0.2, 0.1, 0.19, 0.19, 0.11, 0.21), numeric_cols=(4,)))
     by_instrument: dict[str, list] = defaultdict(list)
     for m in data.measures:
         by_instrument[m.instrument].append(m)
