@@ -58,8 +58,8 @@ def governors_pdf_from_data(data: GovernorsReportData, produced: dt.date) -> byt
     p = data.printable()
     school = data.school or "School"
     cover = [
-        para(f"{data.period_label[:1].upper()}{data.period_label[1:]}: "
-             f"{_fmt_date(data.start)} to {_fmt_date(data.end)}", st.cover_meta),
+        para(f"{data.period_label}: {_fmt_date(data.start)} to {_fmt_date(data.end)}"
+             if data.period_label.endswith(" term") else f"Period: {data.period_label}", st.cover_meta),
         Spacer(1, 8),
         para("This report gives the governing body the school's figures for pupils' mental health "
              "and wellbeing support in the period: who was supported and how, outcomes, access to "
@@ -307,6 +307,9 @@ def _fairness(d: GovernorsReportData, p: Printable) -> list:
             continue
         rows.append([label, on_roll, _shown(roll_share), _shown(supported), _shown(supported_share),
                      _compare(roll_share, supported_share)])
+    if not d.roll:
+        return [*intro, para("No pupils are on the roll in SchoolMH for this period, so there is nothing to "
+                             "compare.", st.body)]
     header = ("Group", "On roll", "Share of roll", "Supported", "Share of those supported", "Compared with roll")
     out = [KeepTogether([*intro, data_table(header, rows, col_widths=_widths(header, text_cols=(5,)),
                                             numeric_cols=(1, 2, 3, 4))])]

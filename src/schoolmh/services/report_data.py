@@ -14,7 +14,10 @@ The raw figures are exact (so they can be tested); what may be *printed* is
 suppression on tables printed with totals, no breakdown of a group under 10,
 percentages only with a denominator of at least 10). The plain-English summary
 is written from the printed values only, so it cannot reveal more than the
-tables do ("more than last term" compares rounded figures).
+tables do ("more than last term" compares rounded figures). Every count goes
+through the rule, events (activities, meetings) as well as people, so a reader
+never has to ask which figures were treated; minutes are not counts, so a share
+of time needs only a total of at least 10 minutes.
 
 Definitions (where the issue was silent, the choice is written here once):
 
@@ -46,7 +49,6 @@ Definitions (where the issue was silent, the choice is written here once):
 from __future__ import annotations
 
 import datetime as dt
-import json
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -524,6 +526,8 @@ def _with_summary(p: Printable, d: GovernorsReportData) -> Printable:
             f"No direct support, referrals, support plans or whole-school activity were recorded "
             f"{_in_period(d.start, d.end)}, so there is nothing to report for this period."
         )
+        s.append("If work did take place, check that its sessions, referrals and activities have been "
+                 "entered in SchoolMH with dates in this period.")
     else:
         sentence = f"{_cap(_pupils(p.pupils_supported))} received direct support {_in_period(d.start, d.end)}"
         if p.sessions_delivered != "0":
