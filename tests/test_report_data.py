@@ -182,3 +182,15 @@ def test_permissions(school):
             governors_report_data(s, TERM_START, TERM_END)
     with school.as_role("head") as s:
         assert governors_report_data(s, TERM_START, TERM_END).pupils_supported == 12
+
+
+def test_same_definitions_as_the_dashboard(school, data):
+    """The governors' report and the dashboard agree on supported pupils, tiers, time and attendance."""
+    from schoolmh.services.dashboard import dashboard_figures
+
+    dash = dashboard_figures(school.session, TERM_START, TERM_END)
+    assert dash.supported_total == data.pupils_supported
+    assert dash.supported_by_tier == {r.code: r.count for r in data.supported_by_tier}
+    assert dash.minutes_by_function == {f.function: f.minutes for f in data.function_time}
+    assert (dash.attended, dash.missed) == (data.sessions_delivered, data.sessions_dna + data.sessions_cancelled_family)
+    assert dash.principles_without_activity == data.principles_without_activity
