@@ -164,6 +164,8 @@ def test_periods_and_groups():
     assert period_label(dt.date(2026, 1, 5), dt.date(2026, 3, 27)) == "5 January 2026 to 27 March 2026"
     assert previous_period(dt.date(2026, 1, 1), dt.date(2026, 3, 31)) == (dt.date(2025, 9, 1), dt.date(2025, 12, 31))
     assert previous_period(dt.date(2026, 1, 11), dt.date(2026, 1, 20)) == (dt.date(2026, 1, 1), dt.date(2026, 1, 10))
+    assert period_label(dt.date(2023, 9, 1), dt.date(2024, 8, 31)) == "Academic year 2023/24"
+    assert previous_period(dt.date(2023, 9, 1), dt.date(2024, 8, 31)) == (dt.date(2022, 9, 1), dt.date(2023, 8, 31))
     assert [ethnic_group(c) for c in ("WBRI", "WROM", "APKA", "MWBC", "CHNE", "OOTH", "REFU", "", "XXXX")] == [
         "White", "White", "Asian", "Mixed", "Chinese", "Other", "", "", ""]
 

@@ -59,7 +59,7 @@ def governors_pdf_from_data(data: GovernorsReportData, produced: dt.date) -> byt
     school = data.school or "School"
     cover = [
         para(f"{data.period_label}: {_fmt_date(data.start)} to {_fmt_date(data.end)}"
-             if data.period_label.endswith(" term") else f"Period: {data.period_label}", st.cover_meta),
+             if not data.period_label[:1].isdigit() else f"Period: {data.period_label}", st.cover_meta),
         Spacer(1, 8),
         para("This report gives the governing body the school's figures for pupils' mental health "
              "and wellbeing support in the period: who was supported and how, outcomes, access to "

@@ -44,7 +44,8 @@ Definitions (where the issue was silent, the choice is written here once):
 * **on roll**: pupils who had not left before the first day (``left_on`` empty
   or on/after ``start``), so every supported pupil is on the roll.
 * **previous period**: the previous term when the dates are exactly a term
-  (services/terms.py), otherwise the same number of days just before.
+  (services/terms.py), the previous academic year for 1 September to 31
+  August, otherwise the same number of days just before.
 """
 from __future__ import annotations
 
@@ -597,25 +598,41 @@ def _as_term(start: dt.date, end: dt.date) -> terms.Term | None:
     return None
 
 
+def _academic_year(start: dt.date, end: dt.date) -> str | None:
+    """"2025/26" when the dates are exactly 1 September to 31 August of the next year."""
+    if (start.month, start.day, end.month, end.day) == (9, 1, 8, 31) and end.year == start.year + 1:
+        return f"{start.year}/{end.year % 100:02d}"
+    return None
+
+
 def _in_period(start: dt.date, end: dt.date) -> str:
     """"in the Autumn 2026 term" or "between 1 March 2026 and 31 May 2026", for sentences."""
     t = _as_term(start, end)
     if t is not None:
         return f"in the {t.label} term"
+    year = _academic_year(start, end)
+    if year is not None:
+        return f"in the {year} academic year"
     return f"between {_long(start)} and {_long(end)}"
 
 
 def _previous_phrase(start: dt.date, end: dt.date) -> str:
     """"the Summer 2026 term", or "the period before" for other dates (after "more than in")."""
     t = _as_term(start, end)
-    return f"the {t.label} term" if t is not None else "the period before"
+    if t is not None:
+        return f"the {t.label} term"
+    year = _academic_year(start, end)
+    return f"the {year} academic year" if year is not None else "the period before"
 
 
 def period_label(start: dt.date, end: dt.date) -> str:
-    """"Autumn 2026" for exactly a term, else "1 March 2026 to 31 May 2026"."""
+    """"Autumn 2026 term", "Academic year 2025/26", else "1 March 2026 to 31 May 2026"."""
     t = _as_term(start, end)
     if t is not None:
         return f"{t.label} term"
+    year = _academic_year(start, end)
+    if year is not None:
+        return f"Academic year {year}"
     return f"{_long(start)} to {_long(end)}"
 
 
@@ -624,11 +641,13 @@ def _long(d: dt.date) -> str:
 
 
 def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
-    """The previous term when the dates are a term, else the same number of days just before."""
+    """The previous term (or academic year) when the dates are one, else the same number of days just before."""
     t = _as_term(start, end)
     if t is not None:
         p = terms.previous_term(t.name, t.year)
         return p.start, p.end
+    if _academic_year(start, end) is not None:
+        return dt.date(start.year - 1, 9, 1), dt.date(start.year, 8, 31)
     days = (end - start).days + 1
     return start - dt.timedelta(days=days), start - dt.timedelta(days=1)
 
