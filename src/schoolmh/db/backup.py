@@ -33,25 +33,44 @@ BACKUP_FORMAT = 1
 Progress = Callable[[int, int], None]
 
 
+def _keyed(path: Path, dek_hex: str):
+    conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=False, timeout=5)
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = \"x'{dek_hex}'\"")
+    return conn
+
+
 def online_copy(db: RawKeyCipherDatabase, dest: Path, progress: Progress | None = None) -> None:
-    """Copy page by page into a new file keyed with the same data key."""
+    """Copy page by page into a new file keyed with the same data key.
+
+    The copy is read through a connection of its own holding one read transaction
+    for the whole copy: a fixed snapshot of what was committed when it began. In WAL
+    mode that blocks no writer, and writes meanwhile (this app's or another
+    process's) neither leak into the copy nor restart it; without the held snapshot
+    SQLite restarts the copy after every outside write, and a large vault with a busy
+    writer would never finish.
+    """
     dest = Path(dest)
     if dest.exists():
         dest.unlink()
-    target = sqlcipher.connect(str(dest), isolation_level=None)
+    source = _keyed(Path(db.database), db._dek_hex)
     try:
-        target.execute("PRAGMA cipher_log_level = NONE")
-        target.execute(f"PRAGMA key = \"x'{db._dek_hex}'\"")
-        source = db.connection()
+        source.execute("BEGIN")
+        source.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot starts here
+        target = _keyed(dest, db._dek_hex)
+        try:
 
-        def _step(status: int, remaining: int, total: int) -> None:
-            if progress:
-                progress(total - remaining, total)
+            def _step(status: int, remaining: int, total: int) -> None:
+                if progress:
+                    progress(total - remaining, total)
 
-        source.backup(target, pages=256, progress=_step)
-        target.execute("PRAGMA journal_mode = DELETE")
+            source.backup(target, pages=256, progress=_step)
+            target.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            target.close()
+        source.execute("COMMIT")
     finally:
-        target.close()
+        source.close()
 
 
 def _sha256(path: Path) -> str:
