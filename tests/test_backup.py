@@ -88,6 +88,24 @@ def test_backup_during_writes_restores_every_committed_row(vault, tmp_path):
     check_vault(folder, writer.committed(), tag="bk")
 
 
+def test_backup_is_not_restarted_by_a_busy_writer(vault, tmp_path, monkeypatch):
+    """Another process committing every few ms must not restart the copy (it used to, forever)."""
+    folder, _ = vault
+    monkeypatch.setattr(backuplib, "STEP_PAGES", 8)  # many small steps: many chances to be restarted
+    writer = Writer(folder, "busy", pause=0.003)
+    try:
+        writer.wait_for(3)
+        s = access.sign_in(folder, "lead", LEAD_PASSWORD)
+        steps = []
+        vault_admin.backup(s, tmp_path / "busy.zip", progress=lambda done, total: steps.append(done))
+        s.close()
+        running = writer.proc.poll() is None
+    finally:
+        writer.stop()
+    assert running and len(steps) > 20
+    assert steps == sorted(steps), "the copy went back to the start"
+
+
 def test_backup_contents_and_manifest(vault, tmp_path):
     folder, _ = vault
     progress = []

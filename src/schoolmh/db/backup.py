@@ -30,6 +30,7 @@ from schoolmh.fsutil import atomic_write_bytes, fsync_dir
 MANIFEST = "manifest.json"
 AUDIT_HEAD = "audit.head"
 BACKUP_FORMAT = 1
+STEP_PAGES = 256  # pages copied per backup step (progress is reported after each)
 Progress = Callable[[int, int], None]
 
 
@@ -64,7 +65,7 @@ def online_copy(db: RawKeyCipherDatabase, dest: Path, progress: Progress | None 
                 if progress:
                     progress(total - remaining, total)
 
-            source.backup(target, pages=256, progress=_step)
+            source.backup(target, pages=STEP_PAGES, progress=_step)
             target.execute("PRAGMA journal_mode = DELETE")
         finally:
             target.close()
