@@ -309,13 +309,12 @@ class MainWindow(QMainWindow):
         if keys:
             self.go(keys[0])
             self.workspace.sidebar.setFocus()
-        QTimer.singleShot(0, self._after_sign_in)
+        QTimer.singleShot(0, lambda: self._after_sign_in(session))
 
-    def _after_sign_in(self) -> None:
+    def _after_sign_in(self, session: "Session") -> None:
         """A password that must change is asked for straight away (cancel locks again)."""
-        session = self.ctx.session
-        if session is None:
-            return
+        if self.ctx.session is not session or not session.is_open:
+            return  # locked again before this ran
         from schoolmh.services import access
 
         try:
@@ -341,6 +340,8 @@ class MainWindow(QMainWindow):
         if self.workspace is not None:
             self.workspace.hide()
         self.screens.setCurrentWidget(self.unlock_screen)
+        if self.ctx.session is not None:  # whoever was working is the likely one to come back
+            self.unlock_screen.username.setText(self.ctx.session.actor.username)
         self.ctx.close_session()
         if self.workspace is not None:
             self.workspace.clear()
