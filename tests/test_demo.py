@@ -92,3 +92,27 @@ def test_mis_csv_is_a_valid_sims_style_export(tmp_path):
     assert len({r.upn for r in parsed.rows}) == 2000
     assert {r.year_group for r in parsed.rows} == {7, 8, 9, 10, 11}
     assert path.read_bytes() == demo.mis_csv_bytes(demo.demo_pupils(2000, 3))  # deterministic
+
+
+def test_cli_demo_export_dashboard_import(tmp_path, monkeypatch, capsys):
+    from schoolmh.cli import main
+
+    monkeypatch.setenv("SCHOOLMH_PASSWORD", PASSWORD)
+    vault = tmp_path / "vault"
+    assert main(["demo", "--pupils", "30", "--seed", "2", "--data-dir", str(vault), "--quiet"]) == 0
+    assert (vault / "recovery-key.txt").exists()
+    assert main(["demo", "--pupils", "30", "--data-dir", str(vault), "--quiet"]) == 2  # a vault is already there
+    assert main(["demo", "--mis-csv", str(tmp_path / "mis.csv"), "--pupils", "12"]) == 0
+    assert main(["export", "all", "--data-dir", str(vault), "--out", str(tmp_path / "all.json")]) == 0
+    data = json.loads((tmp_path / "all.json").read_text(encoding="utf-8"))
+    assert data["format"] == "schoolmh-export" and len(data["pupils"]) == 30
+    upn = next(p["upn"] for p in data["pupils"] if p["left_on"] is None)
+    assert main(["export", "pupil", upn, "--data-dir", str(vault), "--out", str(tmp_path / "one.json")]) == 0
+    assert json.loads((tmp_path / "one.json").read_text(encoding="utf-8"))["pupils"][0]["upn"] == upn
+    assert main(["dashboard", "--data-dir", str(vault), "--term", "autumn", "--year", "2025"]) == 0
+    assert "Autumn 2025" in capsys.readouterr().out
+    (tmp_path / "a.csv").write_text("title,start_on,principles\nQuiz,01/10/2025,curriculum\nBad,,\n", encoding="utf-8")
+    assert main(["import", "activities", str(tmp_path / "a.csv"), "--data-dir", str(vault)]) == 2
+    assert "row 3, column start_on" in capsys.readouterr().err
+    assert main(["retention", "list", "--data-dir", str(vault)]) == 0
+    assert main(["retention", "erase", upn, "--data-dir", str(vault)]) == 2  # no --confirm

@@ -110,6 +110,9 @@ def _range(session: Session, start: dt.date | None, end: dt.date | None) -> tupl
         raise ValidationError("Give both a start and an end date, or neither for this term.", "start" if start is None else "end")
     if end < start:
         raise ValidationError("The end date is before the start date.", "end")
+    term = terms.current_term(start)
+    if (term.start, term.end) == (start, end):
+        return start, end, term.label
     return start, end, f"{start:%d/%m/%Y} – {end:%d/%m/%Y}"
 
 
