@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from schoolmh.domain.upn import make_upn
-from schoolmh.services import measures, plans, pupils, sessions
+from schoolmh.services import measures, plans, pupils, referrals, sessions
 from schoolmh.ui import ops
 
 
@@ -341,3 +341,84 @@ def test_pupil_list_sorts_by_value_and_keeps_the_selection(ctx, roll, qtbot):
     page.search.setText("chloe")
     page.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # by surname: O'Brien before Smith
     assert [page.proxy.index(r, 0).data() for r in range(page.proxy.rowCount())] == ["Chloé O'Brien", "Chloe Smith"]
+
+
+def test_quick_session_popup_arrow_keys_pick_another_match(ctx, roll, qtbot):
+    from schoolmh.ui.dialogs.quick_session import QuickSessionDialog
+
+    dialog = QuickSessionDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.picker, "chloe")
+    popup = dialog.picker.completer_.popup()
+    assert popup.isVisible()
+    assert [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())] == [
+        "Chloé O'Brien — Year 8 — 8CD", "Chloe Smith — Year 9 — 9AB"]
+    qtbot.keyClick(popup, Qt.Key.Key_Down)  # as the window system routes keys while the popup is open
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert dialog.picker.pupil.uuid == roll["chloe2"].uuid
+
+
+# --- plans and referrals through their dialogs ---------------------------------------------------------
+def test_plan_and_referral_dialogs_each_save_in_one_call(ctx, roll, qtbot):
+    from schoolmh.ui.pages.pupil_record import (
+        ClosePlanDialog,
+        DecisionDialog,
+        PlanDialog,
+        PupilRecordPage,
+        ReferralDialog,
+        ReviewDialog,
+    )
+
+    s = ctx.session
+    pupil = roll["chloe"]
+    page = PupilRecordPage(ctx)
+    qtbot.addWidget(page)
+    page.show_pupil(pupil.uuid)
+
+    def submit(dialog) -> None:
+        qtbot.addWidget(dialog)
+        dialog.show()
+        with qtbot.waitSignal(ctx.data_changed):
+            qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        assert dialog.result() == QDialog.DialogCode.Accepted, dialog.general.text()
+
+    new = PlanDialog(ctx, page, pupil.uuid)
+    new.goals[0].setText("Feel calmer before tests")
+    new.review.set_value(s.today() - dt.timedelta(days=1))  # before the start: refused next to the field
+    qtbot.addWidget(new)
+    qtbot.mouseClick(new.save_button, Qt.MouseButton.LeftButton)
+    assert "before the plan starts" in new.errors.message_for("review_date")
+    assert plans.current_plan(s, pupil.uuid) is None
+    new.review.set_value(s.today() + dt.timedelta(days=30))
+    submit(new)
+    plan = plans.current_plan(s, pupil.uuid)
+    assert [g.description for g in plan.goals] == ["Feel calmer before tests"]
+
+    review = ReviewDialog(ctx, page, plan)
+    review.notes.setPlainText("Going well")
+    submit(review)
+    close = ClosePlanDialog(ctx, page, plans.current_plan(s, pupil.uuid))
+    close.outcome.setPlainText("Goals met")
+    submit(close)
+    [closed] = plans.list_plans(s, pupil.uuid)
+    assert (closed.status, closed.outcome, [r.notes for r in closed.reviews]) == ("closed", "Goals met", ["Going well"])
+
+    sent = s.today() - dt.timedelta(days=40)
+    for destination, reason in (("mhst", "above remit"), ("camhs", "below threshold")):
+        referral = ReferralDialog(ctx, page, pupil.uuid)
+        referral.destination.setCurrentIndex(referral.destination.findData(destination))
+        referral.sent.set_value(sent)
+        submit(referral)
+        [info_] = [r for r in referrals.list_referrals(s, pupil.uuid) if r.destination == destination]
+        decision = DecisionDialog(ctx, page, info_)
+        decision.decision.setCurrentIndex(decision.decision.findData("not_accepted"))
+        qtbot.addWidget(decision)
+        qtbot.mouseClick(decision.save_button, Qt.MouseButton.LeftButton)  # no reason yet
+        assert "reason" in decision.errors.message_for("reason").lower()
+        decision.reason.setText(reason)
+        submit(decision)
+    page.refresh()
+    assert page.pupil.in_gap
+    assert "In the gap" in page.referrals_tab.gap.text()
+    assert "In the gap" in _texts(page.chips_host)
