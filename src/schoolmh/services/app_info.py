@@ -20,10 +20,15 @@ def default_data_dir() -> Path:
     return _default()
 
 
-def vault_exists(data_dir: Path) -> bool:
-    from schoolmh.db.vault import vault_exists as _exists
+# The vault's two files (db.keyfile.KEYFILE_NAME, db.connection.DB_NAME; a test keeps them equal).
+# Named here so the window can decide "set-up or unlock" without loading the crypto and database
+# modules before its first paint.
+VAULT_FILES = ("vault.keys", "schoolmh.db")
 
-    return _exists(Path(data_dir))
+
+def vault_exists(data_dir: Path) -> bool:
+    """The same test as db.vault.vault_exists: either vault file is present."""
+    return any((Path(data_dir) / name).exists() for name in VAULT_FILES)
 
 
 def device_remembered(data_dir: Path, username: str) -> bool:

@@ -90,7 +90,7 @@ def install_exception_hooks() -> _ErrorRelay:
 def app_icon() -> QIcon:
     from schoolmh.resources import resource_path
 
-    return QIcon(str(resource_path("icons", "schoolmh.svg")))
+    return QIcon(str(resource_path("icons", "schoolmh.png")))
 
 
 def apply_style(app: QApplication) -> None:

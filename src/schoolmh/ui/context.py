@@ -18,11 +18,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
-from schoolmh.ui import ops
-from schoolmh.ui.widgets.common import info, report_error
-
 if TYPE_CHECKING:
     from schoolmh.services.session import Session
+    from schoolmh.ui import ops
 
 __all__ = ["AppContext", "DATA_KINDS"]
 
@@ -76,15 +74,18 @@ class AppContext(QObject):
     def run(
         self,
         title: str,
-        work: Callable[[ops.Progress], Any],
+        work: Callable[["ops.Progress"], Any],
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException], None] | None = None,
         cancellable: bool = False,
         *,
         parent: QWidget | None = None,
         gui_thread: bool = False,
-    ) -> ops.Progress:
+    ) -> "ops.Progress":
         """ops.run_operation, plus: a result that arrives after the app locked is dropped, not applied."""
+        from schoolmh.ui import ops
+        from schoolmh.ui.widgets.common import info
+
         parent = parent or QApplication.activeWindow() or self.main_window
         started = self.generation
 
@@ -112,4 +113,6 @@ class AppContext(QObject):
                 parent = None
         except Exception:
             parent = None
+        from schoolmh.ui.widgets.common import report_error
+
         report_error(parent, exc, doing)

@@ -32,6 +32,7 @@ from schoolmh.ui.widgets.common import Chip, report_error
 
 if TYPE_CHECKING:
     from schoolmh.services.session import Session
+    from schoolmh.ui.lock import LockManager
 
 # key, sidebar label, "module:Class", Action needed to see it (absent, not greyed, without it)
 PAGES: list[tuple[str, str, Any, Action]] = [
@@ -235,9 +236,7 @@ class MainWindow(QMainWindow):
         ctx.navigate.connect(self.go)
         ctx.data_changed.connect(self._data_changed)
 
-        from schoolmh.ui.lock import LockManager
-
-        self.lock_manager = LockManager(ctx, self)
+        self.lock_manager: LockManager | None = None  # made at the first sign-in (keeps start-up short)
         self._set_locked_look()
 
     # -- status bar -------------------------------------------------------------------
@@ -292,6 +291,10 @@ class MainWindow(QMainWindow):
     # -- sign in / lock ------------------------------------------------------------------
     def signed_in(self, session: "Session") -> None:
         """Called by the unlock screen, the first-run wizard and the recovery route."""
+        if self.lock_manager is None:
+            from schoolmh.ui.lock import LockManager
+
+            self.lock_manager = LockManager(self.ctx, self)
         self.ctx.set_session(session)
         self.workspace = Workspace(self.ctx)
         self.screens.addWidget(self.workspace)
@@ -332,7 +335,7 @@ class MainWindow(QMainWindow):
 
     def lock(self) -> None:
         """Ctrl+L / the account menu: lock now (asking first if a dialog holds typed-in work)."""
-        if self.ctx.session is not None:
+        if self.ctx.session is not None and self.lock_manager is not None:
             self.lock_manager.request_lock(explicit=True)
 
     def do_lock(self) -> None:
@@ -372,7 +375,8 @@ class MainWindow(QMainWindow):
             return
         self.setWindowTitle(window_title(current.school_name, current.is_demo))
         self.demo_chip.setVisible(bool(current.is_demo))
-        self.lock_manager.set_minutes(current.autolock_minutes)
+        if self.lock_manager is not None:
+            self.lock_manager.set_minutes(current.autolock_minutes)
         self.unlock_screen.remember_allowed_hint = bool(current.remember_me_allowed)
 
     # -- navigation -----------------------------------------------------------------------
@@ -446,7 +450,8 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def closeEvent(self, event: QEvent) -> None:  # noqa: N802
-        self.lock_manager.stop()
+        if self.lock_manager is not None:
+            self.lock_manager.stop()
         if self.ctx.session is not None:
             self.ctx.close_session()
         super().closeEvent(event)

@@ -42,7 +42,7 @@ def app_icon_label(size: int = 64) -> QLabel:
     from schoolmh.resources import resource_path
 
     label = QLabel()
-    icon = QIcon(str(resource_path("icons", "schoolmh.svg")))
+    icon = QIcon(str(resource_path("icons", "schoolmh.png")))
     if not icon.isNull():
         label.setPixmap(icon.pixmap(size, size))
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -151,13 +151,15 @@ class UnlockScreen(QWidget):
         self._tick_timer = QTimer(self)
         self._tick_timer.setInterval(1000)
         self._tick_timer.timeout.connect(self._tick)
-        # The keyring and the back-off file are looked at once the screen has painted.
-        QTimer.singleShot(0, self._after_shown)
+        # The keyring, the key file and the back-off file are looked at once the screen has painted
+        # (loading the keyring and crypto modules takes longer than drawing the window).
+        QTimer.singleShot(120, self._after_shown)
 
     # -- state -------------------------------------------------------------------------
     def _after_shown(self) -> None:
         self._update_remembered()
         self._start_wait_if_needed()
+        import schoolmh.services.access  # noqa: F401 - warm the vault code while the user types
 
     def keyring_available(self) -> bool:
         if self._keyring is None:

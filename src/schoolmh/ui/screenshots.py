@@ -1,0 +1,192 @@
+"""Render every main page from a demo vault at 1366×768: `python -m schoolmh.ui.screenshots DIR`.
+
+Builds a fictional demo vault (services.demo) in a temporary folder, or reuses
+the one a previous run left there, signs in as the lead and saves
+DIR/<page>.png for each sidebar page, plus the pupil record, the quick
+session dialog, the unlock screen and the first-run recovery key page.
+Options: --pupils N (default 300), --seed N, --dark (a dark palette, for
+checking contrast), --fresh (rebuild the demo vault).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SIZE = (1366, 768)
+DEMO_PASSWORD = "demo vault password 2025"
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m schoolmh.ui.screenshots", description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, help="folder for the PNG files")
+    parser.add_argument("--pupils", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dark", action="store_true", help="render with a dark palette")
+    parser.add_argument("--fresh", action="store_true", help="build a new demo vault even if one is cached")
+    return parser.parse_args(argv)
+
+
+def _settle(app, ms: int = 250) -> None:
+    """Let lazy pages load, background operations finish and layouts settle."""
+    from schoolmh.ui import ops
+
+    deadline = time.monotonic() + 30
+    end = time.monotonic() + ms / 1000
+    while time.monotonic() < end or (ops.running() and time.monotonic() < deadline):
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def _dark_palette():
+    from PySide6.QtGui import QColor, QPalette
+
+    p = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#202124", QPalette.ColorRole.WindowText: "#e8eaed",
+        QPalette.ColorRole.Base: "#171717", QPalette.ColorRole.AlternateBase: "#2a2b2e",
+        QPalette.ColorRole.Text: "#e8eaed", QPalette.ColorRole.Button: "#2d2e31",
+        QPalette.ColorRole.ButtonText: "#e8eaed", QPalette.ColorRole.Highlight: "#3d7bd9",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2d2e31",
+        QPalette.ColorRole.ToolTipText: "#e8eaed", QPalette.ColorRole.PlaceholderText: "#9aa0a6",
+        QPalette.ColorRole.Mid: "#5f6368", QPalette.ColorRole.Light: "#3c4043", QPalette.ColorRole.Dark: "#111111",
+        QPalette.ColorRole.Link: "#8ab4f8",
+    }
+    for role, colour in roles.items():
+        p.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#80868b"))
+    return p
+
+
+def demo_vault(pupils: int, seed: int, fresh: bool) -> Path:
+    """A cached demo vault in the temp folder (built once; fictional data only)."""
+    from schoolmh.services import access, demo
+
+    folder = Path(tempfile.gettempdir()) / f"schoolmh-screenshots-demo-{pupils}-{seed}"
+    if folder.exists() and not fresh:
+        try:
+            access.sign_in(folder, "lead", DEMO_PASSWORD).close()
+            return folder
+        except Exception:
+            pass
+    shutil.rmtree(folder, ignore_errors=True)
+    print(f"Building a demo vault with {pupils} fictional pupils in {folder} …", flush=True)
+    session, _key = demo.create_demo_vault(folder, pupils=pupils, seed=seed, password=DEMO_PASSWORD)
+    session.close()
+    return folder
+
+
+def _save(widget, out: Path, name: str) -> Path:
+    path = out / f"{name}.png"
+    widget.grab().save(str(path))
+    print(f"  {path}")
+    return path
+
+
+def _pick_pupil(session) -> str | None:
+    """A pupil with an open plan (so the record shows goals, sessions and measures)."""
+    from schoolmh.services import pupils
+
+    rows = pupils.list_pupils(session)
+    with_plan = [p for p in rows if p.has_open_plan]
+    chosen = (with_plan or rows or [None])[0]
+    return chosen.uuid if chosen else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    from schoolmh.ui.app import make_application
+
+    app = make_application([])
+    if args.dark:
+        app.setPalette(_dark_palette())
+    folder = demo_vault(args.pupils, args.seed, args.fresh)
+
+    from schoolmh.services import access
+    from schoolmh.ui.context import AppContext
+    from schoolmh.ui.main_window import MainWindow, visible_pages
+
+    ctx = AppContext(folder)
+    window = MainWindow(ctx)
+    window.resize(*SIZE)
+    window.show()
+    window.unlock_screen.username.setText("lead")
+    window.unlock_screen.password.setFocus()
+    _settle(app)
+    print(f"Screenshots in {out}:")
+    _save(window, out, "unlock")
+
+    window.signed_in(access.sign_in(folder, "lead", DEMO_PASSWORD))
+    _settle(app, 400)
+    for key, _label, _spec, _action in visible_pages(ctx.session):
+        window.go(key)
+        _settle(app, 300)
+        _save(window, out, key)
+
+    pupil = _pick_pupil(ctx.session)
+    if pupil:
+        ctx.open_pupil.emit(pupil)
+        _settle(app, 400)
+        _save(window, out, "pupil_record")
+
+    window.go("dashboard")
+    _settle(app)
+    window.quick_session()
+    _settle(app, 300)
+    from PySide6.QtWidgets import QDialog
+
+    dialogs = [w for w in app.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+    if dialogs:
+        _save(dialogs[-1], out, "quick_session")
+        dialogs[-1].done(0)
+    window.lock_manager.lock_now()
+    _settle(app)
+    window.close()
+
+    _first_run_key_page(app, out)
+    return 0
+
+
+def _first_run_key_page(app, out: Path) -> None:
+    """A throwaway vault in a temp folder, so the wizard's recovery-key page can be shown for real."""
+    from schoolmh.ui.context import AppContext
+    from schoolmh.ui.first_run import FirstRunWizard
+
+    with tempfile.TemporaryDirectory(prefix="schoolmh-firstrun-") as tmp:
+        wizard = FirstRunWizard(AppContext(Path(tmp) / "vault"))
+        wizard.resize(760, 560)
+        wizard.show()
+        wizard.school_page.school.setText("Demo Academy (fictional)")
+        _settle(app, 100)
+        _save(wizard, out, "first_run_school")
+        wizard.next()
+        page = wizard.lead_page
+        page.username.setText("m.ellis")
+        page.full_name.setText("Morgan Ellis")
+        page.fields.password.setText("a sentence is easy to remember")
+        page.fields.confirm.setText("a sentence is easy to remember")
+        _settle(app, 100)
+        _save(wizard, out, "first_run_account")
+        wizard.next()
+        _settle(app, 150)
+        _save(wizard, out, "first_run_recovery_key")
+        wizard.key_page.panel.stored.setChecked(True)
+        wizard.next()
+        wizard.accept()
+        _settle(app, 50)
+        session = wizard.take_session()
+        if session is not None:
+            session.close()
+        wizard.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
