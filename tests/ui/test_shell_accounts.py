@@ -1,0 +1,186 @@
+"""Remember me (in-memory keyring and none), a password that must change, the recovery-key route, Ctrl+N."""
+from __future__ import annotations
+
+import keyring
+import keyring.errors
+import pytest
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+
+from schoolmh.services import access, settings, users
+from schoolmh.ui.context import AppContext
+
+LEAD_PW = "correct horse battery staple"
+
+
+class MemoryKeyring(KeyringBackend):
+    """The 'OS password store' for tests: a dict."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.items.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("not found")
+
+
+@pytest.fixture
+def memory_keyring():
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def window(qtbot, vault_dir):
+    from schoolmh.ui.main_window import MainWindow
+
+    def make():
+        w = MainWindow(AppContext(vault_dir))
+        qtbot.addWidget(w)
+        w.show()
+        w.unlock_screen._after_shown()
+        return w
+
+    return make
+
+
+def _allow_remember(vault_dir):
+    session = access.sign_in(vault_dir, "lead", LEAD_PW)
+    settings.update(session, remember_me_allowed=True)
+    session.close()
+
+
+def test_remember_me_on_this_laptop(qtbot, recovery_key, vault_dir, memory_keyring, window):
+    _allow_remember(vault_dir)
+    win = window()
+    screen = win.unlock_screen
+    assert not screen.remember.isVisible()  # nobody remembered yet and the setting is unknown before unlock
+    qtbot.keyClicks(screen.username, "lead")
+    screen.password.setText(LEAD_PW)
+    screen.submit()
+    assert win.ctx.session is not None
+    win.lock()
+    assert screen.remember.isVisible()  # now known: the lead allows it and a keyring works
+    screen.remember.setChecked(True)
+    screen.password.setText(LEAD_PW)
+    screen.submit()
+    assert memory_keyring.items  # a device secret is in the keyring
+    win.lock()
+    win.close()
+
+    win = window()  # next start: the user name alone opens the vault
+    screen = win.unlock_screen
+    screen.username.setText("lead")
+    screen._update_remembered()
+    assert screen.remember.isChecked() and "Remembered" in screen.password.placeholderText()
+    qtbot.keyClick(screen.username, Qt.Key.Key_Return)
+    assert win.ctx.session is not None and win.ctx.session.vault.how == "device"
+    win.lock()
+    # unticking on a remembered account forgets the laptop
+    screen.remember.setChecked(False)
+    screen.password.setText(LEAD_PW)
+    screen.submit()
+    assert not memory_keyring.items
+    win.lock()
+
+
+def test_without_a_keyring_the_choice_is_not_offered(qtbot, recovery_key, vault_dir, window, monkeypatch):
+    import keyring.backends.fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        _allow_remember(vault_dir)
+        win = window()
+        screen = win.unlock_screen
+        screen.username.setText("lead")
+        screen.password.setText(LEAD_PW)
+        screen.submit()
+        win.lock()
+        assert not screen.remember.isVisible()
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_password_set_by_the_lead_must_be_changed_at_sign_in(qtbot, lead_session, vault_dir, window):
+    account = users.add_user(lead_session, "p.worker", "Pat Worker", "pastoral")  # generated: must change
+    lead_session.close()
+    win = window()
+    screen = win.unlock_screen
+    screen.username.setText("p.worker")
+    screen.password.setText(account.generated_password)
+    screen.submit()
+    from schoolmh.ui.unlock import ChangePasswordDialog
+
+    qtbot.waitUntil(lambda: win.findChild(ChangePasswordDialog) is not None)
+    dialog = win.findChild(ChangePasswordDialog)
+    dialog.fields.password.setText("my very own passphrase")
+    dialog.fields.confirm.setText("my very own passphrase")
+    dialog.save_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    win.lock()
+    screen.password.setText("my very own passphrase")
+    screen.submit()
+    assert win.ctx.session is not None
+    assert not access.login_required_change(win.ctx.session)
+    win.lock()
+
+
+def test_forgotten_password_with_the_recovery_key(qtbot, recovery_key, vault_dir, window):
+    from schoolmh.ui.recovery import RecoveryDialog
+
+    win = window()
+    screen = win.unlock_screen
+    screen.username.setText("lead")
+    screen.forgot_button.click()
+    dialog = win.findChild(RecoveryDialog)
+    assert dialog is not None and dialog.username.text() == "lead"
+    dialog.key.setText("0000-0000-0000-0000-0000-0000-0000")
+    dialog.fields.password.setText("a brand new passphrase")
+    dialog.fields.confirm.setText("a brand new passphrase")
+    dialog.ok_button.click()
+    assert dialog.errors.message_for("recovery_key")  # next to the key field
+    assert win.ctx.session is None
+    dialog.key.setText(recovery_key.lower().replace("-", " "))
+    dialog.ok_button.click()
+    assert win.ctx.session is not None and win.ctx.session.actor.username == "lead"
+    win.lock()
+    screen.password.setText("a brand new passphrase")
+    screen.submit()
+    assert win.ctx.session is not None
+    win.lock()
+
+
+def test_ctrl_n_opens_quick_session_only_for_roles_that_record(qtbot, main_window, sign_in_as, monkeypatch):
+    from schoolmh.ui import main_window as mw
+
+    opened = []
+
+    class FakeQuickSession(QDialog):
+        def __init__(self, ctx, parent=None):
+            super().__init__(parent)
+            opened.append(self)
+
+    monkeypatch.setattr(mw, "load_class", lambda spec: FakeQuickSession if spec == mw.QUICK_SESSION else mw.load_class(spec))
+    main_window.activateWindow()
+    qtbot.keyClick(main_window.workspace.sidebar, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert len(opened) == 1 and opened[0].isVisible()
+    opened[0].done(0)
+    head = sign_in_as("head")  # adds the account with the lead's session, then closes it
+    main_window.do_lock()
+    main_window.signed_in(head)
+    qtbot.keyClick(main_window.workspace.sidebar, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert len(opened) == 1  # the head does not record sessions
