@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableView,
@@ -137,6 +138,13 @@ def _compact_height(view: QTableView, rows: int) -> None:
     """Size a small table to its rows (at least one), so the overview reads as a page, not a scroller."""
     h = view.horizontalHeader().height() + view.verticalHeader().defaultSectionSize() * max(1, rows) + 4
     view.setFixedHeight(h)
+
+
+RATERS = {"self": "Pupil (self-report)", "child": "Child", "parent": "Parent", "teacher": "Teacher"}
+
+
+def rater_name(code: str) -> str:
+    return RATERS.get(code, code.capitalize())
 
 
 def _classification_text(c: ChangeInfo) -> str:
@@ -508,6 +516,7 @@ class MeasureEntry(QGroupBox):
         self.instrument.setAccessibleName("Questionnaire")
         self.instrument.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.instrument.setMinimumContentsLength(22)
+        self.instrument.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.rater = QComboBox()
         self.rater.setAccessibleName("Completed by")
         self.form_choice = QComboBox()
@@ -568,7 +577,7 @@ class MeasureEntry(QGroupBox):
         definition = inst.get_instrument(info_.code)
         self.rater.clear()
         for r in info_.raters:
-            self.rater.addItem({"self": "Pupil (self-report)"}.get(r, r.capitalize()), r)
+            self.rater.addItem(rater_name(r), r)
         self.form_choice.blockSignals(True)
         self.form_choice.clear()
         for form in definition.forms:
@@ -695,7 +704,7 @@ class _ScoreRow:
 
 SCORE_COLUMNS: list[Column[_ScoreRow]] = [
     Column("Questionnaire", lambda r: r.latest.instrument),
-    Column("Completed by", lambda r: r.latest.rater.capitalize()),
+    Column("Completed by", lambda r: rater_name(r.latest.rater)),
     Column("Latest", lambda r: r.latest.date, align=RIGHT),
     Column("Score", lambda r: _fmt_num(r.latest.headline), sort=lambda r: r.latest.headline, align=RIGHT),
     Column("Band", lambda r: r.latest.band),
@@ -980,7 +989,7 @@ class SessionsTab(_Tab):
 RESULT_COLUMNS: list[Column[MeasureInfo]] = [
     Column("Date", lambda m: m.date, align=RIGHT),
     Column("Questionnaire", lambda m: m.instrument),
-    Column("Completed by", lambda m: m.rater.capitalize()),
+    Column("Completed by", lambda m: rater_name(m.rater)),
     Column("Score", lambda m: _fmt_num(m.headline), sort=lambda m: m.headline, align=RIGHT),
     Column("Band", lambda m: m.band),
     Column("Scores entered", lambda m: ", ".join(f"{k} {_fmt_num(v)}" for k, v in m.values.items()),
@@ -1057,7 +1066,7 @@ class MeasuresTab(_Tab):
         self.series.clear()
         for code, rater in keys:
             n = sum(1 for m in results if (m.instrument, m.rater) == (code, rater))
-            self.series.addItem(f"{code} — {rater} ({n} result{'' if n == 1 else 's'})", (code, rater))
+            self.series.addItem(f"{code} — {rater_name(rater)} ({n} result{'' if n == 1 else 's'})", (code, rater))
         i = self.series.findData(chosen) if chosen else -1
         self.series.setCurrentIndex(i if i >= 0 else (self.series.count() - 1 if self.series.count() else -1))
         self.series.blockSignals(False)
@@ -1076,7 +1085,7 @@ class MeasuresTab(_Tab):
         points = [ChartPoint(m.date, m.headline, m.band) for m in results if (m.instrument, m.rater) == key]
         age = measures.age_on(self.pupil.dob, points[-1].date) if self.pupil and points else None
         bands = definition.bands_for(rater, age)
-        self.chart.set_data(f"{definition.name} — {rater}: {definition.total_label(definition.headline)}",
+        self.chart.set_data(f"{definition.name} — {rater_name(rater)}: {definition.total_label(definition.headline)}",
                             points, definition.headline_range, bands, definition.higher_is_better)
         change = next((c for c in self.page.data.get("changes", []) if (c.instrument, c.rater) == key), None)
         if change is None:

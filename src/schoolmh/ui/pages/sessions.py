@@ -165,9 +165,11 @@ class SessionsPage(QWidget):
             self.ctx.report_error(self, exc, "loading sessions")
             return
         self.model.set_rows(rows)
-        self.view.resizeColumnsToContents()
-        for c in range(self.model.columnCount()):
-            self.view.setColumnWidth(c, min(self.view.columnWidth(c) + 12, 320))
+        last = self.model.columnCount() - 1  # the note: it takes whatever width is left (full text in its tooltip)
+        for c in range(last):
+            self.view.resizeColumnToContents(c)
+            self.view.setColumnWidth(c, min(self.view.columnWidth(c) + 12, 240))
+        self.view.setColumnWidth(last, 120)
         self._update_totals()
 
     def _update_totals(self) -> None:

@@ -10,6 +10,7 @@ on the system palette's base colour in light and dark mode alike.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,6 +53,30 @@ def band_tints(count: int) -> list[QColor]:
         c.setAlpha(48)
         out.append(c)
     return out
+
+
+def nice_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
+    """Round tick values (steps of 1, 2, 2.5 or 5 times a power of ten) from lo to hi, ends included."""
+    span = hi - lo
+    if span <= 0:
+        return [lo]
+    raw = span / (most - 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.ceil(lo / step) * step
+    ticks = [lo] if first - lo > 1e-9 else []
+    value = first
+    while value <= hi + 1e-9:
+        ticks.append(round(value, 6))
+        value += step
+    if hi - ticks[-1] > 1e-9:
+        ticks.append(hi)
+    # the scale's ends always show; a round tick crowding an end gives way
+    if len(ticks) > 2 and ticks[1] - ticks[0] < step / 2:
+        del ticks[1]
+    if len(ticks) > 2 and ticks[-1] - ticks[-2] < step / 2:
+        del ticks[-2]
+    return ticks
 
 
 def _fmt(value: float) -> str:
@@ -144,7 +169,8 @@ class MeasureChart(QWidget):
         line_h = fm.height()
 
         lo, hi = self._range
-        left = fm.horizontalAdvance(_fmt(hi) if abs(hi) >= abs(lo) else _fmt(lo)) + 14
+        tick_values = nice_ticks(lo, hi)
+        left = max(fm.horizontalAdvance(_fmt(v)) for v in tick_values) + 14
         band_label_w = max((fm.horizontalAdvance(b.label) for b in self._bands), default=0)
         right_pad = band_label_w + 16 if self._bands else 16
         top = line_h + 12 if self._title else 10
@@ -195,15 +221,13 @@ class MeasureChart(QWidget):
         # axes and y ticks
         p.setPen(QPen(mid, 1))
         p.drawRect(plot)
-        ticks = 4
-        for i in range(ticks + 1):
-            value = lo + (hi - lo) * i / ticks
+        for value in tick_values:
             y = y_of(value)
             p.setPen(QPen(mid, 1, Qt.PenStyle.DotLine))
-            if 0 < i < ticks:
+            if lo < value < hi:
                 p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             p.setPen(text_colour)
-            p.drawText(QRectF(0, y - line_h / 2, left - 6, line_h), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _fmt(round(value, 1)))
+            p.drawText(QRectF(0, y - line_h / 2, left - 6, line_h), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _fmt(value))
 
         if not self._points:
             p.setPen(text_colour)
