@@ -119,6 +119,12 @@ def verify_audit(session: Session) -> audit.VerifyResult:
     return result
 
 
+def audit_rows(session: Session, object_uuids: list[str], limit: int = 500) -> list[audit.AuditRow]:
+    """The audit entries about some records (newest first), for the lead's history view."""
+    session.require(Action.AUDIT_READ)
+    return audit.rows_for(object_uuids, limit)
+
+
 def replace_recovery_key(session: Session) -> str:
     """A new key; the old one stops working when this returns. Show it once and print the sheet."""
     session.require(Action.RECOVERY_KEY_REPLACE)
