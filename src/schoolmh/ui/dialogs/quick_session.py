@@ -251,7 +251,6 @@ class QuickSessionDialog(QDialog):
         e.add_row(note_form, "&Note:", "note", self.note)
 
         hint = QLabel("Type a name, Enter to pick, Enter to save.")
-        hint.setEnabled(False)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.goals_box)
@@ -298,7 +297,6 @@ class QuickSessionDialog(QDialog):
                 spin.setAccessibleDescription(goal.description)
                 label.setBuddy(spin)
                 latest = QLabel(f"last {goal.latest_rating}" if goal.latest_rating is not None else "")
-                latest.setEnabled(False)
                 self.goals_layout.addWidget(label, r, 0)
                 self.goals_layout.addWidget(spin, r, 1)
                 self.goals_layout.addWidget(latest, r, 2)

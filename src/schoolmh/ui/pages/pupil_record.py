@@ -381,7 +381,6 @@ class ReferralDialog(_FormDialog):
         self.errors.add_row(self.form, "&Reason:", "reason", self.reason)
         self.errors.add_row(self.form, "&Next step:", "next_step", self.next_step)
         hint = _wrap("A referral to the MHST also shares this pupil with the MHST practitioners.")
-        hint.setEnabled(False)
         self.form.addRow(hint)
 
     def submit(self):
@@ -1490,7 +1489,6 @@ class PupilRecordPage(QWidget):
             self.chips.addWidget(Chip(text, tip))
         if not chips:
             none = QLabel("No flags recorded")
-            none.setEnabled(False)
             self.chips.addWidget(none)
         self.chips.addStretch(1)
 
