@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from schoolmh.cli.common import data_dir, out, read_secret, sign_in, username
@@ -115,16 +116,15 @@ def cmd_unlock_check(args) -> int:
 
 
 def cmd_recover(args) -> int:
-    key = read_recovery_key(args.recovery_key_file)
-    new = read_secret(args, "SCHOOLMH_PASSWORD", f"New password for {args.user}: ")
-    if not args.user:
+    user = username(args)
+    if not user:
         raise ValidationError("Name the account to reset with --user.", "user")
-    session = access.recover(data_dir(args), key, args.user, new)
+    key = read_recovery_key(args.recovery_key_file)
+    new = read_secret(args, "SCHOOLMH_PASSWORD", f"New password for {user}: ")
+    session = access.recover(data_dir(args), key, user, new)
     session.close()
-    out(f"New password set for {args.user}. The old password no longer works.")
+    out(f"New password set for {user}. The old password no longer works.")
     return 0
-
-
 
 
 def cmd_backup(args) -> int:
@@ -158,7 +158,7 @@ def cmd_audit_verify(args) -> int:
     if result.ok:
         out(f"Audit trail intact: {result.rows} rows, chain and recorded end match.")
         return 0
-    out(f"AUDIT TRAIL BROKEN: {result.problem}")
+    print(f"schoolmh: the audit trail is broken: {result.problem}", file=sys.stderr)
     return 1
 
 
