@@ -58,7 +58,7 @@ from schoolmh.domain.codes import (
     TIERS,
 )
 from schoolmh.errors import ValidationError
-from schoolmh.services import audit, measures, plans, pupils, referrals, sessions, users
+from schoolmh.services import audit, measures, plans, pupils, referrals, sessions, users, vault_admin
 from schoolmh.services.measures import ChangeInfo, InstrumentInfo, MeasureInfo
 from schoolmh.services.permissions import Action
 from schoolmh.services.plans import GoalInfo, PlanInfo, ReviewInfo
@@ -1268,7 +1268,7 @@ class HistoryTab(_Tab):
         uuids += [m.uuid for m in data.get("measures", [])]
         uuids += [r.uuid for r in data.get("referrals", [])]
         names = users.staff_names(self.ctx.session)
-        rows = audit.rows_for(uuids)
+        rows = vault_admin.audit_rows(self.ctx.session, uuids)  # checks AUDIT_READ itself
         self.model.set_rows([_AuditRow(r, names.get(r.actor or "", "(removed account)" if r.actor else "SchoolMH"))
                              for r in rows])
         _fit(self.view)
