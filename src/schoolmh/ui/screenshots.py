@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     from schoolmh.ui.app import make_application
 
     app = make_application([])
+    from PySide6.QtGui import QCursor
+
+    QCursor.setPos(5000, 5000)  # no hover highlight where the pointer happens to be
     if args.dark:
         app.setPalette(_dark_palette())
     folder = demo_vault(args.pupils, args.seed, args.fresh)

@@ -100,8 +100,6 @@ class UnlockScreen(QWidget):
         self.sign_in_button.setDefault(True)
         self.sign_in_button.setAutoDefault(True)
         self.forgot_button = QPushButton("&Forgotten password?")
-        self.forgot_button.setFlat(True)
-        self.forgot_button.setCursor(Qt.CursorShape.PointingHandCursor)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
