@@ -7,14 +7,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from support import LEAD_PASSWORD
+from support import LEAD_PASSWORD, STAFF_PASSWORD, add_staff
 from schoolmh import cli
 from schoolmh.db.models import AuditEntry
 from schoolmh.db.models.records import Pupil
@@ -256,7 +255,6 @@ def test_cli_import_dry_run_errors_and_map(cli_vault, tmp_path, capsys):
 
 def test_cli_import_needs_the_lead(cli_vault, tmp_path, capsys, monkeypatch):
     s = access.sign_in(cli_vault, None, LEAD_PASSWORD)
-    from support import STAFF_PASSWORD, add_staff
     add_staff(s, "pat", "pastoral")
     s.close()
     monkeypatch.setenv("SCHOOLMH_PASSWORD", STAFF_PASSWORD)
