@@ -157,7 +157,14 @@ class UnlockScreen(QWidget):
     def _after_shown(self) -> None:
         self._update_remembered()
         self._start_wait_if_needed()
-        import schoolmh.services.access  # noqa: F401 - warm the vault code while the user types
+        # Warm the vault code and the first page while the user types (keystrokes queue meanwhile).
+        import importlib
+
+        for module in ("schoolmh.services.access", "schoolmh.ui.pages.dashboard"):
+            try:
+                importlib.import_module(module)
+            except Exception:  # a page that fails to import shows its placeholder later
+                pass
 
     def keyring_available(self) -> bool:
         if self._keyring is None:
