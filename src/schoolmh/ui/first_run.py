@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -104,13 +105,17 @@ class LeadPage(QWizardPage):
             password = self.fields.check()
             from schoolmh.services import access
 
-            setup = access.init_school(
-                self.wizard_.ctx.data_dir,
-                self.wizard_.school_page.school.text(),
-                self.username.text(),
-                self.full_name.text(),
-                password,
-            )
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # the key derivation takes about a second
+            try:
+                setup = access.init_school(
+                    self.wizard_.ctx.data_dir,
+                    self.wizard_.school_page.school.text(),
+                    self.username.text(),
+                    self.full_name.text(),
+                    password,
+                )
+            finally:
+                QApplication.restoreOverrideCursor()
         except ValidationError as exc:
             self.errors.show(exc)
             return False

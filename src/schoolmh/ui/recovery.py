@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -232,7 +233,11 @@ class RecoveryDialog(QDialog):
             password = self.fields.check()
             from schoolmh.services import access
 
-            session = access.recover(self.ctx.data_dir, self.key.text(), self.username.text().strip(), password)
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                session = access.recover(self.ctx.data_dir, self.key.text(), self.username.text().strip(), password)
+            finally:
+                QApplication.restoreOverrideCursor()
         except WrongRecoveryKey as exc:
             self.errors.show(ValidationError(exc.message, "recovery_key"))
             return
