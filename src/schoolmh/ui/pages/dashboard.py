@@ -214,7 +214,7 @@ class DashboardPage(QWidget):
                     tooltip=lambda g: f"Since {format_date(g.since)}"),
              Column("Not accepted by", lambda g: ", ".join(REFERRAL_DESTINATIONS.get(d, d) for d in g.not_accepted_by))],
             key=lambda g: g.pupil_uuid, open_row=open_pupil, stretch=2,
-            empty="No pupil is in the gap: every referral not accepted has been followed by another.")
+            empty="No pupil is in the gap (not accepted by one service and not yet accepted by another).")
         lists = QGridLayout()
         lists.setSpacing(8)
         shown = [w for w, ok in ((self.plans_list, self.can_plans), (self.actions_list, self.can_liaison),
@@ -258,8 +258,9 @@ class DashboardPage(QWidget):
                            "Distinct pupils with an attended direct-support session, by the tier of their plan: "
                            + ", ".join(f"{name} {n}" for name, n in tiers) + ".")
         direct = fig.sessions_by_function.get(1, 0)
-        t["sessions"].set(str(direct), f"{sum(fig.sessions_by_function.values())} with all functions",
-                          "Attended direct-support sessions; the detail counts whole-school and advice sessions too.")
+        every = sum(fig.sessions_by_function.values())
+        t["sessions"].set(str(direct), f"{every} with whole-school and advice" if every != direct else "",
+                          "Attended direct-support sessions (function 1).")
         if fig.attendance_rate is None:
             t["attendance"].set("–", "no sessions booked")
         else:
