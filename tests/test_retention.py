@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from recordsb_helpers import TODAY, full_record, open_vault
+from recordsb_helpers import full_record, open_vault
 from schoolmh.db.models.core import AuditEntry
 from schoolmh.errors import ValidationError
 from schoolmh.services import liaison, pupils, retention, settings, vault_admin

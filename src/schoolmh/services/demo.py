@@ -8,6 +8,8 @@ Deterministic: all choices come from ``random.Random(seed)``, and the data runs 
 fixed dates: school days from DEMO_START (1 September 2025) to DEMO_REFERENCE_END
 (20 November 2026, in the autumn 2026 term), never past today (a machine whose
 clock is earlier stops there, and only then does the output depend on the date).
+After the autumn 2026 term the dashboard's default "this term" is empty for a demo
+vault; pick a term inside the data (e.g. ``schoolmh dashboard --term autumn --year 2026``).
 Record UUIDs and created/updated timestamps are not seeded: they are identities
 and audit facts, not data.
 
@@ -22,6 +24,7 @@ retention review; the rest are on roll in Years 7-11 (2026/27).
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import random
 from collections.abc import Callable
@@ -45,6 +48,7 @@ from schoolmh.services import (
 )
 from schoolmh.services.export import csv_bytes
 from schoolmh.services.session import Session
+from schoolmh.services.terms import current_term
 
 Progress = Callable[[int, int], None]
 
@@ -229,8 +233,6 @@ def school_days(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def _next_school_day(day: dt.date, days: list[dt.date]) -> dt.date | None:
-    import bisect
-
     i = bisect.bisect_left(days, day)
     return days[i] if i < len(days) else None
 
@@ -566,8 +568,6 @@ def _action_plan(session, rng, end) -> dict[str, list[str]]:
 
 
 def _activities(session, rng, end, objectives) -> None:
-    from schoolmh.services.terms import current_term
-
     last_term = current_term(end)
     term_starts = [dt.date(2025, 9, 1), dt.date(2026, 1, 5), dt.date(2026, 4, 13), dt.date(2026, 9, 2)]
     for term_start in term_starts:
