@@ -40,7 +40,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QIcon
-from PySide6.QtWidgets import QAbstractItemView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 T = TypeVar("T")
 
@@ -355,9 +355,44 @@ class RowTableView(QTableView):
         self.setSortingEnabled(True)
         if accessible_name:
             self.setAccessibleName(accessible_name)
+        self._stretch: int | None = None
+        self._max_share = 0.4
+        self.horizontalHeader().setResizeContentsPrecision(200)  # rows measured when fitting columns
         if proxy is not None:
             self.setModel(proxy)
         self.doubleClicked.connect(lambda index: self._request(index))
+
+    def setModel(self, model) -> None:  # noqa: N802 (Qt)
+        super().setModel(model)
+        if model is not None:
+            for signal in (model.modelReset, model.layoutChanged, model.rowsInserted):
+                signal.connect(lambda *_: self._fit())
+
+    def fit_columns(self, stretch: int, max_share: float = 0.4) -> None:
+        """Column `stretch` takes the spare width; every other column fits its contents but never
+        more than `max_share` of the view (long owners or destinations elide instead of
+        squeezing the main column away). Refitted when rows change and when the view resizes."""
+        self._stretch = stretch
+        self._max_share = max_share
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        self._fit()
+
+    def _fit(self) -> None:
+        model = self.model()
+        if self._stretch is None or model is None:
+            return
+        header = self.horizontalHeader()
+        cap = max(60, int(self.viewport().width() * self._max_share))
+        for c in range(model.columnCount()):
+            if c != self._stretch:
+                wanted = max(self.sizeHintForColumn(c), header.sectionSizeHint(c))
+                self.setColumnWidth(c, min(wanted, cap))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)
+        self._fit()
 
     def current_row(self) -> Any:
         model = self.model()

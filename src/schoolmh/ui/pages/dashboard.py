@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QSizePolicy,
     QVBoxLayout,
@@ -36,6 +35,16 @@ from schoolmh.ui.widgets.common import error_colour
 
 TIER_SHORT = {"universal": "Universal", "targeted": "Targeted", "mhst": "MHST", "specialist": "Specialist",
               dashboard.NO_PLAN: "No plan"}
+
+
+def short_due(action, today: dt.date) -> str:
+    """'12 days late' / 'today' / 'in 5 days' / 'no date': the liaison page spells it out in full."""
+    if action.due_on is None:
+        return "no date"
+    days = (action.due_on - today).days
+    if days < 0:
+        return f"{_days(-days)} late"
+    return "today" if days == 0 else f"in {_days(days)}"
 
 
 def _days(n: int) -> str:
@@ -98,9 +107,7 @@ class ActList(QGroupBox):
             self.view.sortByColumn(*sort)
         else:
             self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # keep the service's order
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        self.view.fit_columns(stretch, 0.3)
         self.view.open_requested.connect(open_row)
         self.empty = QLabel(empty)
         self.empty.setWordWrap(True)
@@ -184,7 +191,7 @@ class DashboardPage(QWidget):
         today = session.today
         self.plans_list = ActList(
             "Plans due for review",
-            [Column("Pupil", lambda p: p.pupil_name),
+            [Column("Pupil", lambda p: p.pupil_name, tooltip=lambda p: p.pupil_name),
              Column("Tier", lambda p: TIER_SHORT.get(p.tier, p.tier)),
              Column("Review", lambda p: p.review_date),
              Column("Overdue", lambda p: "due today" if p.days_overdue <= 0 else _days(p.days_overdue),
@@ -194,22 +201,23 @@ class DashboardPage(QWidget):
         self.actions_list = ActList(
             "Open liaison actions",
             [Column("Action", lambda a: a.text, tooltip=lambda a: a.text),
-             Column("Owner", lambda a: a.owner),
-             Column("Due", lambda a: due_status(a, today()), sort=lambda a: a.due_on or dt.date.max,
-                    tooltip=lambda a: format_date(a.due_on) or None,
+             Column("Owner", lambda a: a.owner, tooltip=lambda a: a.owner or None),
+             Column("Due", lambda a: short_due(a, today()), sort=lambda a: a.due_on or dt.date.max,
+                    tooltip=lambda a: due_status(a, today()) + (f" ({format_date(a.due_on)})" if a.due_on else ""),
                     foreground=lambda a: error_colour(self) if a.overdue(today()) else None)],
             key=lambda a: a.uuid, open_row=lambda _a: self.ctx.navigate.emit("liaison"),
             empty="No open liaison actions.")
         self.referrals_list = ActList(
             "Referrals pending",
-            [Column("Pupil", lambda r: r.pupil_name),
-             Column("To", lambda r: REFERRAL_DESTINATIONS.get(r.destination, r.destination)),
+            [Column("Pupil", lambda r: r.pupil_name, tooltip=lambda r: r.pupil_name),
+             Column("To", lambda r: REFERRAL_DESTINATIONS.get(r.destination, r.destination),
+                    tooltip=lambda r: REFERRAL_DESTINATIONS.get(r.destination, r.destination)),
              Column("Sent", lambda r: r.sent_on),
              Column("Waiting", lambda r: _days(r.days_waiting), sort=lambda r: r.days_waiting, align=RIGHT)],
             key=lambda r: r.referral_uuid, open_row=open_pupil, empty="No referrals are waiting for a decision.")
         self.gap_list = ActList(
             "Pupils in the gap",
-            [Column("Pupil", lambda g: g.display_name),
+            [Column("Pupil", lambda g: g.display_name, tooltip=lambda g: g.display_name),
              Column("Waiting", lambda g: _days(g.days_waiting), sort=lambda g: g.days_waiting, align=RIGHT,
                     tooltip=lambda g: f"Since {format_date(g.since)}"),
              Column("Not accepted by", lambda g: ", ".join(REFERRAL_DESTINATIONS.get(d, d) for d in g.not_accepted_by))],
@@ -228,7 +236,7 @@ class DashboardPage(QWidget):
 
         body = QHBoxLayout()
         body.addLayout(left, 2)
-        body.addLayout(lists, 3)
+        body.addLayout(lists, 4)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -405,9 +404,7 @@ def _table(model: RowTableModel, name: str, stretch: int, sort_col: int = 0,
     proxy = SortProxy(model)
     view = RowTableView(proxy, name)
     view.sortByColumn(sort_col, order)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    view.fit_columns(stretch)
     return view, proxy
 
 
