@@ -20,7 +20,7 @@ from schoolmh.db.models.records import Pupil
 from schoolmh.domain.mis import csv_safe
 from schoolmh.domain.upn import make_upn
 from schoolmh.errors import ValidationError
-from schoolmh.services import access, pupil_import, pupils
+from schoolmh.services import access, pupil_import, pupils, vault_admin
 from schoolmh.services.pupil_import import FileRejected
 
 TODAY = dt.date.today()
@@ -75,6 +75,15 @@ def test_import_then_reimport_updates_without_duplicates(lead_session, tmp_path)
     assert details[-1] == "rows=3;added=0;updated=1;unchanged=2;left=0"
     update = AuditEntry.select().where(AuditEntry.action == "pupil.update").get()
     assert update.object_uuid == p2.uuid and update.detail == "via=import;fields=fsm,tutor_group"
+    created = [u for (u,) in AuditEntry.select(AuditEntry.object_uuid).where(AuditEntry.action == "pupil.create").tuples()]
+    assert sorted(created) == sorted(p.uuid for p in Pupil.select())
+    assert vault_admin.verify_audit(lead_session).ok  # the batch-appended entries chain correctly
+    lead_session.close()
+    reopened = access.sign_in(lead_session.vault.data_dir, None, LEAD_PASSWORD)
+    try:
+        assert vault_admin.verify_audit(reopened).ok  # and the recorded chain end matches after a restart
+    finally:
+        reopened.close()
 
 
 def test_bad_row_rejects_whole_file_with_row_numbers(lead_session, tmp_path):
