@@ -222,7 +222,7 @@ def school(lead_session):
     ("connor", ["zoe"]), ("seun", ["seun"]), ("oluwaseun", ["seun"]), ("siobhan ni", ["siobhan"]),
     ("smith jones", ["joanna"]), ("smith-jones", ["joanna"]), ("levy", ["anna"]),
     ("7", ["siobhan", "zoe"]), ("Y7", ["siobhan", "zoe"]), ("year 7", ["siobhan", "zoe"]),
-    ("yr 9", ["seun"]), ("7b", ["zoe"]), ("y7 zoe", ["zoe"]), ("10a", ["joanna"]),
+    ("yr 9", ["seun"]), ("7b", ["zoe"]), ("year 10a", ["joanna"]), ("y7 zoe", ["zoe"]), ("10a", ["joanna"]),
     (make_upn(102), ["seun"]), (make_upn(102)[-6:], ["seun"]), ("nobody", []), ("", []),
 ])
 def test_search(school, query, expected):

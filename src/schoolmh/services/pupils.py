@@ -498,6 +498,8 @@ def _parse_query(text: str) -> tuple[list[int], list[str]]:
             continue
         if m:
             years.append(int(m[1]))
+        elif w in ("year", "yr"):
+            pass  # "year" on its own ("year 10a") narrows nothing
         elif w.isdigit() and len(w) <= 2:
             years.append(int(w))
         else:
