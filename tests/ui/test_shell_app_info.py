@@ -15,14 +15,15 @@ def test_vault_file_names_match_the_vault_code(tmp_path, recovery_key, vault_dir
     assert app_info.unlock_wait_seconds(vault_dir) == 0
 
 
-def test_many_void_qt_calls_do_not_crash(qapp):
-    """PySide6 6.12 on Python < 3.12 drops a reference to None per void call; importing schoolmh.ui guards it."""
+def test_void_qt_calls_do_not_leak_none(qapp):
+    """PySide6 6.12.0 drops a reference to None per void call, aborting CPython < 3.12 after ~10k
+    calls; pyproject pins below it. This fails if an install picks up a build with that bug."""
     import sys
 
-    import schoolmh.ui  # noqa: F401
     from PySide6.QtWidgets import QWidget
 
     widget = QWidget()
-    for _ in range(50_000):  # several times None's natural reference count
+    before = sys.getrefcount(None)
+    for _ in range(2_000):
         widget.update()
-    assert sys.getrefcount(None) > 1_000_000 or sys.version_info >= (3, 12)
+    assert sys.getrefcount(None) >= before - 100
