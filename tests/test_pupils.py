@@ -141,6 +141,26 @@ def test_get_pupil_is_audited_as_a_view(lead_session):
         pupils.get_pupil(lead_session, "0" * 32)
 
 
+def test_view_is_audited_once_per_signed_in_session(lead_session, vault_dir):
+    from schoolmh.services import access
+    from support import LEAD_PASSWORD
+    p, other = make(lead_session), make(lead_session, "Other", "Pupil")
+    pupils.get_pupil(lead_session, p.uuid)
+    pupils.get_pupil(lead_session, p.uuid)  # e.g. the record page reloading after a change
+    assert actions("pupil.view") == ["pupil.view"]
+    pupils.get_pupil(lead_session, other.uuid)  # a different pupil is a new view
+    assert AuditEntry.select().where(AuditEntry.action == "pupil.view").count() == 2
+    lead_session.close()  # lock / sign out
+    again = access.sign_in(vault_dir, "lead", LEAD_PASSWORD)
+    try:
+        pupils.get_pupil(again, p.uuid)
+        pupils.get_pupil(again, p.uuid)
+        views = list(AuditEntry.select().where(AuditEntry.action == "pupil.view").order_by(AuditEntry.seq))
+        assert [v.object_uuid for v in views] == [p.uuid, other.uuid, p.uuid]
+    finally:
+        again.close()
+
+
 def test_find_by_upn(lead_session):
     p = make(lead_session, upn=make_upn(77))
     assert pupils.find_by_upn(lead_session, make_upn(77).lower()).uuid == p.uuid

@@ -7,7 +7,8 @@ so a pupil typed in by hand and one imported from SIMS are held to one standard.
 
 MHST practitioners see only pupils the school has shared with the MHST: every
 query here goes through ``_visible`` so the row-level scope cannot be forgotten.
-Reading one pupil's full record is audited ("pupil.view").
+Reading one pupil's full record is audited ("pupil.view") once per signed-in session
+(sign-in to lock or sign-out): refreshing an open record after a change is not a new view.
 """
 from __future__ import annotations
 
@@ -409,11 +410,18 @@ def share_with_mhst(session: Session, pupil_uuid: str, shared: bool) -> PupilDet
 
 # --- reading ------------------------------------------------------------------------------------
 def get_pupil(session: Session, pupil_uuid: str) -> PupilDetail:
-    """One pupil's full record. Audited as a view: who looked at whom is part of the record."""
+    """One pupil's full record. Audited as a view: who looked at whom is part of the record.
+
+    One "pupil.view" row per pupil per signed-in session: the record page reloads the
+    pupil after every change, and a trail of repeated views would bury the real ones.
+    A new sign-in (after a lock or sign-out) is a new Session, so it is audited again.
+    """
     session.require(Action.PUPIL_READ)
     p = pupil_record(session, pupil_uuid)
-    with session.transaction():
-        session.audit("pupil.view", "pupil", p.uuid, "")
+    if p.uuid not in session.viewed_pupils:
+        with session.transaction():
+            session.audit("pupil.view", "pupil", p.uuid, "")
+        session.viewed_pupils.add(p.uuid)  # only after the audit row is written
     return _detail(session, p)
 
 

@@ -41,6 +41,8 @@ class Session:
         self._depth = 0
         self._audited = False
         self._head_before: tuple[int, str] | None = None
+        # Pupils whose record view is already audited in this sign-in (services/pupils.get_pupil).
+        self.viewed_pupils: set[str] = set()
 
     @property
     def db(self):
