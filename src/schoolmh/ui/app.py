@@ -161,6 +161,23 @@ def start(ctx) -> object | None:
     return holder
 
 
+def _exit_after_first_paint(app: QApplication) -> None:
+    """Benchmark hook (SCHOOLMH_BENCH_EXIT_AFTER_SHOW=1, used by bench/bench_startup.py; no other use).
+
+    Once the event loop runs: finish the pending first paint, print a marker line and quit,
+    so the parent can time interpreter launch to a painted unlock screen.
+    """
+    from PySide6.QtCore import QTimer
+
+    def painted() -> None:
+        app.processEvents()  # the paint that show() queued
+        if sys.stdout is not None:
+            print("SCHOOLMH-SHOWN", flush=True)
+        app.quit()
+
+    QTimer.singleShot(0, painted)
+
+
 def run_app(argv: list[str]) -> int:
     app = make_application(argv)
     relay = install_exception_hooks()
@@ -170,6 +187,8 @@ def run_app(argv: list[str]) -> int:
     shown = start(ctx)
     if shown is None:
         return 1
+    if os.environ.get("SCHOOLMH_BENCH_EXIT_AFTER_SHOW") == "1":
+        _exit_after_first_paint(app)
     code = app.exec()
     del relay, shown
     return code
