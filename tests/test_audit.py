@@ -290,3 +290,12 @@ def test_crash_around_the_commit_is_not_tampering(session, commits):
     assert audit.head() == (after if commits else before)
     assert check(session).ok
     assert session.vault.read_audit_heads() == [audit.head()]  # the next change settles it
+
+
+def test_rows_appended_directly_inside_a_transaction_keep_the_head(session):
+    """A service may append audit rows itself (a bulk import): the recorded end still follows."""
+    with session.transaction():
+        for i in range(3):
+            audit.append(session.actor.uuid, "pupil.create", "pupil", f"{i:032x}", "via=import")
+    assert session.vault.read_audit_heads() == [audit.head()]
+    assert check(session).ok

@@ -1,8 +1,9 @@
 """A signed-in session: the open vault, who is acting, and the one way to write.
 
 Every change runs in `session.transaction()`: one SQLite transaction holding the
-change and its audit row, so both land or neither does. After the outermost
-commit the audit head is refreshed beside the vault.
+change and its audit row, so both land or neither does. Around the outermost
+commit the recorded end of the audit chain beside the vault is moved on (see
+OpenVault.advance_audit_head), so cutting rows off the end is detectable.
 """
 from __future__ import annotations
 
@@ -39,8 +40,6 @@ class Session:
         self.actor = actor
         self.previous_login = previous_login
         self._depth = 0
-        self._audited = False
-        self._head_before: tuple[int, str] | None = None
         # Pupils whose record view is already audited in this sign-in (services/pupils.get_pupil).
         self.viewed_pupils: set[str] = set()
 
@@ -74,31 +73,27 @@ class Session:
         advanced = False
         try:
             with self.db.atomic("IMMEDIATE") if outermost else self.db.atomic():
+                if outermost:
+                    before = audit.head()  # under the write lock: the chain's end as this change begins
                 yield
-                if outermost and self._audited:
-                    # Just before the commit, record both possible ends of the chain: a crash
-                    # on either side of the commit must never read as a cut or extended trail.
+                if outermost:
                     head = audit.head()
-                    advanced = self.vault.advance_audit_head(self._head_before, head)
+                    if head != before:
+                        # Just before the commit, record both possible ends of the chain: a crash
+                        # on either side of the commit must never read as a cut or extended trail.
+                        # (Compared, not flagged by audit(): rows appended directly count too.)
+                        advanced = self.vault.advance_audit_head(before, head)
         except OperationalError as exc:
-            if outermost:
-                self._audited = False
-                if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-                    raise VaultBusy(
-                        "The vault is busy: another SchoolMH window or command is saving. "
-                        "Nothing was saved; try again in a moment."
-                    ) from None
-            raise
-        except BaseException:
-            if outermost:
-                self._audited = False
+            if outermost and ("locked" in str(exc).lower() or "busy" in str(exc).lower()):
+                raise VaultBusy(
+                    "The vault is busy: another SchoolMH window or command is saving. "
+                    "Nothing was saved; try again in a moment."
+                ) from None
             raise
         finally:
             self._depth -= 1
-        if outermost and self._audited:
-            self._audited = False
-            if advanced:
-                self._settle_audit_head(head)
+        if advanced:
+            self._settle_audit_head(head)
 
     def _settle_audit_head(self, head: tuple[int, str]) -> None:
         """After the commit, name the one end, holding the write lock so no other process is mid-commit.
@@ -118,10 +113,7 @@ class Session:
 
     def audit(self, action: str, object_type: str = "", object_uuid: str = "", detail: str = "") -> None:
         with self.transaction():
-            if not self._audited:
-                self._head_before = audit.head()
             audit.append(self.actor.uuid, action, object_type, object_uuid, detail)
-            self._audited = True
 
     def stamp(self, record, *, created: bool = False) -> None:
         """Set the author and time fields every record carries."""
