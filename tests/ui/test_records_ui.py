@@ -361,14 +361,14 @@ def test_quick_session_popup_arrow_keys_pick_another_match(ctx, roll, qtbot):
 
 # --- plans and referrals through their dialogs ---------------------------------------------------------
 def test_plan_and_referral_dialogs_each_save_in_one_call(ctx, roll, qtbot):
-    from schoolmh.ui.pages.pupil_record import (
+    from schoolmh.ui.dialogs.record_dialogs import (
         ClosePlanDialog,
         DecisionDialog,
         PlanDialog,
-        PupilRecordPage,
         ReferralDialog,
         ReviewDialog,
     )
+    from schoolmh.ui.pages.pupil_record import PupilRecordPage
 
     s = ctx.session
     pupil = roll["chloe"]

@@ -2,11 +2,11 @@
 
 Page "pupil" (not in the sidebar): the main window calls `show_pupil(uuid)` when
 ctx.open_pupil fires, and `refresh()` after any data change while it is shown.
-Opening a record is audited by the service (pupils.get_pupil, "pupil.view").
+Opening a record is audited by the service (pupils.get_pupil, "pupil.view", once per sign-in).
 
-Every change is one service call (one transaction) from a small dialog or form
-on a tab; validation errors are shown next to the field they name, and a
-successful change emits ctx.data_changed(kind) so every page catches up.
+Every change is one service call (one transaction) from a small dialog
+(ui/dialogs/record_dialogs.py) or a form on a tab; validation errors are shown
+next to the field they name, and a successful change emits ctx.data_changed(kind) so every page catches up.
 Tabs a role may not use are hidden, not greyed (the head does not read case
 notes; only the lead reads the audit trail).
 """
@@ -21,10 +21,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -34,9 +32,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMenu,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -67,8 +63,17 @@ from schoolmh.services.referrals import ReferralInfo
 from schoolmh.ui.models.pupils_model import year_label
 from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, SortProxy, format_date
 from schoolmh.ui.pages.sessions import session_columns
-from schoolmh.ui.widgets.common import Chip, FieldErrors, FormErrorLabel, confirm, error_colour, info
-from schoolmh.ui.widgets.dates import DateEdit, OptionalDateEdit
+from schoolmh.ui.dialogs.record_dialogs import (
+    ClosePlanDialog,
+    DecisionDialog,
+    GoalsDialog,
+    LeftDialog,
+    PlanDialog,
+    ReferralDialog,
+    ReviewDialog,
+)
+from schoolmh.ui.widgets.common import Chip, FieldErrors, FormErrorLabel, confirm, error_colour, info, wrapped_label
+from schoolmh.ui.widgets.dates import DateEdit
 from schoolmh.ui.widgets.measure_chart import ChartPoint, MeasureChart
 
 __all__ = ["PupilRecordPage", "MeasureEntry", "ScoreSpin"]
@@ -92,14 +97,6 @@ def _heading(text: str, scale: float = 1.15) -> QLabel:
     f.setPointSizeF(f.pointSizeF() * scale)
     f.setBold(True)
     label.setFont(f)
-    return label
-
-
-def _wrap(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
 
@@ -149,284 +146,6 @@ def rater_name(code: str) -> str:
 
 def _classification_text(c: ChangeInfo) -> str:
     return f"{_signed(c.delta)} ({c.classification})"
-
-
-def _input_state(root: QWidget) -> list:
-    """What the inputs under `root` hold, to tell whether anything was changed."""
-    state: list = []
-    for w in root.findChildren(QWidget):
-        if isinstance(w, QLineEdit):
-            state.append(w.text())
-        elif isinstance(w, QPlainTextEdit):
-            state.append(w.toPlainText())
-        elif isinstance(w, QComboBox):
-            state.append(w.currentIndex())
-        elif isinstance(w, QCheckBox):
-            state.append(w.isChecked())
-    return state
-
-
-# --- the base for small edit dialogs ---------------------------------------------------------------------
-class _FormDialog(QDialog):
-    """A form with field-level errors and Save/Cancel; `submit()` makes ONE service call."""
-
-    kind = "pupils"  # what ctx.data_changed says after a save
-
-    def __init__(self, ctx, parent: QWidget | None, title: str) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.result_value = None
-        self._initial: list | None = None
-        self.setWindowTitle(title)
-        self.setModal(True)
-        self.general = FormErrorLabel()
-        self.errors = FieldErrors(self.general)
-        self.form = QFormLayout()
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setDefault(True)
-        cancel = buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        self.save_button.clicked.connect(self.save)
-        cancel.clicked.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
-        layout.addWidget(self.general)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 38)
-
-    def text_box(self, name: str, lines: int = 4) -> QPlainTextEdit:
-        box = QPlainTextEdit()
-        box.setAccessibleName(name)
-        box.setTabChangesFocus(True)
-        box.setFixedHeight(self.fontMetrics().height() * lines + 12)
-        return box
-
-    def submit(self):  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._initial is None:
-            self._initial = _input_state(self)
-
-    def has_unsaved_input(self) -> bool:
-        """True once anything was typed or changed (the lock warns before discarding it)."""
-        return self._initial is not None and _input_state(self) != self._initial
-
-    def save(self) -> None:
-        self.errors.clear()
-        try:
-            self.result_value = self.submit()
-        except ValidationError as exc:
-            self.errors.show(exc)
-            return
-        except Exception as exc:  # noqa: BLE001
-            self.ctx.report_error(self, exc, f"saving ({self.windowTitle().lower()})")
-            return
-        self.ctx.data_changed.emit(self.kind)
-        self.accept()
-
-
-class PlanDialog(_FormDialog):
-    """Start a plan (with up to three goals), or edit an open plan's details."""
-
-    kind = "plans"
-
-    def __init__(self, ctx, parent, pupil_uuid: str, plan: PlanInfo | None = None) -> None:
-        super().__init__(ctx, parent, "Edit support plan" if plan else "Start a support plan")
-        self.pupil_uuid, self.plan = pupil_uuid, plan
-        today = ctx.session.today()
-        self.tier = QComboBox()
-        for code, name in TIERS.items():
-            self.tier.addItem(name, code)
-        self.start = DateEdit(plan.start_date if plan else today)
-        self.review = OptionalDateEdit("&Review by", (plan.review_date if plan else None) or today + dt.timedelta(days=42),
-                                       accessible_name="Review date")
-        self.needs = self.text_box("Presenting needs", 3)
-        self.strategies = self.text_box("Strategies", 3)
-        people = QWidget()
-        grid = QGridLayout(people)
-        grid.setContentsMargins(0, 0, 0, 0)
-        self.people: dict[str, QCheckBox] = {}
-        for i, (code, name) in enumerate(PEOPLE_INVOLVED.items()):
-            box = QCheckBox(name)
-            box.setAccessibleName(f"Involved: {name}")
-            self.people[code] = box
-            grid.addWidget(box, i // 3, i % 3)
-        e = self.errors
-        e.add_row(self.form, "&Tier:", "tier", self.tier)
-        e.add_row(self.form, "&Started:", "start_date", self.start)
-        e.add_row(self.form, "Re&view date:", "review_date", self.review)
-        e.add_row(self.form, "Presenting &needs:", "presenting_needs", self.needs)
-        self.goals: list[QLineEdit] = []
-        if plan is None:
-            for n in (1, 2, 3):
-                goal = QLineEdit()
-                goal.setAccessibleName(f"Goal {n}")
-                goal.setPlaceholderText("In the pupil's words, e.g. “Feel calmer before tests”" if n == 1 else "optional")
-                self.goals.append(goal)
-                e.add_row(self.form, f"Goal &{n}:", [f"goal{n}"] + (["goals"] if n == 1 else []), goal)
-        e.add_row(self.form, "Str&ategies:", "strategies", self.strategies)
-        e.add_row(self.form, "&People involved:", "people_involved", people)
-        self.errors.add("pupil", self.tier, self.general)
-        if plan is not None:
-            self.tier.setCurrentIndex(max(0, self.tier.findData(plan.tier)))
-            self.needs.setPlainText(plan.presenting_needs)
-            self.strategies.setPlainText(plan.strategies)
-            self.review.set_value(plan.review_date)
-            for code in plan.people_involved:
-                if code in self.people:
-                    self.people[code].setChecked(True)
-        else:
-            self.tier.setCurrentIndex(max(0, self.tier.findData("targeted")))
-            self.review.set_value(today + dt.timedelta(days=42))
-            self.people["pupil"].setChecked(True)
-
-    def values(self) -> dict:
-        return {
-            "tier": self.tier.currentData(),
-            "presenting_needs": self.needs.toPlainText(),
-            "strategies": self.strategies.toPlainText(),
-            "people_involved": [code for code, box in self.people.items() if box.isChecked()],
-            "start_date": self.start.value(),
-            "review_date": self.review.value(),
-        }
-
-    def submit(self):
-        v = self.values()
-        if self.plan is None:
-            return plans.create_plan(self.ctx.session, self.pupil_uuid, goals=[g.text() for g in self.goals], **v)
-        current = {"tier": self.plan.tier, "presenting_needs": self.plan.presenting_needs,
-                   "strategies": self.plan.strategies, "people_involved": list(self.plan.people_involved),
-                   "start_date": self.plan.start_date, "review_date": self.plan.review_date}
-        changed = {k: val for k, val in v.items() if current[k] != val}
-        return plans.update_plan(self.ctx.session, self.plan.uuid, **changed) if changed else self.plan
-
-
-class GoalsDialog(_FormDialog):
-    kind = "plans"
-
-    def __init__(self, ctx, parent, plan: PlanInfo) -> None:
-        super().__init__(ctx, parent, "Edit goals")
-        self.plan = plan
-        self.goals: list[QLineEdit] = []
-        note = _wrap("Up to three goals, agreed with the pupil. Editing a goal's wording keeps its ratings.")
-        self.form.addRow(note)
-        for n in (1, 2, 3):
-            goal = QLineEdit()
-            goal.setAccessibleName(f"Goal {n}")
-            existing = next((g for g in plan.goals if g.position == n), None)
-            goal.setText(existing.description if existing else "")
-            self.goals.append(goal)
-            self.errors.add_row(self.form, f"Goal &{n}:", [f"goal{n}"] + (["goals"] if n == 1 else []), goal)
-
-    def submit(self):
-        return plans.set_goals(self.ctx.session, self.plan.uuid, [g.text() for g in self.goals])
-
-
-class ReviewDialog(_FormDialog):
-    kind = "plans"
-
-    def __init__(self, ctx, parent, plan: PlanInfo) -> None:
-        super().__init__(ctx, parent, "Add a review")
-        self.plan = plan
-        today = ctx.session.today()
-        self.date = DateEdit(today, accessible_name="Review date")
-        self.notes = self.text_box("Review notes", 5)
-        self.next = OptionalDateEdit("&Next review", today + dt.timedelta(days=42), accessible_name="Next review date")
-        self.next.set_value(today + dt.timedelta(days=42))
-        self.errors.add_row(self.form, "Reviewed &on:", "review_date", self.date)
-        self.errors.add_row(self.form, "&Notes:", "notes", self.notes)
-        self.errors.add_row(self.form, "Ne&xt review:", "next_review_date", self.next)
-        self.errors.add("plan", self.date, self.general)
-
-    def submit(self):
-        return plans.add_review(self.ctx.session, self.plan.uuid, self.date.value(), self.notes.toPlainText(),
-                                self.next.value())
-
-
-class ClosePlanDialog(_FormDialog):
-    kind = "plans"
-
-    def __init__(self, ctx, parent, plan: PlanInfo) -> None:
-        super().__init__(ctx, parent, "Close the plan")
-        self.plan = plan
-        self.date = DateEdit(ctx.session.today(), accessible_name="Closing date")
-        self.outcome = self.text_box("Outcome", 5)
-        self.outcome.setPlaceholderText("Why the plan ended and what changed")
-        self.errors.add_row(self.form, "Closed &on:", "closed_on", self.date)
-        self.errors.add_row(self.form, "&Outcome:", "outcome", self.outcome)
-        self.errors.add("plan", self.date, self.general)
-
-    def submit(self):
-        return plans.close_plan(self.ctx.session, self.plan.uuid, self.date.value(), self.outcome.toPlainText())
-
-
-class ReferralDialog(_FormDialog):
-    kind = "referrals"
-
-    def __init__(self, ctx, parent, pupil_uuid: str) -> None:
-        super().__init__(ctx, parent, "Add a referral")
-        self.pupil_uuid = pupil_uuid
-        self.destination = QComboBox()
-        for code, name in REFERRAL_DESTINATIONS.items():
-            self.destination.addItem(name, code)
-        self.sent = DateEdit(ctx.session.today(), accessible_name="Date sent")
-        self.reason = self.text_box("Reason for referral", 3)
-        self.next_step = QLineEdit()
-        self.next_step.setAccessibleName("Next step")
-        self.errors.add_row(self.form, "Referred &to:", "destination", self.destination)
-        self.errors.add_row(self.form, "&Sent on:", "sent_on", self.sent)
-        self.errors.add_row(self.form, "&Reason:", "reason", self.reason)
-        self.errors.add_row(self.form, "&Next step:", "next_step", self.next_step)
-        hint = _wrap("A referral to the MHST also shares this pupil with the MHST practitioners.")
-        self.form.addRow(hint)
-
-    def submit(self):
-        return referrals.create_referral(self.ctx.session, self.pupil_uuid, self.destination.currentData(),
-                                         self.sent.value(), self.reason.toPlainText(), self.next_step.text())
-
-
-class DecisionDialog(_FormDialog):
-    kind = "referrals"
-
-    def __init__(self, ctx, parent, referral: ReferralInfo) -> None:
-        super().__init__(ctx, parent, "Record the decision")
-        self.referral = referral
-        self.form.addRow(_wrap(f"Referral to {REFERRAL_DESTINATIONS.get(referral.destination, referral.destination)}"
-                               f", sent {format_date(referral.sent_on)}."))
-        self.decision = QComboBox()
-        for code in referrals.DECIDED:
-            self.decision.addItem(REFERRAL_DECISIONS[code], code)
-        if referral.decision in referrals.DECIDED:
-            self.decision.setCurrentIndex(self.decision.findData(referral.decision))
-        self.date = DateEdit(ctx.session.today(), accessible_name="Decision date")
-        self.reason = QLineEdit()
-        self.reason.setAccessibleName("Reason")
-        self.reason.setPlaceholderText("Needed if not accepted, e.g. “above remit”, “below threshold”")
-        self.next_step = QLineEdit()
-        self.next_step.setAccessibleName("Next step")
-        self.errors.add_row(self.form, "&Decision:", "decision", self.decision)
-        self.errors.add_row(self.form, "Decided &on:", "decision_on", self.date)
-        self.errors.add_row(self.form, "&Reason:", "reason", self.reason)
-        self.errors.add_row(self.form, "&Next step:", "next_step", self.next_step)
-
-    def submit(self):
-        return referrals.record_decision(self.ctx.session, self.referral.uuid, self.decision.currentData(),
-                                         self.date.value(), self.reason.text(), self.next_step.text())
-
-
-class LeftDialog(_FormDialog):
-    def __init__(self, ctx, parent, pupil: PupilDetail) -> None:
-        super().__init__(ctx, parent, "Mark as left the school")
-        self.pupil = pupil
-        self.date = DateEdit(ctx.session.today(), accessible_name="Date left")
-        self.form.addRow(_wrap("Their records are kept; the retention schedule decides when they are erased."))
-        self.errors.add_row(self.form, "&Left on:", "left_on", self.date)
-
-    def submit(self):
-        return pupils.archive_pupil(self.ctx.session, self.pupil.uuid, self.date.value())
 
 
 # --- measure entry -------------------------------------------------------------------------------------------
@@ -521,7 +240,7 @@ class MeasureEntry(QGroupBox):
         self.form_choice = QComboBox()
         self.form_choice.setAccessibleName("Scores to enter")
         self.date = DateEdit(ctx.session.today(), accessible_name="Date completed")
-        self.note = _wrap()
+        self.note = wrapped_label()
         self.general = FormErrorLabel()
         self.errors = FieldErrors(self.general)
 
@@ -729,13 +448,13 @@ def score_rows(results: list[MeasureInfo], changes: list[ChangeInfo]) -> list[_S
 class OverviewTab(_Tab):
     def __init__(self, page) -> None:
         super().__init__(page)
-        self.plan_text = _wrap()
+        self.plan_text = wrapped_label()
         self.plan_text.setAccessibleName("Current plan")
         self.goal_model = RowTableModel(GOAL_COLUMNS, parent=self)
         self.goal_view = _table(SortProxy(self.goal_model, self), "Goals and ratings", stretch=0)
         self.score_model = RowTableModel(SCORE_COLUMNS, parent=self)
         self.score_view = _table(SortProxy(self.score_model, self), "Latest scores")
-        self.activity_text = _wrap()
+        self.activity_text = wrapped_label()
         self.activity_text.setAccessibleName("Sessions and referrals")
         inner = QWidget()
         layout = QVBoxLayout(inner)
@@ -834,7 +553,7 @@ PAST_PLAN_COLUMNS: list[Column[PlanInfo]] = [
 class PlanTab(_Tab):
     def __init__(self, page) -> None:
         super().__init__(page)
-        self.summary = _wrap()
+        self.summary = wrapped_label()
         self.summary.setAccessibleName("Plan")
         self.start_button = QPushButton("S&tart a plan…")
         self.edit_button = QPushButton("&Edit plan…")
@@ -872,7 +591,7 @@ class PlanTab(_Tab):
         layout.addWidget(self.goal_view)
         self.reviews_heading = _heading("Reviews")
         layout.addWidget(self.reviews_heading)
-        self.no_reviews = _wrap("No reviews yet: “Add review” records one as a dated entry.")
+        self.no_reviews = wrapped_label("No reviews yet: “Add review” records one as a dated entry.")
         layout.addWidget(self.no_reviews)
         layout.addWidget(self.review_view)
         self.past_heading = _heading("Earlier plans")
@@ -1007,7 +726,7 @@ class MeasuresTab(_Tab):
         series_label.setBuddy(self.series)
         self.series.currentIndexChanged.connect(self._draw)
         self.chart = MeasureChart()
-        self.change = _wrap()
+        self.change = wrapped_label()
         self.change.setAccessibleName("Change since first score")
         self.model = RowTableModel(RESULT_COLUMNS, key=lambda m: m.uuid, parent=self)
         self.proxy = SortProxy(self.model, self)
@@ -1130,7 +849,7 @@ REFERRAL_COLUMNS: list[Column[ReferralInfo]] = [
 class ReferralsTab(_Tab):
     def __init__(self, page) -> None:
         super().__init__(page)
-        self.gap = _wrap()
+        self.gap = wrapped_label()
         self.gap.setAccessibleName("Gap status")
         self.model = RowTableModel(REFERRAL_COLUMNS, key=lambda r: r.uuid, parent=self)
         self.proxy = SortProxy(self.model, self)
@@ -1247,7 +966,7 @@ AUDIT_COLUMNS: list[Column[_AuditRow]] = [
 class HistoryTab(_Tab):
     def __init__(self, page) -> None:
         super().__init__(page)
-        note = _wrap("Who viewed and changed this pupil's records, newest first (from the tamper-evident audit trail).")
+        note = wrapped_label("Who viewed and changed this pupil's records, newest first (from the tamper-evident audit trail).")
         self.model = RowTableModel(AUDIT_COLUMNS, parent=self)
         self.proxy = SortProxy(self.model, self)
         self.view = _table(self.proxy, "Audit history")

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from schoolmh.errors import SchoolMHError, ValidationError, ValidationErrors
 
 __all__ = [
-    "FormErrorLabel", "Chip", "FieldErrors", "is_dark", "error_colour",
+    "FormErrorLabel", "Chip", "FieldErrors", "is_dark", "error_colour", "wrapped_label",
     "info", "warn", "confirm", "report_error", "plain_error_text",
 ]
 
@@ -35,6 +35,15 @@ def is_dark(widget: QWidget | None = None) -> bool:
 def error_colour(widget: QWidget | None = None) -> QColor:
     """Red with at least 4.5:1 contrast on the window colour in both light and dark themes."""
     return QColor("#ff8a80") if is_dark(widget) else QColor("#b00020")
+
+
+def wrapped_label(text: str = "") -> QLabel:
+    """A paragraph of plain text (never rich text: it may hold what a user typed), wrapped and selectable."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
 
 
 class FormErrorLabel(QLabel):
