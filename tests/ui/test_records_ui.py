@@ -422,3 +422,79 @@ def test_plan_and_referral_dialogs_each_save_in_one_call(ctx, roll, qtbot):
     assert page.pupil.in_gap
     assert "In the gap" in page.referrals_tab.gap.text()
     assert "In the gap" in _texts(page.chips_host)
+
+
+# --- correcting and deleting sessions ------------------------------------------------------------------
+def test_session_correction_saves_only_the_changed_fields_and_keeps_pupil_and_ratings(ctx, roll, qtbot):
+    from schoolmh.db.models import AuditEntry
+    from schoolmh.ui.dialogs.quick_session import QuickSessionDialog
+
+    s = ctx.session
+    pupil = roll["lukasz"]
+    plan = plans.create_plan(s, pupil.uuid, "targeted", goals=["Sleep better"])
+    recorded = sessions.record_session(s, pupil.uuid, note="Talked about exams",
+                                       goal_ratings={plan.goals[0].uuid: 4})
+    dialog = QuickSessionDialog(ctx, editing=recorded)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.windowTitle() == "Correct a session" and dialog.picker.isReadOnly()
+    assert dialog.note.toPlainText() == "Talked about exams" and not dialog.goal_spins
+    assert "4" in dialog.kept_ratings.text() and not dialog.has_unsaved_input()
+
+    dialog.attendance.setCurrentIndex(dialog.attendance.findData("dna"))  # ratings were given: refused
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert "attended" in dialog.errors.message_for("attendance")
+    dialog.attendance.setCurrentIndex(dialog.attendance.findData("attended"))
+    dialog.duration.setValue(45)
+    assert dialog.has_unsaved_input()
+    with qtbot.waitSignal(ctx.data_changed) as changed:
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert changed.args == ["sessions"] and dialog.result() == QDialog.DialogCode.Accepted
+    [stored] = sessions.list_sessions(s, pupil.uuid)
+    assert (stored.duration_minutes, stored.note, stored.goal_ratings) == (45, "Talked about exams", recorded.goal_ratings)
+    [update] = AuditEntry.select().where(AuditEntry.action == "session.update")
+    assert update.detail == "fields=duration_minutes"
+
+
+def test_sessions_edit_and_delete_from_the_record_and_the_sessions_page(ctx, roll, qtbot, monkeypatch):
+    from schoolmh.ui.dialogs.quick_session import QuickSessionDialog
+    from schoolmh.ui.pages import sessions as sessions_page
+    from schoolmh.ui.pages.pupil_record import PupilRecordPage
+
+    s = ctx.session
+    pupil = roll["chloe"]
+    first = sessions.record_session(s, pupil.uuid, date=s.today() - dt.timedelta(days=1), duration_minutes=20)
+    sessions.record_session(s, pupil.uuid)
+    page = PupilRecordPage(ctx)
+    qtbot.addWidget(page)
+    page.show_pupil(pupil.uuid)
+    tab = page.sessions_tab
+    actions = tab.session_actions
+    assert actions.edit_button.isVisibleTo(tab) and not actions.edit_button.isEnabled()  # nothing chosen yet
+    tab.view.setCurrentIndex(tab.proxy.index_for_key(first.uuid))
+    assert actions.edit_button.isEnabled() and actions.delete_button.isEnabled()
+
+    def exec_with_longer_session(dialog) -> int:  # stands in for the user typing into the modal dialog
+        dialog.duration.setValue(50)
+        dialog.save()
+        return dialog.result()
+
+    monkeypatch.setattr(QuickSessionDialog, "exec", exec_with_longer_session)
+    loads = page.loads
+    actions.edit_button.click()
+    assert page.loads == loads + 1  # reloaded once
+    assert sorted(r.duration_minutes for r in tab.model.rows()) == [30, 50]
+
+    asked = []
+    monkeypatch.setattr(sessions_page, "confirm", lambda *a, **k: asked.append(a[2]) or False)
+    tab.view.setCurrentIndex(tab.proxy.index_for_key(first.uuid))
+    actions.delete_button.click()  # cancelled: nothing deleted
+    assert len(sessions.list_sessions(s, pupil.uuid)) == 2 and "recorded in error" in asked[0]
+
+    monkeypatch.setattr(sessions_page, "confirm", lambda *a, **k: True)
+    listing = sessions_page.SessionsPage(ctx)
+    qtbot.addWidget(listing)
+    listing.view.setCurrentIndex(listing.proxy.index_for_key(first.uuid))
+    with qtbot.waitSignal(ctx.data_changed):
+        listing.session_actions.delete_action.trigger()  # the list's context menu (and the Delete key)
+    assert [x.duration_minutes for x in sessions.list_sessions(s, pupil.uuid)] == [30]

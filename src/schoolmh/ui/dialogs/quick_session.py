@@ -10,6 +10,10 @@ The pupil picker is a QLineEdit with a QCompleter whose model this dialog
 filters itself, because QCompleter's own matching is not accent-insensitive:
 rows are matched with the same folding the services use (services/text.py), so
 typing "zoe" offers "Zoë Ní Bhriain — Year 9 — 9AB".
+
+The same form corrects a recorded session (``editing=SessionInfo``): the pupil
+and the goal ratings stay as recorded (services.sessions.update_session changes
+the session's own fields only), and only the fields changed are saved.
 """
 from __future__ import annotations
 
@@ -38,9 +42,10 @@ from schoolmh.errors import ValidationError
 from schoolmh.services import plans, pupils, sessions, users
 from schoolmh.services.permissions import Action
 from schoolmh.services.pupils import PupilSummary
+from schoolmh.services.sessions import SessionInfo
 from schoolmh.services.text import search_key
 from schoolmh.ui.models.pupils_model import parse_filter_text, row_search_text, year_label
-from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel
+from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, wrapped_label
 
 __all__ = ["QuickSessionDialog", "PupilPicker", "pupil_label"]
 
@@ -153,17 +158,24 @@ class PupilPicker(QLineEdit):
 
 
 class QuickSessionDialog(QDialog):
-    """The quick session form. `saved` holds the SessionInfo after a successful save."""
+    """The quick session form. `saved` holds the SessionInfo after a successful save.
 
-    def __init__(self, ctx, parent: QWidget | None = None, pupil_uuid: str | None = None) -> None:
+    With ``editing`` (a recorded session) it is the "Correct a session" form instead.
+    """
+
+    def __init__(self, ctx, parent: QWidget | None = None, pupil_uuid: str | None = None,
+                 editing: SessionInfo | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.saved = None
+        self.editing = editing
         self._goal_uuids: list[str] = []
-        self.setWindowTitle("Record a session")
+        self.setWindowTitle("Correct a session" if editing else "Record a session")
         self.setModal(True)
         session = ctx.session
         defaults = sessions.quick_session_defaults(session)
+        if editing is not None:
+            pupil_uuid = editing.pupil_uuid
 
         self.general = FormErrorLabel()
         self.errors = FieldErrors(self.general)
@@ -172,7 +184,8 @@ class QuickSessionDialog(QDialog):
         if pupil_uuid and not any(p.uuid == pupil_uuid for p in rows):
             rows = pupils.list_pupils(session, include_left=True)  # a leaver's record can still get a session
         self.picker = PupilPicker(rows)
-        self.picker.on_chosen(self._pupil_chosen)
+        if editing is None:
+            self.picker.on_chosen(self._pupil_chosen)
 
         self.date = QDateEdit()
         self.date.setCalendarPopup(True)
@@ -218,6 +231,9 @@ class QuickSessionDialog(QDialog):
         self.note.setTabChangesFocus(True)
         self.note.setFixedHeight(self.fontMetrics().height() * 4 + 12)
 
+        self.kept_ratings = wrapped_label()
+        self.kept_ratings.setAccessibleName("Goal ratings given at this session")
+        self.kept_ratings.hide()
         self.goals_box = QGroupBox("Goal ratings (0–10, optional)")
         self.goals_layout = QGridLayout(self.goals_box)
         self.goal_spins: list[QSpinBox] = []
@@ -250,9 +266,12 @@ class QuickSessionDialog(QDialog):
         note_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         e.add_row(note_form, "&Note:", "note", self.note)
 
-        hint = QLabel("Type a name, Enter to pick, Enter to save.")
+        hint = QLabel("Type a name, Enter to pick, Enter to save." if editing is None
+                      else "Only what you change is saved; the pupil's History tab shows the correction.")
+        hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.kept_ratings)
         layout.addWidget(self.goals_box)
         layout.addWidget(self.goals_error)
         layout.addLayout(note_form)
@@ -263,8 +282,39 @@ class QuickSessionDialog(QDialog):
 
         if pupil_uuid:
             self.picker.choose_uuid(pupil_uuid)
-        self.picker.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._original: dict | None = None
+        if editing is not None:
+            self._fill(editing, names)
+            self.date.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.picker.setFocus(Qt.FocusReason.OtherFocusReason)
         self._fix_tab_order()
+
+    def _fill(self, s: SessionInfo, names: dict[str, str]) -> None:
+        """Show a recorded session for correction: its pupil fixed, its ratings kept as they are."""
+        self.picker.setReadOnly(True)
+        self.picker.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.picker.setFrame(False)  # reads as fixed text, not as an input
+        self.picker.setStyleSheet("QLineEdit { background: transparent; }")
+        self.picker.setPlaceholderText("No pupil (a whole-school or liaison contact)")
+        self.picker.setToolTip("A session stays with its pupil: to move it, delete it and record it again.")
+        self.date.setDate(QDate(s.date.year, s.date.month, s.date.day))
+        self.duration.setValue(s.duration_minutes)
+        if self.staff.findData(s.staff_uuid) < 0:
+            self.staff.addItem(s.staff_name or names.get(s.staff_uuid, "(removed account)"), s.staff_uuid)
+        for box, value in ((self.staff, s.staff_uuid), (self.function, s.function), (self.type, s.type),
+                           (self.mode, s.mode), (self.attendance, s.attendance)):
+            box.setCurrentIndex(max(0, box.findData(value)))
+        if s.note_hidden:
+            self.note.setEnabled(False)
+            self.note.setPlaceholderText("(hidden from your role)")
+        else:
+            self.note.setPlainText(s.note)
+        if s.goal_ratings:
+            self.kept_ratings.setText("Goal ratings given at this session are kept as they are: "
+                                      + ", ".join(str(r) for _, r in s.goal_ratings) + ".")
+            self.kept_ratings.show()
+        self._original = self.values()
 
     # -- pupil and goals ------------------------------------------------------------------------
     def _pupil_chosen(self, p: PupilSummary | None) -> None:
@@ -325,7 +375,25 @@ class QuickSessionDialog(QDialog):
         return {uuid: spin.value() for uuid, spin in zip(self._goal_uuids, self.goal_spins, strict=True)
                 if spin.value() >= 0}
 
+    def values(self) -> dict:
+        """The session's own fields as the form holds them (the names services.sessions uses)."""
+        d = self.date.date()
+        v = {
+            "date": dt.date(d.year(), d.month(), d.day()),
+            "duration_minutes": self.duration.value(),
+            "staff_uuid": self.staff.currentData(),
+            "function": self.function.currentData(),
+            "type": self.type.currentData(),
+            "mode": self.mode.currentData(),
+            "attendance": self.attendance.currentData(),
+        }
+        if self.note.isEnabled():
+            v["note"] = self.note.toPlainText()
+        return v
+
     def has_unsaved_input(self) -> bool:
+        if self._original is not None:
+            return self.values() != self._original
         return self.picker.pupil is not None or bool(self.note.toPlainText().strip())
 
     def save(self) -> None:
@@ -333,21 +401,19 @@ class QuickSessionDialog(QDialog):
         if self.picker.pupil is None and self.picker.text().strip():
             self.errors.show(ValidationError("No pupil matches that: pick one from the list.", "pupil"))
             return
-        d = self.date.date()
+        values = self.values()
         try:
-            self.saved = sessions.record_session(
-                self.ctx.session,
-                self.picker.pupil.uuid if self.picker.pupil else None,
-                date=dt.date(d.year(), d.month(), d.day()),
-                duration_minutes=self.duration.value(),
-                staff_uuid=self.staff.currentData(),
-                function=self.function.currentData(),
-                type=self.type.currentData(),
-                mode=self.mode.currentData(),
-                attendance=self.attendance.currentData(),
-                note=self.note.toPlainText(),
-                goal_ratings=self.goal_ratings(),
-            )
+            if self.editing is not None:
+                changed = {k: v for k, v in values.items() if self._original.get(k) != v}
+                if not changed:
+                    self.saved = self.editing
+                    self.accept()
+                    return
+                self.saved = sessions.update_session(self.ctx.session, self.editing.uuid, **changed)
+            else:
+                self.saved = sessions.record_session(
+                    self.ctx.session, self.picker.pupil.uuid if self.picker.pupil else None,
+                    goal_ratings=self.goal_ratings(), **values)
         except ValidationError as exc:
             self.errors.show(exc)
             return

@@ -62,7 +62,7 @@ from schoolmh.services.pupils import PupilDetail
 from schoolmh.services.referrals import ReferralInfo
 from schoolmh.ui.models.pupils_model import year_label
 from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, SortProxy, format_date
-from schoolmh.ui.pages.sessions import session_columns
+from schoolmh.ui.pages.sessions import SessionActions, session_columns
 from schoolmh.ui.dialogs.record_dialogs import (
     ClosePlanDialog,
     DecisionDialog,
@@ -677,11 +677,14 @@ class SessionsTab(_Tab):
         self.add_button = QPushButton("&Add session…")
         self.add_button.setAccessibleName("Add session")
         self.add_button.clicked.connect(self.add_session)
+        self.session_actions = SessionActions(self.ctx, self.view, self.proxy, wrap=self._change)
         self.count = QLabel()
         top = QHBoxLayout()
         top.addWidget(self.count)
         top.addStretch(1)
         top.addWidget(self.add_button)
+        top.addWidget(self.session_actions.edit_button)
+        top.addWidget(self.session_actions.delete_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
@@ -702,6 +705,12 @@ class SessionsTab(_Tab):
 
         if self.pupil is not None:
             self.run_dialog(QuickSessionDialog(self.ctx, self, pupil_uuid=self.pupil.uuid))
+
+    def _change(self, change: Callable[[], bool]) -> None:
+        """Run an edit or delete from SessionActions, then reload the record once."""
+        before = self.page.loads
+        if change():
+            self.page.reload_after_change(before)
 
 
 RESULT_COLUMNS: list[Column[MeasureInfo]] = [

@@ -3,15 +3,20 @@
 The list reuses the shared RowTableModel/SortProxy; dates and minutes sort as
 values. Recording goes through the quick session dialog (Ctrl+N anywhere;
 the main window owns that shortcut, so this page only offers the button).
+Correcting or deleting a session recorded in error (SessionActions) is offered
+here and on a pupil's Sessions tab, to roles that record sessions.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,10 +31,11 @@ from schoolmh.domain.codes import ATTENDANCE, FUNCTIONS, SESSION_MODES, SESSION_
 from schoolmh.services import sessions, terms
 from schoolmh.services.permissions import Action
 from schoolmh.services.sessions import SessionInfo
-from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, SortProxy
+from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, SortProxy, format_date
+from schoolmh.ui.widgets.common import confirm, info
 from schoolmh.ui.widgets.dates import DateEdit
 
-__all__ = ["SessionsPage", "session_columns"]
+__all__ = ["SessionsPage", "SessionActions", "session_columns"]
 
 
 def session_columns(with_pupil: bool = True) -> list[Column[SessionInfo]]:
@@ -51,6 +57,103 @@ def session_columns(with_pupil: bool = True) -> list[Column[SessionInfo]]:
                tooltip=lambda s: s.note if s.note and not s.note_hidden else None),
     ]
     return cols
+
+
+class SessionActions(QObject):
+    """"Edit…" and "Delete…" for the session chosen in a list, as buttons and in the list's context menu.
+
+    Shared by the Sessions page and a pupil's Sessions tab. Shown only to roles with
+    SESSION_WRITE (`update()` after loading). Each change goes through `wrap(change)`,
+    where `change()` makes the one service call and returns True when something changed:
+    the pupil record wraps it to reload once; by default the main window's refresh on
+    ctx.data_changed is enough.
+    """
+
+    def __init__(self, ctx, view: QTableView, proxy: SortProxy,
+                 wrap: Callable[[Callable[[], bool]], object] | None = None) -> None:
+        super().__init__(view)
+        self.ctx, self.view, self.proxy = ctx, view, proxy
+        self._wrap = wrap or (lambda change: change())
+        self.edit_button = QPushButton("&Edit…")
+        self.edit_button.setAccessibleName("Edit session")
+        self.edit_button.setToolTip("Correct the chosen session")
+        self.delete_button = QPushButton("&Delete…")
+        self.delete_button.setAccessibleName("Delete session")
+        self.delete_button.setToolTip("Delete the chosen session (recorded in error)")
+        self.edit_button.clicked.connect(self.edit)
+        self.delete_button.clicked.connect(self.delete)
+        self.edit_action = QAction("&Edit session…", view)
+        self.edit_action.triggered.connect(self.edit)
+        self.delete_action = QAction("&Delete session…", view)
+        self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.delete_action.triggered.connect(self.delete)
+        view.addAction(self.edit_action)
+        view.addAction(self.delete_action)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        proxy.modelReset.connect(self.update)
+        proxy.layoutChanged.connect(self.update)
+        view.selectionModel().currentChanged.connect(lambda *_: self.update())
+        self.update()
+
+    def allowed(self) -> bool:
+        return self.ctx.session is not None and self.ctx.session.can(Action.SESSION_WRITE)
+
+    def update(self) -> None:
+        allowed = self.allowed()
+        chosen = allowed and self.current() is not None
+        for w in (self.edit_button, self.delete_button, self.edit_action, self.delete_action):
+            w.setVisible(allowed)
+            w.setEnabled(chosen)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu if allowed
+                                       else Qt.ContextMenuPolicy.NoContextMenu)
+
+    def current(self) -> SessionInfo | None:
+        return self.proxy.row_at(self.view.currentIndex())
+
+    def _chosen(self, title: str) -> SessionInfo | None:
+        s = self.current() if self.allowed() else None
+        if s is None and self.allowed():
+            info(self.view, title, "Choose a session in the list first.")
+        return s
+
+    def edit(self) -> None:
+        from schoolmh.ui.dialogs.quick_session import QuickSessionDialog
+
+        s = self._chosen("Edit session")
+        if s is None:
+            return
+
+        def change() -> bool:
+            dialog = QuickSessionDialog(self.ctx, self.view, editing=s)
+            return dialog.exec() == QDialog.DialogCode.Accepted and dialog.saved is not s
+
+        self._wrap(change)
+
+    def delete(self) -> None:
+        s = self._chosen("Delete session")
+        if s is None:
+            return
+        who = f" with {s.pupil_name}" if s.pupil_name else ""
+        text = f"Delete the session on {format_date(s.date)}{who} ({s.duration_minutes} min, {s.staff_name})?"
+        if s.goal_ratings:
+            text += " The goal ratings given at it are deleted too."
+        if s.measure_uuids:
+            text += " Questionnaire scores entered with it are kept."
+        text += " Do this only for a session recorded in error."
+        if not confirm(self.view, "Delete session", text, "&Delete", danger=True):
+            return
+
+        def change() -> bool:
+            try:
+                sessions.delete_session(self.ctx.session, s.uuid)
+            except Exception as exc:  # noqa: BLE001
+                self.ctx.report_error(self.view, exc, "deleting the session")
+                return False
+            self.ctx.data_changed.emit("sessions")
+            return True
+
+        self._wrap(change)
 
 
 class SessionsPage(QWidget):
@@ -121,6 +224,7 @@ class SessionsPage(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.activated.connect(self._open)
+        self.session_actions = SessionActions(ctx, self.view, self.proxy)
 
         self.totals = QLabel()
         self.totals.setAccessibleName("Totals")
@@ -143,6 +247,8 @@ class SessionsPage(QWidget):
         bottom.addWidget(self.totals)
         bottom.addStretch(1)
         bottom.addWidget(QLabel("Enter or double-click opens the pupil's record."))
+        bottom.addWidget(self.session_actions.edit_button)
+        bottom.addWidget(self.session_actions.delete_button)
         layout.addLayout(bottom)
 
         self.period.currentIndexChanged.connect(self._period_changed)
