@@ -1,123 +1,96 @@
-"""Benchmark: import a synthetic 2,000-pupil MIS export into a fresh encrypted vault.
+"""Benchmark: MIS import of 2,000 pupils (preview + apply) into a fresh encrypted vault.
 
-The issue asks for under 2 s on a school laptop. Run with
-``.venv/bin/python bench/bench_import.py [--pupils N]``; it prints one line per
-step (rows, seconds). Everything is fictional: names are drawn from many
-cultures (with accents and apostrophes) and UPNs come from domain.upn.make_upn,
-whose local-authority code 999 is not a real one.
+Target (issue 7): under 2 s. The file is the demo's synthetic SIMS-style export
+(services.demo.write_demo_mis_csv: fictional names from many cultures, accents and
+apostrophes, UPNs with the unreal local-authority code 999). Each run imports into a
+new vault, made with the test-only cheap KDF (making the vault is not what is timed;
+bench/run restores the environment after this module). Also timed: a re-import of the
+same UPNs with changed details (every pupil updated), and the pupil list afterwards.
+Run through bench/run (`bench/run --only import`) or standalone:
+``.venv/bin/python bench/bench_import.py [--pupils N] [--runs N]``.
 """
 from __future__ import annotations
 
-import argparse
-import csv
-import io
 import os
-import random
+import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("SCHOOLMH_TEST_FAST_KDF", "1")  # the KDF is not what is being measured
-
-from schoolmh.domain.upn import make_upn  # noqa: E402
-
-FORENAMES = [
-    "Zoë", "Aoife", "Siobhán", "Chloé", "Noémie", "Léa", "Oluwaseun", "Chidi", "Amara", "Kwame",
-    "Ngozi", "Priya", "Arjun", "Aarav", "Ananya", "Fatima", "Yusuf", "Aisha", "Omar", "Mei",
-    "Jun", "Hiroshi", "Sakura", "Björn", "Søren", "Agnieszka", "Łukasz", "Zsófia", "Dvořák",
-    "José", "María", "Iñigo", "João", "Mateus", "Ciarán", "Eóin", "Tomás", "Oisín", "Nnamdi",
-    "Kofi", "Ama", "Mohammed", "Hana", "Ravi", "Saoirse", "Émile", "Anaïs", "Göksu", "Ayşe",
-    "Olamide", "Ffion", "Rhys", "Gwenllian", "Tahmina", "Nusrat", "Thanh", "Linh", "Kai", "Ife",
-]
-SURNAMES = [
-    "O'Connor", "O'Brien", "D'Souza", "McAllister", "Nwosu", "Okafor", "Adeyemi", "Mensah",
-    "Patel", "Sharma", "Khan", "Begum", "Hussain", "Chowdhury", "Nguyễn", "Trần", "Wong",
-    "Tanaka", "Sato", "Kowalski", "Wiśniewski", "Nowak", "Müller", "Schröder", "García",
-    "Fernández", "Núñez", "Gonçalves", "Ó Súilleabháin", "Mac Giolla", "Jones", "Davies",
-    "Smith-Jones", "Ahmed", "Yılmaz", "Öztürk", "Horváth", "Novák", "Ivanova", "Popescu",
-    "Mbeki", "Diallo", "Traoré", "Haddad", "Al-Sayed", "Cohen", "Lévy", "Andersson", "Ørsted",
-]
-ETHNICITIES = ["WBRI", "WIRI", "WOTH", "MWBC", "AIND", "APKN", "ABAN", "BAFR", "BCRB", "CHNE", "OOTH", "WROM"]
-NEEDS = ["", "", "", "", "SPLD", "SEMH", "ASD", "SLCN", "MLD"]
-HEADERS = [
-    "UPN", "Legal Surname", "Legal Forename", "Preferred Forename", "DOB", "Gender", "Year",
-    "Reg", "Ethnicity", "SEN Status", "Primary Need", "FSM", "EAL", "Pupil Premium", "In Care",
-    "Young Carer",
-]
+TARGET_SECONDS = 2.0
+PASSWORD = "correct horse battery staple"
 
 
-def synthetic_mis_csv(pupils: int, seed: int = 1) -> bytes:
-    """A SIMS-style CSV (UTF-8 with BOM, dd/mm/yyyy dates) of ``pupils`` fictional pupils."""
-    rng = random.Random(seed)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    for n in range(1, pupils + 1):
-        year = rng.randint(7, 11)
-        born = 2024 - year - 5
-        need = rng.choice(NEEDS)
-        writer.writerow([
-            make_upn(n),
-            rng.choice(SURNAMES),
-            rng.choice(FORENAMES),
-            rng.choice(FORENAMES) if rng.random() < 0.1 else "",
-            f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{born}",
-            rng.choice("MF"),
-            str(year),
-            f"{year}{rng.choice('ABCDEF')}",
-            rng.choice(ETHNICITIES),
-            ("K" if need else "N") if rng.random() > 0.03 else "E",
-            need,
-            "Y" if rng.random() < 0.25 else "N",
-            "Y" if rng.random() < 0.2 else "N",
-            "Y" if rng.random() < 0.3 else "N",
-            "Y" if rng.random() < 0.01 else "N",
-            "Y" if rng.random() < 0.02 else "N",
-        ])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+def measure(folder: Path, pupils: int, runs: int) -> dict:
+    from schoolmh.services import access, demo, pupil_import
+    from schoolmh.services import pupils as pupils_service
+
+    os.environ["SCHOOLMH_TEST_FAST_KDF"] = "1"  # only the vault's creation; bench/run restores the environment
+    first, second = folder / "mis-1.csv", folder / "mis-2.csv"
+    demo.write_demo_mis_csv(first, pupils, seed=1)
+    demo.write_demo_mis_csv(second, pupils, seed=2)  # same UPNs, other details
+    out: dict = {"preview": [], "apply": [], "total": [], "reimport": [], "list": []}
+    for run in range(runs):
+        session = access.init_school(folder / f"vault-{run}", "Bench School", "lead", "Bench Lead", PASSWORD).session
+        try:
+            t = time.perf_counter()
+            preview = pupil_import.preview_import(session, first)
+            middle = time.perf_counter()
+            if not preview.ok:
+                raise RuntimeError(f"preview refused the file: {preview.errors[:3]}")
+            summary = pupil_import.apply_import(session, preview.parsed)
+            end = time.perf_counter()
+            if summary.added != pupils:
+                raise RuntimeError(f"{summary.added} pupils added, not {pupils}")
+            out["preview"].append(middle - t)
+            out["apply"].append(end - middle)
+            out["total"].append(end - t)
+            t = time.perf_counter()
+            pupil_import.apply_import(session, pupil_import.preview_import(session, second).parsed)
+            out["reimport"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            pupils_service.list_pupils(session)
+            out["list"].append(time.perf_counter() - t)
+        finally:
+            session.close()
+    return out
+
+
+def _rows(Row, m: dict, pupils: int) -> list:
+    med = {k: statistics.median(v) for k, v in m.items()}
+    n = len(m["total"])
+    return [
+        Row(f"MIS import of {pupils:,} pupils, preview + apply (median)", med["total"], "s",
+            target=f"< {TARGET_SECONDS:.0f} s", ok=med["total"] < TARGET_SECONDS,
+            note=f"{n} runs, each into a new vault; max {max(m['total']):.2f} s"),
+        Row("  preview (read, validate, compare)", med["preview"], "s"),
+        Row("  apply (write every pupil + audit, one transaction)", med["apply"], "s"),
+        Row(f"re-import, every pupil's details changed (median)", med["reimport"], "s", note="preview + apply"),
+        Row(f"pupil list after the import ({pupils:,})", med["list"], "s"),
+    ]
+
+
+def bench(ctx) -> list:
+    pupils = 300 if ctx.quick else 2000
+    return _rows(ctx.Row, measure(ctx.tmp, pupils, 2 if ctx.quick else 3), pupils)
 
 
 def main(argv: list[str]) -> int:
+    import argparse
+    import tempfile
+    from collections import namedtuple
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pupils", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
-
-    from schoolmh.services import access, pupil_import, pupils
-
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+    Row = namedtuple("Row", "name value unit target ok note", defaults=("", "", None, ""))
     with tempfile.TemporaryDirectory() as tmp:
-        tmp_path = Path(tmp)
-        path = tmp_path / "mis.csv"
-        path.write_bytes(synthetic_mis_csv(args.pupils))
-        session = access.init_school(tmp_path / "vault", "Bench School", "lead", "Bench Lead",
-                                     "correct horse battery staple").session
-        try:
-            results: list[tuple[str, int, float]] = []
-
-            def timed(label, fn):
-                start = time.perf_counter()
-                value = fn()
-                results.append((label, args.pupils, time.perf_counter() - start))
-                return value
-
-            preview = timed("preview (new vault)", lambda: pupil_import.preview_import(session, path))
-            assert preview.ok, preview.errors[:3]
-            summary = timed("apply (new vault)", lambda: pupil_import.apply_import(session, path))
-            assert summary.added == args.pupils
-            first_total = results[0][2] + results[1][2]
-            path.write_bytes(synthetic_mis_csv(args.pupils, seed=2))  # same UPNs, changed details
-            timed("preview + apply (re-import)", lambda: pupil_import.apply_import(
-                session, pupil_import.preview_import(session, path).parsed))
-            timed("list_pupils", lambda: pupils.list_pupils(session))
-            timed("search_pupils 'oconnor'", lambda: pupils.search_pupils(session, "oconnor"))
-        finally:
-            session.close()
-
-    print(f"{'step':<30} {'rows':>6} {'seconds':>8}")
-    for label, rows, seconds in results:
-        print(f"{label:<30} {rows:>6} {seconds:>8.3f}")
-    print(f"{'preview + apply (new vault)':<30} {args.pupils:>6} {first_total:>8.3f}  (target < 2 s)")
-    return 0 if first_total < 2.0 else 1
+        rows = _rows(Row, measure(Path(tmp), args.pupils, args.runs), args.pupils)
+    for row in rows:
+        print(f"{row.name:<58} {row.value:>7.3f} s  {row.target}  {row.note}")
+    return 0 if rows[0].ok else 1
 
 
 if __name__ == "__main__":
