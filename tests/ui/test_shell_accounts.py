@@ -184,3 +184,24 @@ def test_ctrl_n_opens_quick_session_only_for_roles_that_record(qtbot, main_windo
     main_window.signed_in(head)
     qtbot.keyClick(main_window.workspace.sidebar, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert len(opened) == 1  # the head does not record sessions
+
+
+def test_changing_my_password_asks_for_the_current_one(qtbot, main_window, vault_dir):
+    from schoolmh.ui.unlock import ChangePasswordDialog
+
+    main_window._change_password()
+    dialog = main_window.findChild(ChangePasswordDialog)
+    assert dialog is not None and dialog.current is not None
+    dialog.fields.password.setText("my very own passphrase")
+    dialog.fields.confirm.setText("my very own passphrase")
+    dialog.save_button.click()  # no current password yet
+    assert "current password" in dialog.errors.message_for("current")
+    dialog.current.setText("not my password")
+    dialog.save_button.click()
+    assert "not your current password" in dialog.errors.message_for("current")
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert users.verify_password(main_window.ctx.session, LEAD_PW)  # unchanged
+    dialog.current.setText(LEAD_PW)
+    dialog.save_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert users.verify_password(main_window.ctx.session, "my very own passphrase")

@@ -144,6 +144,21 @@ class OpenVault:
         label = user_label(self.keyfile.vault_id, username)
         self._save_keyfile(self.keyfile.without(USER, label).without(DEVICE, label))
 
+    def check_password(self, username: str, password: str) -> bool:
+        """True when `password` opens `username`'s key slot in the key file as it is now, to this vault's key.
+
+        For asking someone who is already signed in to prove it again (before changing their
+        password): no second database connection, nothing written. An account without a slot
+        costs the same key derivation as one with, like unlock_with_password.
+        """
+        keyfile = KeyFile.load(self.keyfile_path)  # the file on disk: another window may have changed it
+        slot = keyfile.user_slot(username)
+        if slot is None or keyfile.vault_id != self.keyfile.vault_id:
+            crypto.derive_password_key(password, crypto.new_password_params())
+            return False
+        dek = keyfile.open_slot(slot, crypto.derive_password_key(password, slot.kdf))
+        return dek is not None and hmac.compare_digest(dek, self.dek)
+
     def has_user_slot(self, username: str) -> bool:
         return self.keyfile.user_slot(username) is not None
 

@@ -108,6 +108,17 @@ def set_password(session: Session, username: str, new_password: str) -> None:
         session.vault.forget_device(staff.username)
 
 
+def verify_password(session: Session, password: str) -> bool:
+    """True when `password` is the signed-in user's current password (checked against their key slot).
+
+    Asked before someone changes their own password, so a laptop left unlocked is not
+    enough to take over the account. Nothing is written; no second connection is opened.
+    """
+    if not password:
+        return False
+    return session.vault.check_password(session.actor.username, password)
+
+
 def set_role(session: Session, username: str, role: str) -> None:
     session.require(Action.USERS_MANAGE)
     _check_role(role)

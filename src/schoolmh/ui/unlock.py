@@ -329,7 +329,12 @@ class UnlockScreen(QWidget):
 
 
 class ChangePasswordDialog(QDialog):
-    """Set a new password for yourself (required after a lead set or reset it)."""
+    """Set a new password for yourself (required after a lead set or reset it).
+
+    Changing it by choice asks for the current password first, so a laptop left
+    unlocked is not enough to take over the account. When the change is required,
+    the user has just signed in with the password the lead gave them: not asked again.
+    """
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, required: bool = False) -> None:
         super().__init__(parent)
@@ -340,13 +345,20 @@ class ChangePasswordDialog(QDialog):
         intro = QLabel(
             "Your password was set by your lead. Choose your own now: only you should know it."
             if required
-            else "Choose a new password. Any “Remember me” on this laptop is forgotten when it changes."
+            else "Type your current password, then choose a new one. Any “Remember me” on this laptop is "
+            "forgotten when it changes."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
         self.general = FormErrorLabel()
         self.errors = FieldErrors(self.general)
+        self.current: QLineEdit | None = None
+        if not required:
+            self.current = QLineEdit()
+            self.current.setEchoMode(QLineEdit.EchoMode.Password)
+            self.current.setAccessibleName("Current password")
+            self.errors.add_row(form, "C&urrent password:", "current", self.current)
         self.fields = NewPasswordFields(form, self.errors, "&New password:")
         layout.addLayout(form)
         layout.addWidget(self.general)
@@ -359,19 +371,29 @@ class ChangePasswordDialog(QDialog):
         self.setMinimumWidth(460)
 
     def has_unsaved_input(self) -> bool:
-        return not self.fields.is_empty()
+        return not self.fields.is_empty() or bool(self.current and self.current.text())
 
     def accept(self) -> None:
+        from schoolmh.services import users
+
         session = self.ctx.session
         if session is None:
             super().reject()
             return
         self.errors.clear()
         try:
-            password = self.fields.check()
-            from schoolmh.services import users
-
-            users.set_password(session, session.actor.username, password)
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # key derivation: up to a second each
+            try:
+                if self.current is not None:
+                    if not self.current.text():
+                        raise ValidationError("Type your current password first.", "current")
+                    if not users.verify_password(session, self.current.text()):
+                        self.current.selectAll()
+                        raise ValidationError("That is not your current password.", "current")
+                password = self.fields.check()
+                users.set_password(session, session.actor.username, password)
+            finally:
+                QApplication.restoreOverrideCursor()
         except ValidationError as exc:
             self.errors.show(exc)
             return
