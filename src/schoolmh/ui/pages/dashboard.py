@@ -228,7 +228,8 @@ class DashboardPage(QWidget):
         shown = [w for w, ok in ((self.plans_list, self.can_plans), (self.actions_list, self.can_liaison),
                                  (self.referrals_list, self.can_referrals), (self.gap_list, self.can_referrals)) if ok]
         for i, w in enumerate(shown):
-            lists.addWidget(w, i // 2, i % 2)
+            last_alone = i == len(shown) - 1 and i % 2 == 0
+            lists.addWidget(w, i // 2, i % 2, 1, 2 if last_alone else 1)
         for w in (self.plans_list, self.actions_list, self.referrals_list, self.gap_list):
             if w not in shown:
                 w.hide()
