@@ -87,7 +87,7 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.ACTION_PLAN_WRITE: frozenset({LEAD}),
     Action.LIAISON_READ: frozenset({LEAD, MHST}),
     Action.LIAISON_WRITE: frozenset({LEAD, MHST}),
-    Action.CONSULTATION_WRITE: frozenset({LEAD, PASTORAL, MHST}),
+    Action.CONSULTATION_WRITE: frozenset({LEAD, MHST}),  # function 3 advice is recorded where liaison is read
     Action.DASHBOARD_READ: _ALL,
     Action.REPORT_GOVERNORS: frozenset({LEAD, HEAD}),
     Action.REPORT_PUPIL: frozenset({LEAD, HEAD, PASTORAL}),
