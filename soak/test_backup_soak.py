@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from conftest import LEAD_PASSWORD, scaled
 from test_crash import Writer, check_vault, new_vault
 
@@ -11,6 +13,7 @@ from schoolmh.services import access, vault_admin
 BACKUPS = 50
 
 
+@pytest.mark.timeout(3600)  # the suite's per-test limit is for hangs, not for soaks
 def test_backup_soak(tmp_path):
     folder = tmp_path / "live"
     new_vault(folder)

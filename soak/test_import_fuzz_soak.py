@@ -142,6 +142,7 @@ def session(tmp_path_factory):
     setup.session.close()
 
 
+@pytest.mark.timeout(BUDGET_SECONDS + 600)  # the suite's per-test limit is for hangs, not for soaks
 def test_import_fuzz_soak(session, tmp_path):
     stats = {"examples": 0, "imported": 0, "rejected": 0}
     path = tmp_path / "export.csv"

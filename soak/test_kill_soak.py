@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from conftest import scaled
 from test_crash import check_vault, kill_cycle, new_vault
 
 KILLS = 200
 
 
+@pytest.mark.timeout(3600)  # the suite's per-test limit is for hangs, not for soaks
 def test_kill_soak(tmp_path):
     folder = tmp_path / "vault"
     new_vault(folder)
