@@ -19,14 +19,9 @@ from schoolmh.ui import ops
 
 
 @pytest.fixture
-def ctx(qapp, lead_session, vault_dir):
-    """An AppContext holding the lead's open session, for a page or dialog on its own."""
-    from schoolmh.ui.context import AppContext
-
-    context = AppContext(vault_dir)
-    context.session = lead_session
-    yield context
-    context.session = None
+def ctx(app_ctx):
+    """An AppContext holding the lead's open session, for a page or dialog on its own (tests/ui/conftest.py)."""
+    return app_ctx
 
 
 def _texts(root) -> str:
@@ -476,7 +471,7 @@ def test_sessions_edit_and_delete_from_the_record_and_the_sessions_page(ctx, rol
 
     def exec_with_longer_session(dialog) -> int:  # stands in for the user typing into the modal dialog
         dialog.duration.setValue(50)
-        dialog.save()
+        dialog.accept()
         return dialog.result()
 
     monkeypatch.setattr(QuickSessionDialog, "exec", exec_with_longer_session)

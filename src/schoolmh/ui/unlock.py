@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from schoolmh.errors import LockedOut, SchoolMHError, ValidationError, VaultError, WrongPassword
 from schoolmh.ui.context import AppContext
-from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, NewPasswordFields, report_error
+from schoolmh.ui.widgets.common import FormDialog, FormErrorLabel, NewPasswordFields, report_error
 
 if TYPE_CHECKING:
     from schoolmh.services.session import Session
@@ -328,7 +327,7 @@ class UnlockScreen(QWidget):
         dialog.open()
 
 
-class ChangePasswordDialog(QDialog):
+class ChangePasswordDialog(FormDialog):
     """Set a new password for yourself (required after a lead set or reset it).
 
     Changing it by choice asks for the current password first, so a laptop left
@@ -336,11 +335,12 @@ class ChangePasswordDialog(QDialog):
     the user has just signed in with the password the lead gave them: not asked again.
     """
 
+    kind = "users"
+    doing = "changing your password"
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, required: bool = False) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.setWindowTitle("Choose a new password" if required else "Change my password")
-        self.setModal(True)
+        super().__init__(ctx, parent, "Choose a new password" if required else "Change my password",
+                         save_text="&Save password", cancel_text="Lock instead" if required else "&Cancel")
         layout = QVBoxLayout(self)
         intro = QLabel(
             "Your password was set by your lead. Choose your own now: only you should know it."
@@ -351,8 +351,6 @@ class ChangePasswordDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
-        self.general = FormErrorLabel()
-        self.errors = FieldErrors(self.general)
         self.current: QLineEdit | None = None
         if not required:
             self.current = QLineEdit()
@@ -362,46 +360,30 @@ class ChangePasswordDialog(QDialog):
         self.fields = NewPasswordFields(form, self.errors, "&New password:")
         layout.addLayout(form)
         layout.addWidget(self.general)
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("&Save password", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("Lock instead" if required else "&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
         self.setMinimumWidth(460)
 
     def has_unsaved_input(self) -> bool:
         return not self.fields.is_empty() or bool(self.current and self.current.text())
 
-    def accept(self) -> None:
+    def submit(self) -> None:
         from schoolmh.services import users
 
         session = self.ctx.session
-        if session is None:
-            super().reject()
-            return
-        self.errors.clear()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # key derivation: up to a second each
         try:
-            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # key derivation: up to a second each
-            try:
-                if self.current is not None:
-                    if not self.current.text():
-                        raise ValidationError("Type your current password first.", "current")
-                    if not users.verify_password(session, self.current.text()):
-                        self.current.selectAll()
-                        raise ValidationError("That is not your current password.", "current")
-                password = self.fields.check()
-                users.set_password(session, session.actor.username, password)
-            finally:
-                QApplication.restoreOverrideCursor()
-        except ValidationError as exc:
-            self.errors.show(exc)
-            return
-        except Exception as exc:
-            report_error(self, exc, "changing your password")
-            return
-        self.ctx.data_changed.emit("users")
-        bar = getattr(self.parent(), "statusBar", None)
-        if bar is not None:
-            bar().showMessage("Your new password is saved.", 8000)
+            if self.current is not None:
+                if not self.current.text():
+                    raise ValidationError("Type your current password first.", "current")
+                if not users.verify_password(session, self.current.text()):
+                    self.current.selectAll()
+                    raise ValidationError("That is not your current password.", "current")
+            users.set_password(session, session.actor.username, self.fields.check())
+        finally:
+            QApplication.restoreOverrideCursor()
+
+    def accept(self) -> None:
         super().accept()
+        bar = getattr(self.parent(), "statusBar", None)
+        if self.result() == QDialog.DialogCode.Accepted and bar is not None:
+            bar().showMessage("Your new password is saved.", 8000)

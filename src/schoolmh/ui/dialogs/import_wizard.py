@@ -46,20 +46,11 @@ from PySide6.QtWidgets import (
 from schoolmh.domain.mis import CANONICAL_FIELDS, IGNORE, ParsedFile, RowError, format_errors, read_mis_file
 from schoolmh.errors import ValidationError
 from schoolmh.services import pupil_import
-from schoolmh.ui.widgets.common import FormErrorLabel, error_colour, info, is_dark
+from schoolmh.ui.widgets.common import FormErrorLabel, error_colour, heading, info, is_dark
 
 __all__ = ["ImportWizard", "PreviewModel"]
 
 _REQUIRED_NOTE = "A name (forename and surname) and a year group are needed; every other column is optional."
-
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(text)
-    f = label.font()
-    f.setPointSizeF(f.pointSizeF() * 1.25)
-    f.setBold(True)
-    label.setFont(f)
-    return label
 
 
 class PreviewModel(QAbstractTableModel):
@@ -203,7 +194,7 @@ class ImportWizard(QDialog):
         )
         text.setWordWrap(True)
         layout = QVBoxLayout(page)
-        layout.addWidget(_heading("1. Choose the export file"))
+        layout.addWidget(heading("1. Choose the export file", 1.25))
         layout.addWidget(text)
         layout.addSpacing(8)
         layout.addLayout(row)
@@ -229,7 +220,7 @@ class ImportWizard(QDialog):
                       + _REQUIRED_NOTE)
         text.setWordWrap(True)
         layout = QVBoxLayout(page)
-        layout.addWidget(_heading("2. Match the columns"))
+        layout.addWidget(heading("2. Match the columns", 1.25))
         layout.addWidget(text)
         layout.addWidget(self.mapping_table, 1)
         layout.addWidget(self.mapping_error)
@@ -264,7 +255,7 @@ class ImportWizard(QDialog):
                                   "so pupils missing from it stay on roll.")
         self.mark_left.toggled.connect(self._mark_left_changed)
         layout = QVBoxLayout(page)
-        layout.addWidget(_heading("3. Check and import"))
+        layout.addWidget(heading("3. Check and import", 1.25))
         layout.addWidget(self.summary_label)
         layout.addWidget(self.mark_left)
         layout.addWidget(self.errors_text)

@@ -11,9 +11,6 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -25,11 +22,10 @@ from PySide6.QtWidgets import (
 
 from schoolmh.domain.codes import SEN_PROVISION
 from schoolmh.domain.mis import ETHNICITY_MAIN_CODES, PRIMARY_NEED_CODES
-from schoolmh.errors import ValidationError
 from schoolmh.services import pupils
 from schoolmh.services.pupils import PupilDetail
 from schoolmh.ui.models.pupils_model import FLAGS, year_label
-from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel
+from schoolmh.ui.widgets.common import FormDialog
 
 __all__ = ["PupilFormDialog"]
 
@@ -63,19 +59,15 @@ def _select(box: QComboBox, value: object) -> None:
     box.setCurrentIndex(i if i >= 0 else 0)
 
 
-class PupilFormDialog(QDialog):
-    """New pupil (`pupil=None`) or edit one. After Save, `result_pupil` holds the saved PupilDetail."""
+class PupilFormDialog(FormDialog):
+    """New pupil (`pupil=None`) or edit one. After Save, `result_value` holds the saved PupilDetail."""
+
+    kind = "pupils"
+    doing = "saving this pupil"
 
     def __init__(self, ctx, parent: QWidget | None = None, pupil: PupilDetail | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent, "Edit pupil" if pupil else "New pupil")
         self.pupil = pupil
-        self.result_pupil: PupilDetail | None = None
-        self.setWindowTitle("Edit pupil" if pupil else "New pupil")
-        self.setModal(True)
-
-        self.general = FormErrorLabel()
-        self.errors = FieldErrors(self.general)
 
         def line(name: str, placeholder: str = "") -> QLineEdit:
             e = QLineEdit()
@@ -111,8 +103,7 @@ class PupilFormDialog(QDialog):
             self.flags[attr] = box
 
         names = QGroupBox("Name and school")
-        form = QFormLayout(names)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form = self.form_layout(names)
         e = self.errors
         e.add_row(form, "Legal &forename:", "legal_forename", self.legal_forename)
         e.add_row(form, "Legal s&urname:", "legal_surname", self.legal_surname)
@@ -123,8 +114,7 @@ class PupilFormDialog(QDialog):
         e.add_row(form, "UP&N:", "upn", self.upn)
 
         about = QGroupBox("About the pupil")
-        form2 = QFormLayout(about)
-        form2.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form2 = self.form_layout(about)
         e.add_row(form2, "&Date of birth:", "dob", self.dob)
         e.add_row(form2, "Se&x:", "sex", self.sex)
         e.add_row(form2, "S&EN provision:", "sen_provision", self.sen_provision)
@@ -150,17 +140,10 @@ class PupilFormDialog(QDialog):
         scroll.setWidget(columns)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setDefault(True)
-        cancel = buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        self.save_button.clicked.connect(self.save)
-        cancel.clicked.connect(self.reject)
-
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.general)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
         if pupil is not None:
             self._load(pupil)
         self._initial = self.values()
@@ -203,23 +186,11 @@ class PupilFormDialog(QDialog):
         return self.values() != self._initial
 
     # -- saving ---------------------------------------------------------------------------
-    def save(self) -> None:
-        self.errors.clear()
+    def submit(self) -> PupilDetail:
         values = self.values()
-        try:
-            if self.pupil is None:
-                self.result_pupil = pupils.create_pupil(self.ctx.session, **values)
-            else:
-                current = {k: getattr(self.pupil, k) for k in values}
-                current["dob"] = f"{self.pupil.dob:%d/%m/%Y}" if self.pupil.dob else ""
-                changed = {k: v for k, v in values.items() if _blank_none(current.get(k)) != _blank_none(v)}
-                self.result_pupil = (pupils.update_pupil(self.ctx.session, self.pupil.uuid, **changed)
-                                     if changed else self.pupil)
-        except ValidationError as exc:
-            self.errors.show(exc)
-            return
-        except Exception as exc:  # noqa: BLE001 - shown plainly, logged without identifiers
-            self.ctx.report_error(self, exc, "saving this pupil")
-            return
-        self.ctx.data_changed.emit("pupils")
-        self.accept()
+        if self.pupil is None:
+            return pupils.create_pupil(self.ctx.session, **values)
+        current = {k: getattr(self.pupil, k) for k in values}
+        current["dob"] = f"{self.pupil.dob:%d/%m/%Y}" if self.pupil.dob else ""
+        changed = {k: v for k, v in values.items() if _blank_none(current.get(k)) != _blank_none(v)}
+        return pupils.update_pupil(self.ctx.session, self.pupil.uuid, **changed) if changed else self.pupil

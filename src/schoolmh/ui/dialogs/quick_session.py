@@ -24,14 +24,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
     QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -45,7 +41,7 @@ from schoolmh.services.pupils import PupilSummary
 from schoolmh.services.sessions import SessionInfo
 from schoolmh.services.text import search_key
 from schoolmh.ui.models.pupils_model import parse_filter_text, row_search_text, year_label
-from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, wrapped_label
+from schoolmh.ui.widgets.common import FormDialog, FormErrorLabel, text_box, wrapped_label
 
 __all__ = ["QuickSessionDialog", "PupilPicker", "pupil_label"]
 
@@ -157,28 +153,24 @@ class PupilPicker(QLineEdit):
         return super().eventFilter(obj, event)
 
 
-class QuickSessionDialog(QDialog):
-    """The quick session form. `saved` holds the SessionInfo after a successful save.
+class QuickSessionDialog(FormDialog):
+    """The quick session form. `result_value` holds the SessionInfo after a successful save.
 
     With ``editing`` (a recorded session) it is the "Correct a session" form instead.
     """
 
+    kind = "sessions"
+    doing = "saving this session"
+
     def __init__(self, ctx, parent: QWidget | None = None, pupil_uuid: str | None = None,
                  editing: SessionInfo | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.saved = None
+        super().__init__(ctx, parent, "Correct a session" if editing else "Record a session")
         self.editing = editing
         self._goal_uuids: list[str] = []
-        self.setWindowTitle("Correct a session" if editing else "Record a session")
-        self.setModal(True)
         session = ctx.session
         defaults = sessions.quick_session_defaults(session)
         if editing is not None:
             pupil_uuid = editing.pupil_uuid
-
-        self.general = FormErrorLabel()
-        self.errors = FieldErrors(self.general)
 
         rows = pupils.list_pupils(session)
         if pupil_uuid and not any(p.uuid == pupil_uuid for p in rows):
@@ -225,11 +217,8 @@ class QuickSessionDialog(QDialog):
         self.attendance = combo(ATTENDANCE, defaults["attendance"], "Attendance")
         self.attendance.currentIndexChanged.connect(self._attendance_changed)
 
-        self.note = QPlainTextEdit()
-        self.note.setAccessibleName("Note")
+        self.note = text_box("Note")
         self.note.setPlaceholderText("Optional short note (Tab leaves this box)")
-        self.note.setTabChangesFocus(True)
-        self.note.setFixedHeight(self.fontMetrics().height() * 4 + 12)
 
         self.kept_ratings = wrapped_label()
         self.kept_ratings.setAccessibleName("Goal ratings given at this session")
@@ -239,8 +228,7 @@ class QuickSessionDialog(QDialog):
         self.goal_spins: list[QSpinBox] = []
         self.goals_box.hide()
 
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form = self.form_layout()
         e = self.errors
         e.add_row(form, "&Pupil:", "pupil", self.picker)
         e.add_row(form, "&Date:", "date", self.date)
@@ -253,17 +241,10 @@ class QuickSessionDialog(QDialog):
         self.goals_error = FormErrorLabel()
         e.add(["goal_ratings", "goal1", "goal2", "goal3"], self.goals_box, self.goals_error)
 
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setDefault(True)
         self.save_button.setAutoDefault(True)
-        cancel = buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        cancel.setAutoDefault(False)
-        self.save_button.clicked.connect(self.save)
-        cancel.clicked.connect(self.reject)
+        self.cancel_button.setAutoDefault(False)  # Enter saves wherever the focus is
 
-        note_form = QFormLayout()
-        note_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        note_form = self.form_layout()
         e.add_row(note_form, "&Note:", "note", self.note)
 
         hint = QLabel("Type a name, Enter to pick, Enter to save." if editing is None
@@ -277,7 +258,7 @@ class QuickSessionDialog(QDialog):
         layout.addLayout(note_form)
         layout.addWidget(self.general)
         layout.addWidget(hint)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 42)
 
         if pupil_uuid:
@@ -396,29 +377,12 @@ class QuickSessionDialog(QDialog):
             return self.values() != self._original
         return self.picker.pupil is not None or bool(self.note.toPlainText().strip())
 
-    def save(self) -> None:
-        self.errors.clear()
+    def submit(self) -> SessionInfo:
         if self.picker.pupil is None and self.picker.text().strip():
-            self.errors.show(ValidationError("No pupil matches that: pick one from the list.", "pupil"))
-            return
+            raise ValidationError("No pupil matches that: pick one from the list.", "pupil")
         values = self.values()
-        try:
-            if self.editing is not None:
-                changed = {k: v for k, v in values.items() if self._original.get(k) != v}
-                if not changed:
-                    self.saved = self.editing
-                    self.accept()
-                    return
-                self.saved = sessions.update_session(self.ctx.session, self.editing.uuid, **changed)
-            else:
-                self.saved = sessions.record_session(
-                    self.ctx.session, self.picker.pupil.uuid if self.picker.pupil else None,
-                    goal_ratings=self.goal_ratings(), **values)
-        except ValidationError as exc:
-            self.errors.show(exc)
-            return
-        except Exception as exc:  # noqa: BLE001
-            self.ctx.report_error(self, exc, "saving this session")
-            return
-        self.ctx.data_changed.emit("sessions")
-        self.accept()
+        if self.editing is not None:
+            changed = {k: v for k, v in values.items() if self._original.get(k) != v}
+            return sessions.update_session(self.ctx.session, self.editing.uuid, **changed) if changed else self.editing
+        return sessions.record_session(self.ctx.session, self.picker.pupil.uuid if self.picker.pupil else None,
+                                       goal_ratings=self.goal_ratings(), **values)

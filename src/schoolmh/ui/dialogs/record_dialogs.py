@@ -1,8 +1,8 @@
 """The pupil record's small edit dialogs: plan, goals, review, close, referral, decision, left.
 
-Each is a form with field-level errors and Save/Cancel whose `submit()` makes ONE
-service call (one transaction); after a save it emits ctx.data_changed(kind) so
-every page catches up. The record page (ui/pages/pupil_record.py) opens them.
+Each is a widgets.common.FormDialog: field-level errors and Save/Cancel, and a
+`submit()` that makes ONE service call (one transaction); after a save it emits
+ctx.data_changed(kind) so every page catches up. The record page (ui/pages/pupil_record.py) opens them.
 """
 from __future__ import annotations
 
@@ -11,9 +11,6 @@ import datetime as dt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QGridLayout,
     QLineEdit,
     QPlainTextEdit,
@@ -22,13 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from schoolmh.domain.codes import PEOPLE_INVOLVED, REFERRAL_DECISIONS, REFERRAL_DESTINATIONS, TIERS
-from schoolmh.errors import ValidationError
 from schoolmh.services import plans, pupils, referrals
 from schoolmh.services.plans import PlanInfo
 from schoolmh.services.pupils import PupilDetail
 from schoolmh.services.referrals import ReferralInfo
 from schoolmh.ui.models.table_model import format_date
-from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, wrapped_label
+from schoolmh.ui.widgets.common import FormDialog, text_box, wrapped_label
 from schoolmh.ui.widgets.dates import DateEdit, OptionalDateEdit
 
 __all__ = [
@@ -52,43 +48,21 @@ def _input_state(root: QWidget) -> list:
 
 
 # --- the base for small edit dialogs ---------------------------------------------------------------------
-class _FormDialog(QDialog):
-    """A form with field-level errors and Save/Cancel; `submit()` makes ONE service call."""
+class _FormDialog(FormDialog):
+    """One form (label: field rows) above the form-level error and Save/Cancel."""
 
-    kind = "pupils"  # what ctx.data_changed says after a save
+    kind = "pupils"
 
     def __init__(self, ctx, parent: QWidget | None, title: str) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.result_value = None
+        super().__init__(ctx, parent, title)
+        self.doing = f"saving ({title.lower()})"
         self._initial: list | None = None
-        self.setWindowTitle(title)
-        self.setModal(True)
-        self.general = FormErrorLabel()
-        self.errors = FieldErrors(self.general)
-        self.form = QFormLayout()
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setDefault(True)
-        cancel = buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        self.save_button.clicked.connect(self.save)
-        cancel.clicked.connect(self.reject)
+        self.form = self.form_layout()
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.general)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 38)
-
-    def text_box(self, name: str, lines: int = 4) -> QPlainTextEdit:
-        box = QPlainTextEdit()
-        box.setAccessibleName(name)
-        box.setTabChangesFocus(True)
-        box.setFixedHeight(self.fontMetrics().height() * lines + 12)
-        return box
-
-    def submit(self):  # pragma: no cover - overridden
-        raise NotImplementedError
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
@@ -98,19 +72,6 @@ class _FormDialog(QDialog):
     def has_unsaved_input(self) -> bool:
         """True once anything was typed or changed (the lock warns before discarding it)."""
         return self._initial is not None and _input_state(self) != self._initial
-
-    def save(self) -> None:
-        self.errors.clear()
-        try:
-            self.result_value = self.submit()
-        except ValidationError as exc:
-            self.errors.show(exc)
-            return
-        except Exception as exc:  # noqa: BLE001
-            self.ctx.report_error(self, exc, f"saving ({self.windowTitle().lower()})")
-            return
-        self.ctx.data_changed.emit(self.kind)
-        self.accept()
 
 
 class PlanDialog(_FormDialog):
@@ -128,8 +89,8 @@ class PlanDialog(_FormDialog):
         self.start = DateEdit(plan.start_date if plan else today)
         self.review = OptionalDateEdit("&Review by", (plan.review_date if plan else None) or today + dt.timedelta(days=42),
                                        accessible_name="Review date")
-        self.needs = self.text_box("Presenting needs", 3)
-        self.strategies = self.text_box("Strategies", 3)
+        self.needs = text_box("Presenting needs", 3)
+        self.strategies = text_box("Strategies", 3)
         people = QWidget()
         grid = QGridLayout(people)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -218,7 +179,7 @@ class ReviewDialog(_FormDialog):
         self.plan = plan
         today = ctx.session.today()
         self.date = DateEdit(today, accessible_name="Review date")
-        self.notes = self.text_box("Review notes", 5)
+        self.notes = text_box("Review notes", 5)
         self.next = OptionalDateEdit("&Next review", today + dt.timedelta(days=42), accessible_name="Next review date")
         self.next.set_value(today + dt.timedelta(days=42))
         self.errors.add_row(self.form, "Reviewed &on:", "review_date", self.date)
@@ -238,7 +199,7 @@ class ClosePlanDialog(_FormDialog):
         super().__init__(ctx, parent, "Close the plan")
         self.plan = plan
         self.date = DateEdit(ctx.session.today(), accessible_name="Closing date")
-        self.outcome = self.text_box("Outcome", 5)
+        self.outcome = text_box("Outcome", 5)
         self.outcome.setPlaceholderText("Why the plan ended and what changed")
         self.errors.add_row(self.form, "Closed &on:", "closed_on", self.date)
         self.errors.add_row(self.form, "&Outcome:", "outcome", self.outcome)
@@ -258,7 +219,7 @@ class ReferralDialog(_FormDialog):
         for code, name in REFERRAL_DESTINATIONS.items():
             self.destination.addItem(name, code)
         self.sent = DateEdit(ctx.session.today(), accessible_name="Date sent")
-        self.reason = self.text_box("Reason for referral", 3)
+        self.reason = text_box("Reason for referral", 3)
         self.next_step = QLineEdit()
         self.next_step.setAccessibleName("Next step")
         self.errors.add_row(self.form, "Referred &to:", "destination", self.destination)

@@ -14,7 +14,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -31,7 +30,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSpinBox,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -41,7 +39,15 @@ from schoolmh.errors import SchoolMHError, ValidationError
 from schoolmh.services.permissions import ROLE_NAMES, ROLES
 from schoolmh.ui.context import AppContext
 from schoolmh.ui.models.table_model import Column, RowTableModel, SortProxy, format_datetime
-from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, NewPasswordFields, confirm, info
+from schoolmh.ui.widgets.common import (
+    FieldErrors,
+    FormDialog,
+    FormErrorLabel,
+    NewPasswordFields,
+    confirm,
+    info,
+    list_view,
+)
 
 BACKUP_SUFFIX = ".schoolmh-backup"
 
@@ -96,16 +102,16 @@ def show_password_once(parent: QWidget, who: str, password: str) -> None:
     dialog.exec()
 
 
-class AddUserDialog(QDialog):
+class AddUserDialog(FormDialog):
+    """A colleague's account; after Add, `account` is the services.users.NewAccount."""
+
+    doing = "adding the account"  # the users tab refreshes and says "users" changed
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent, "Add a colleague", save_text="&Add")
         self.account = None
-        self.setWindowTitle("Add a colleague")
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        self.general = FormErrorLabel()
-        self.errors = FieldErrors(self.general)
         self.full_name = QLineEdit()
         self.full_name.setObjectName("full_name")
         self.errors.add_row(form, "&Full name:", "full_name", self.full_name)
@@ -135,47 +141,34 @@ class AddUserDialog(QDialog):
         note.setWordWrap(True)
         layout.addWidget(note)
         layout.addWidget(self.general)
-        buttons = QDialogButtonBox()
-        buttons.addButton("&Add", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
         self.setMinimumWidth(520)
 
     def has_unsaved_input(self) -> bool:
         return bool(self.full_name.text() or self.username.text() or not self.fields.is_empty())
 
-    def accept(self) -> None:
+    def submit(self):
         from schoolmh.services import users
 
         session = self.ctx.session
-        if session is None:
-            return
-        self.errors.clear()
-        try:
-            password = self.fields.check() if self.choose.isChecked() else None
-            account = users.add_user(session, self.username.text(), self.full_name.text(), self.role.currentData(), password)
-            if password is not None:
-                # A password the lead typed is still the lead's choice: the colleague replaces it at first sign-in.
-                users.set_password(session, account.info.username, password)
-        except ValidationError as exc:
-            self.errors.show(exc)
-            return
-        except Exception as exc:
-            self.ctx.report_error(self, exc, "adding the account")
-            return
+        password = self.fields.check() if self.choose.isChecked() else None
+        account = users.add_user(session, self.username.text(), self.full_name.text(), self.role.currentData(), password)
+        if password is not None:
+            # A password the lead typed is still the lead's choice: the colleague replaces it at first sign-in.
+            users.set_password(session, account.info.username, password)
         self.account = account
-        super().accept()
+        return account
 
 
-class SetPasswordDialog(QDialog):
+class SetPasswordDialog(FormDialog):
+    """A lead resets a colleague's password; `generated` is the one SchoolMH chose (to show once), if any."""
+
+    doing = "resetting the password"
+
     def __init__(self, ctx: AppContext, username: str, full_name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent, f"Reset password: {full_name}", save_text="&Reset password")
         self.username = username
         self.generated: str | None = None
-        self.setWindowTitle(f"Reset password: {full_name}")
         layout = QVBoxLayout(self)
         intro = QLabel(
             f"Set a new password for {full_name}. They will choose their own at their next sign-in, and any "
@@ -192,43 +185,24 @@ class SetPasswordDialog(QDialog):
         self.password_box = QWidget()
         form = QFormLayout(self.password_box)
         form.setContentsMargins(0, 0, 0, 0)
-        self.general = FormErrorLabel()
-        self.errors = FieldErrors(self.general)
         self.fields = NewPasswordFields(form, self.errors, "&New password:")
         self.password_box.setVisible(False)
         self.choose.toggled.connect(self.password_box.setVisible)
         layout.addWidget(self.password_box)
         layout.addWidget(self.general)
-        buttons = QDialogButtonBox()
-        buttons.addButton("&Reset password", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
         self.setMinimumWidth(500)
 
     def has_unsaved_input(self) -> bool:
         return not self.fields.is_empty()
 
-    def accept(self) -> None:
+    def submit(self) -> None:
         from schoolmh.services import users
         from schoolmh.services.passwords import generate_password
 
-        session = self.ctx.session
-        if session is None:
-            return
-        self.errors.clear()
-        try:
-            password = self.fields.check() if self.choose.isChecked() else generate_password()
-            users.set_password(session, self.username, password)
-        except ValidationError as exc:
-            self.errors.show(exc)
-            return
-        except Exception as exc:
-            self.ctx.report_error(self, exc, "resetting the password")
-            return
+        password = self.fields.check() if self.choose.isChecked() else generate_password()
+        users.set_password(self.ctx.session, self.username, password)
         self.generated = None if self.choose.isChecked() else password
-        super().accept()
 
 
 class UsersTab(QWidget):
@@ -237,21 +211,12 @@ class UsersTab(QWidget):
         self.ctx = ctx
         self.model = RowTableModel(USER_COLUMNS, key=lambda u: u.uuid, parent=self)
         self.proxy = SortProxy(self.model, self)
-        self.table = QTableView()
+        self.table = list_view(self.proxy, "Staff accounts")
         self.table.setObjectName("usersTable")
-        self.table.setAccessibleName("Staff accounts")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.setAlternatingRowColors(True)
-        self.table.setTabKeyNavigation(False)
 
         self.add_button = QPushButton("&Add…")
         self.role_button = QPushButton("Change r&ole…")

@@ -20,7 +20,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDoubleSpinBox,
@@ -72,7 +71,17 @@ from schoolmh.ui.dialogs.record_dialogs import (
     ReferralDialog,
     ReviewDialog,
 )
-from schoolmh.ui.widgets.common import Chip, FieldErrors, FormErrorLabel, confirm, error_colour, info, wrapped_label
+from schoolmh.ui.widgets.common import (
+    Chip,
+    FieldErrors,
+    FormErrorLabel,
+    confirm,
+    error_colour,
+    heading,
+    info,
+    list_view,
+    wrapped_label,
+)
 from schoolmh.ui.widgets.dates import DateEdit
 from schoolmh.ui.widgets.measure_chart import ChartPoint, MeasureChart
 
@@ -91,32 +100,10 @@ def _signed(value: float) -> str:
     return f"+{text}" if value > 0 else (f"−{text}" if value < 0 else "0")
 
 
-def _heading(text: str, scale: float = 1.15) -> QLabel:
-    label = QLabel(text)
-    f = label.font()
-    f.setPointSizeF(f.pointSizeF() * scale)
-    f.setBold(True)
-    label.setFont(f)
-    return label
-
-
 def _table(model, name: str, stretch: int | None = None) -> QTableView:
     """A read-only list; `stretch` is the column that takes spare width (default: the last)."""
-    view = QTableView()
-    view.setModel(model)
-    view.setAccessibleName(name)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(stretch is None)
-    view.setSortingEnabled(True)
-    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    view = list_view(model, name)
+    view.horizontalHeader().setStretchLastSection(stretch is None)
     if stretch is not None:
         view.setProperty("stretch_column", stretch)
     return view
@@ -458,14 +445,14 @@ class OverviewTab(_Tab):
         self.activity_text.setAccessibleName("Sessions and referrals")
         inner = QWidget()
         layout = QVBoxLayout(inner)
-        layout.addWidget(_heading("Current support plan"))
+        layout.addWidget(heading("Current support plan"))
         layout.addWidget(self.plan_text)
         layout.addWidget(self.goal_view)
         layout.addSpacing(8)
-        layout.addWidget(_heading("Latest scores"))
+        layout.addWidget(heading("Latest scores"))
         layout.addWidget(self.score_view)
         layout.addSpacing(8)
-        layout.addWidget(_heading("Sessions and referrals"))
+        layout.addWidget(heading("Sessions and referrals"))
         layout.addWidget(self.activity_text)
         layout.addStretch(1)
         scroll = QScrollArea()
@@ -586,15 +573,15 @@ class PlanTab(_Tab):
         layout = QVBoxLayout(inner)
         layout.addLayout(buttons)
         layout.addWidget(self.summary)
-        self.goals_heading = _heading("Goals (Goal Based Outcomes, rated 0–10)")
+        self.goals_heading = heading("Goals (Goal Based Outcomes, rated 0–10)")
         layout.addWidget(self.goals_heading)
         layout.addWidget(self.goal_view)
-        self.reviews_heading = _heading("Reviews")
+        self.reviews_heading = heading("Reviews")
         layout.addWidget(self.reviews_heading)
         self.no_reviews = wrapped_label("No reviews yet: “Add review” records one as a dated entry.")
         layout.addWidget(self.no_reviews)
         layout.addWidget(self.review_view)
-        self.past_heading = _heading("Earlier plans")
+        self.past_heading = heading("Earlier plans")
         layout.addWidget(self.past_heading)
         layout.addWidget(self.past_view)
         layout.addStretch(1)
@@ -1026,7 +1013,7 @@ class PupilRecordPage(QWidget):
         self.back_button = QPushButton("‹ &Pupils")
         self.back_button.setAccessibleName("Back to the pupil list")
         self.back_button.clicked.connect(lambda: ctx.navigate.emit("pupils"))
-        self.name = _heading("", 1.5)
+        self.name = heading("", 1.5)
         self.name.setAccessibleName("Pupil name")
         self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details = QLabel()
@@ -1245,7 +1232,7 @@ class PupilRecordPage(QWidget):
             return
         before = self.loads
         dialog = PupilFormDialog(self.ctx, self, self.pupil)
-        if dialog.exec() and dialog.result_pupil is not None:
+        if dialog.exec() and dialog.result_value is not None:
             self.reload_after_change(before)
 
     def toggle_share(self) -> None:

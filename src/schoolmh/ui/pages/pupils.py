@@ -12,15 +12,12 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +26,7 @@ from schoolmh.domain.codes import SEN_PROVISION, TIERS
 from schoolmh.services import pupils
 from schoolmh.services.permissions import Action
 from schoolmh.ui.models.pupils_model import PupilFilter, PupilFilterProxy, PupilsModel, year_label
+from schoolmh.ui.widgets.common import PAGE_TITLE, heading, list_view
 
 __all__ = ["PupilsPage"]
 
@@ -39,11 +37,7 @@ class PupilsPage(QWidget):
         self.ctx = ctx
         session = ctx.session
 
-        title = QLabel("Pupils")
-        f = title.font()
-        f.setPointSizeF(f.pointSizeF() * 1.4)
-        f.setBold(True)
-        title.setFont(f)
+        title = heading("Pupils", PAGE_TITLE)
         title.setAccessibleName("Pupils")
 
         self.search = QLineEdit()
@@ -86,22 +80,8 @@ class PupilsPage(QWidget):
 
         self.model = PupilsModel(self)
         self.proxy = PupilFilterProxy(self.model, self)
-        self.view = QTableView()
-        self.view.setModel(self.proxy)
-        self.view.setAccessibleName("Pupils list")
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(False)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
+        self.view = list_view(self.proxy, "Pupils list")  # the last visible column takes spare width
         header = self.view.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)  # the last visible column takes spare width; narrow windows scroll
         fm = self.view.fontMetrics()
         for col, sample in enumerate(("Saoirse-Aoife Ní Bhriain-Okonkwo", "Reception", "Tutor group", "A123456789012",
                                       "SEN", "CLA YC EAL FSM", "Targeted (in school)", "In the gap", "Left")):
@@ -258,10 +238,10 @@ class PupilsPage(QWidget):
         from schoolmh.ui.dialogs.pupil_form import PupilFormDialog
 
         dialog = PupilFormDialog(self.ctx, self)
-        if dialog.exec() and dialog.result_pupil is not None:
-            if self.model.row_for_key(dialog.result_pupil.uuid) < 0:  # not yet refreshed by the window
+        if dialog.exec() and dialog.result_value is not None:
+            if self.model.row_for_key(dialog.result_value.uuid) < 0:  # not yet refreshed by the window
                 self.refresh()
-            self.select_pupil(dialog.result_pupil.uuid)
+            self.select_pupil(dialog.result_value.uuid)
 
     def import_pupils(self) -> None:
         from schoolmh.ui.dialogs.import_wizard import ImportWizard

@@ -14,11 +14,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -32,7 +30,7 @@ from schoolmh.services import sessions, terms
 from schoolmh.services.permissions import Action
 from schoolmh.services.sessions import SessionInfo
 from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, SortProxy, format_date
-from schoolmh.ui.widgets.common import confirm, info
+from schoolmh.ui.widgets.common import PAGE_TITLE, confirm, heading, info, list_view
 from schoolmh.ui.widgets.dates import DateEdit
 
 __all__ = ["SessionsPage", "SessionActions", "session_columns"]
@@ -126,7 +124,7 @@ class SessionActions(QObject):
 
         def change() -> bool:
             dialog = QuickSessionDialog(self.ctx, self.view, editing=s)
-            return dialog.exec() == QDialog.DialogCode.Accepted and dialog.saved is not s
+            return dialog.exec() == QDialog.DialogCode.Accepted and dialog.result_value is not s
 
         self._wrap(change)
 
@@ -163,11 +161,7 @@ class SessionsPage(QWidget):
         session = ctx.session
         today = session.today() if session else dt.date.today()
 
-        title = QLabel("Sessions")
-        f = title.font()
-        f.setPointSizeF(f.pointSizeF() * 1.4)
-        f.setBold(True)
-        title.setFont(f)
+        title = heading("Sessions", PAGE_TITLE)
 
         self.period = QComboBox()
         self.period.setAccessibleName("Period")
@@ -208,21 +202,7 @@ class SessionsPage(QWidget):
 
         self.model = RowTableModel(session_columns(), key=lambda s: s.uuid, parent=self)
         self.proxy = SortProxy(self.model, self)
-        self.view = QTableView()
-        self.view.setModel(self.proxy)
-        self.view.setAccessibleName("Sessions list")
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(False)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
-        header = self.view.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view = list_view(self.proxy, "Sessions list", 0, Qt.SortOrder.DescendingOrder)
         self.view.activated.connect(self._open)
         self.session_actions = SessionActions(ctx, self.view, self.proxy)
 

@@ -1,4 +1,5 @@
-"""Small shared widgets and messages: field errors next to the field, chips, plain message boxes.
+"""Small shared widgets and messages: field errors next to the field, chips, plain message boxes,
+the form dialog whose Save makes one service call, headings and read-only record lists.
 
 Colours come from the palette (light or dark, as the system says); the one
 exception is the error text, picked for contrast against the current window
@@ -11,10 +12,16 @@ from collections.abc import Iterable
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
     QFormLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
+    QPlainTextEdit,
     QSizePolicy,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +29,8 @@ from PySide6.QtWidgets import (
 from schoolmh.errors import SchoolMHError, ValidationError, ValidationErrors
 
 __all__ = [
-    "FormErrorLabel", "Chip", "FieldErrors", "is_dark", "error_colour", "wrapped_label",
+    "FormErrorLabel", "Chip", "FieldErrors", "FormDialog", "is_dark", "error_colour", "wrapped_label",
+    "heading", "PAGE_TITLE", "list_view", "text_box",
     "info", "warn", "confirm", "report_error", "plain_error_text",
 ]
 
@@ -44,6 +52,55 @@ def wrapped_label(text: str = "") -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+def text_box(accessible_name: str, lines: int = 4) -> QPlainTextEdit:
+    """A few lines of free text in a form; Tab leaves it (so forms stay quick to cross by keyboard)."""
+    box = QPlainTextEdit()
+    box.setAccessibleName(accessible_name)
+    box.setTabChangesFocus(True)
+    box.setFixedHeight(box.fontMetrics().height() * lines + 12)
+    return box
+
+
+PAGE_TITLE = 1.4  # a page's title, relative to the system font
+
+
+def heading(text: str, scale: float = 1.15) -> QLabel:
+    """A bold heading `scale` times the system font size (so it follows the user's text size)."""
+    label = QLabel(text)
+    f = label.font()
+    f.setPointSizeF(f.pointSizeF() * scale)
+    f.setBold(True)
+    label.setFont(f)
+    return label
+
+
+def list_view(model, accessible_name: str, sort_column: int = 0,
+              order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> QTableView:
+    """A read-only record list: whole rows, one at a time, sortable, compact rows, no row numbers;
+    Tab moves on to the next control (a list of 2,000 pupils must not trap the keyboard).
+
+    Columns are interactive and the last takes the spare width; callers size them.
+    """
+    view = QTableView()
+    view.setModel(model)
+    view.setAccessibleName(accessible_name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.setTabKeyNavigation(False)  # Tab leaves the list; arrow keys move inside it
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    view.setSortingEnabled(True)
+    view.sortByColumn(sort_column, order)
+    return view
 
 
 class FormErrorLabel(QLabel):
@@ -160,6 +217,64 @@ class FieldErrors:
             first = first or widget
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+class FormDialog(QDialog):
+    """A modal form whose Save (the accept button, Enter) makes ONE service call.
+
+    Subclasses add their inputs with `self.errors.add_row(...)`, lay out
+    `self.general` (form-level errors) and `self.buttons`, and implement `submit()`:
+    it returns what was saved (kept in `result_value`) or raises ValidationError,
+    which is shown under the field it names while the dialog stays open. Any other
+    failure gets the plain message ("Something went wrong {doing}. Nothing was saved.").
+    After a save, `kind` (if set) goes out as ctx.data_changed so other pages catch up.
+    """
+
+    kind = ""  # what ctx.data_changed says after a save ("" says nothing)
+    doing = "saving"  # finishes "Something went wrong …"
+
+    def __init__(self, ctx, parent: QWidget | None = None, title: str = "", save_text: str = "&Save",
+                 cancel_text: str = "&Cancel") -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.result_value = None
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.general = FormErrorLabel()
+        self.errors = FieldErrors(self.general)
+        self.buttons = QDialogButtonBox()
+        self.save_button = self.buttons.addButton(save_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.setDefault(True)
+        self.cancel_button = self.buttons.addButton(cancel_text, QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+    @staticmethod
+    def form_layout(parent: QWidget | None = None) -> QFormLayout:
+        form = QFormLayout(parent) if parent is not None else QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        return form
+
+    def submit(self):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def accept(self) -> None:
+        """Save: one submit(); errors under their fields; the dialog closes only when it worked."""
+        if self.ctx.session is None:  # locked meanwhile
+            super().reject()
+            return
+        self.errors.clear()
+        try:
+            self.result_value = self.submit()
+        except ValidationError as exc:
+            self.errors.show(exc)
+            return
+        except Exception as exc:  # noqa: BLE001 - shown plainly, logged without identifiers
+            self.ctx.report_error(self, exc, self.doing)
+            return
+        if self.kind:
+            self.ctx.data_changed.emit(self.kind)
+        super().accept()
 
 
 # --- plain messages ---------------------------------------------------------------
