@@ -92,7 +92,7 @@ def _rows(Row, data_dir: Path | None, runs: int) -> list:
 
     env["SCHOOLMH_BENCH_EXIT_AFTER_SHOW"] = "1"
     env["SCHOOLMH_LOG_DIR"] = str(data_dir.parent / "logs")
-    if frozen_start(executable, data_dir, env, limit=15.0) is None:  # also warms the file cache
+    if frozen_start(executable, data_dir, env, limit=10.0) is None:  # also warms the file cache
         rows.append(Row("frozen app: cold start to unlock screen", "not measured",
                         note="this build has no SCHOOLMH_BENCH_EXIT_AFTER_SHOW hook (built before it): rebuild"))
         return rows
