@@ -8,9 +8,7 @@ every principle, including those with nothing this term (itself a finding).
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -20,8 +18,10 @@ from schoolmh.db.models.records import Activity, ActivityPrinciple, Objective
 from schoolmh.domain.codes import ACTIVITY_CATEGORIES, LED_BY, PRINCIPLE_SHORT, PRINCIPLES, RAG
 from schoolmh.domain.mis import RowError
 from schoolmh.errors import NotFound, ValidationError
+from schoolmh.services.csv_rows import parse_csv
 from schoolmh.services.fieldcheck import Problems, codes_list
 from schoolmh.services.permissions import Action
+from schoolmh.services.pupil_import import FileRejected
 from schoolmh.services.session import Session
 
 RAG_ORDER = {"green": 0, "amber": 1, "red": 2}  # worst wins
@@ -340,8 +340,6 @@ IMPORT_COLUMNS = (
     "reach_parents", "led_by", "rag", "notes",
 )
 REQUIRED_COLUMNS = ("title", "start_on", "principles")
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
-MAX_IMPORT_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -358,63 +356,28 @@ class ActivityImport:
         return not self.errors
 
 
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252: what Excel on a school PC saves."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
 def parse_activities_csv(data: bytes) -> tuple[list[dict], list[RowError]]:
-    """Check every row; return the clean rows (only meaningful when there are no errors)."""
-    if len(data) > MAX_IMPORT_BYTES:
-        return [], [RowError(1, "", f"The file is larger than {MAX_IMPORT_BYTES // 1_048_576} MB.")]
-    if b"\x00" in data:
-        return [], [RowError(1, "", "This is not a CSV file (it contains binary data).")]
-    text = decode_csv(data)
+    """Check every row; return the clean rows (only meaningful when there are no errors).
+
+    The file is read by services.csv_rows, as the sessions and measures imports are.
+    """
     try:
-        table = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        return [], [RowError(1, "", f"The file cannot be read as CSV ({exc}).")]
-    while table and not any(cell.strip() for cell in table[0]):
-        table.pop(0)
-    if not table:
-        return [], [RowError(1, "", "The file is empty: it needs a header row (" + ",".join(IMPORT_COLUMNS) + ").")]
-    headers = [h.strip() for h in table[0]]
-    keys = [h.casefold().replace(" ", "_") for h in headers]
-    errors: list[RowError] = []
-    for header, key in zip(headers, keys):
-        if key and key not in IMPORT_COLUMNS:
-            errors.append(RowError(1, header, f"unknown column; the columns are {','.join(IMPORT_COLUMNS)}"))
-    if len(set(k for k in keys if k)) != len([k for k in keys if k]):
-        errors.append(RowError(1, "", "a column appears twice"))
-    for required in REQUIRED_COLUMNS:
-        if required not in keys:
-            errors.append(RowError(1, required, "this column is required"))
+        table = parse_csv(data)
+    except FileRejected as exc:
+        return [], list(exc.errors)
+    errors = table.header_problems(IMPORT_COLUMNS, REQUIRED_COLUMNS, "an activities file",
+                                   "; the columns are " + ",".join(IMPORT_COLUMNS))
     if errors:
         return [], errors
-    header_of = {key: header for header, key in zip(headers, keys)}
     rows: list[dict] = []
-    data_rows = 0
-    for index, cells in enumerate(table[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        data_rows += 1
-        if data_rows > MAX_IMPORT_ROWS:
-            errors.append(RowError(index, "", f"too many rows (at most {MAX_IMPORT_ROWS})"))
-            break
-        if len(cells) > len(keys) and any(c.strip() for c in cells[len(keys):]):
-            errors.append(RowError(index, "", f"{len(cells)} cells but only {len(keys)} columns"))
-            continue
-        values = {key: (cells[i] if i < len(cells) else "") for i, key in enumerate(keys) if key}
-        clean, problems = _clean_activity(values)
+    for row in table.rows:
+        clean, problems = _clean_activity(row.values)
         for problem in problems.items:
-            errors.append(RowError(index, header_of.get(problem.field, problem.field), _lower_first(problem.message)))
-        clean["row"] = index
+            errors.append(table.row_error(row.number, problem.field, _lower_first(problem.message)))
+        clean["row"] = row.number
         rows.append(clean)
     if not errors and not rows:
-        errors.append(RowError(2, "", "there are no activities under the header row"))
+        errors.append(RowError(table.header_row + 1, "", "there are no activities under the header row"))
     return rows, errors
 
 

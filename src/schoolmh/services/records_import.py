@@ -1,10 +1,11 @@
 """Moving a school's spreadsheets in: sessions and outcome-measure CSV files, all or nothing.
 
-Both formats are plain CSV (UTF-8 with or without BOM, UTF-16 with BOM, or
-Windows-1252 as Excel saves it), header row first. Header names are matched
-ignoring case, spaces and hyphens. Every row is checked before anything is
-written; any problem rejects the whole file with ``row N, column C: why`` lines
-(``FileRejected``, the same as the pupil import) and nothing changes.
+Both formats are plain CSV, read by services.csv_rows like the activities import
+(UTF-8 with or without BOM, UTF-16 with BOM, or Windows-1252 as Excel saves it;
+header row first; header names matched ignoring case, spaces and hyphens). Every
+row is checked before anything is written; any problem rejects the whole file
+with ``row N, column C: why`` lines (``FileRejected``, the same as the pupil
+import) and nothing changes.
 
 Re-importing is safe: a row identical to a record already in the vault (same
 pupil, date and every other value) is counted as "already recorded" and not
@@ -32,10 +33,7 @@ others blank. Instrument codes: SDQ, RCADS25, GBO, ORS, CORS, WEMWBS, SWEMWBS.
 """
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
 import json
 import re
 from collections import Counter
@@ -50,6 +48,7 @@ from schoolmh.domain.mis import RowError
 from schoolmh.domain.upn import validate_upn
 from schoolmh.errors import ValidationError, ValidationErrors
 from schoolmh.services import measures as measures_service
+from schoolmh.services.csv_rows import read_csv
 from schoolmh.services.permissions import Action
 from schoolmh.services.pupil_import import FileRejected
 from schoolmh.services.session import Session
@@ -61,11 +60,7 @@ __all__ = [
     "RecordsImportSummary",
     "import_sessions_csv",
     "import_measures_csv",
-    "read_csv_table",
 ]
-
-MAX_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 100_000
 
 SESSION_COLUMNS = ("upn", "date", "duration_minutes", "function", "type", "mode", "attendance",
                    "staff_username", "note")
@@ -88,86 +83,7 @@ class RecordsImportSummary:
                 f"(of {self.rows} rows).")
 
 
-# --- reading ---------------------------------------------------------------------------------------------
-def _decode(data: bytes) -> str:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise FileRejected([RowError(1, "", "the file claims to be UTF-16 text but is damaged")]) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _column_key(header: str) -> str:
-    return re.sub(r"[\s\-]+", "_", header.strip().casefold())
-
-
-def read_csv_table(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """(normalised headers, [(spreadsheet row number, cells)]) for a CSV file; blank rows skipped.
-
-    Raises ValidationError if the file cannot be opened and FileRejected if it is
-    not a readable CSV.
-    """
-    p = Path(path)
-    try:
-        if p.stat().st_size > MAX_BYTES:
-            raise FileRejected([RowError(1, "", f"the file is larger than {MAX_BYTES // 1_048_576} MB")])
-        data = p.read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"Could not open {p.name}: {exc.strerror or 'it could not be read'}.", "path") from None
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileRejected([RowError(1, "", "this is a spreadsheet workbook: save it as CSV and import that")])
-    text = _decode(data)
-    if "\x00" in text:
-        raise FileRejected([RowError(1, "", "this is not a CSV file (it contains binary data)")])
-    first = next((line for line in io.StringIO(text) if line.strip()), "")
-    delimiter = max((",", ";", "\t"), key=lambda d: (first.count(d), d == ","))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[tuple[int, list[str]]] = []
-    number = 0
-    try:
-        for cells in reader:
-            number += 1
-            if any(c.strip() for c in cells):
-                rows.append((number, cells))
-                if len(rows) > MAX_ROWS + 1:
-                    raise FileRejected([RowError(number, "", f"the file has more than {MAX_ROWS:,} rows")])
-    except csv.Error:
-        raise FileRejected([RowError(number + 1, "", "this row could not be read as CSV (a quote is not closed?)")]) \
-            from None
-    if not rows:
-        raise FileRejected([RowError(1, "", "the file is empty")])
-    header_row, header_cells = rows[0]
-    headers = [_column_key(h) for h in header_cells]
-    width = len(headers)
-    body = []
-    for number, cells in rows[1:]:
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
-            raise FileRejected([RowError(number, "", f"this row has {len(cells)} cells but the header has {width}")])
-        body.append((number, (cells + [""] * width)[:width]))
-    return headers, body
-
-
-def _check_headers(headers: list[str], allowed: set[str], required: tuple[str, ...], what: str) -> list[RowError]:
-    errors = []
-    seen: set[str] = set()
-    for h in headers:
-        if not h:
-            continue
-        if h in seen:
-            errors.append(RowError(1, h, "this column appears twice"))
-        seen.add(h)
-        if h not in allowed:
-            errors.append(RowError(1, h, f"not a column of a {what} file"))
-    for r in required:
-        if r not in seen:
-            errors.append(RowError(1, r, "this column is missing"))
-    return errors
-
-
+# --- checking ---------------------------------------------------------------------------------------------
 _DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
@@ -212,8 +128,8 @@ def _messages(exc: ValidationError) -> list[tuple[str, str]]:
 def import_sessions_csv(session: Session, path: str | Path, *, dry_run: bool = False) -> RecordsImportSummary:
     """Import a sessions CSV (columns in the module docstring): every row or none."""
     session.require(Action.IMPORT_RECORDS)
-    headers, body = read_csv_table(path)
-    errors = _check_headers(headers, set(SESSION_COLUMNS), ("date",), "sessions")
+    table = read_csv(path)
+    errors = table.header_problems(SESSION_COLUMNS, ("date",), "a sessions file")
     if errors:
         raise FileRejected(errors, "sessions file")
     today = session.today()
@@ -221,34 +137,35 @@ def import_sessions_csv(session: Session, path: str | Path, *, dry_run: bool = F
     staff = {s.username: s for s in Staff.select(Staff.id, Staff.uuid, Staff.username)}
     me = Staff.get(Staff.uuid == session.actor.uuid)
     planned: list[tuple[int, dict]] = []
-    for number, cells in body:
-        raw = {**SESSION_DEFAULTS, **{h: c.strip() for h, c in zip(headers, cells) if h and c.strip()}}
+    for row in table.rows:
+        number = row.number
+        raw = {**SESSION_DEFAULTS, **{k: v for k, v in row.values.items() if v}}
         row_errors: list[RowError] = []
         fields = {k: raw.get(k, "") for k in ("date", "duration_minutes", "function", "type", "mode",
                                               "attendance", "note")}
         try:
             fields["date"] = _parse_date(fields["date"], today)
         except ValidationError as exc:
-            row_errors.append(RowError(number, "date", exc.message))
+            row_errors.append(table.row_error(number, "date", exc.message))
             fields.pop("date")
         try:
             values = clean_session_fields(fields, today)
         except ValidationError as exc:
             values = {}
-            row_errors.extend(RowError(number, f, m) for f, m in _messages(exc))
+            row_errors.extend(table.row_error(number, f, m) for f, m in _messages(exc))
         pupil = None
         if raw.get("upn"):
             try:
                 pupil = _lookup_pupil(raw["upn"], pupils)
             except ValidationError as exc:
-                row_errors.append(RowError(number, "upn", exc.message))
+                row_errors.append(table.row_error(number, "upn", exc.message))
         elif values.get("function") == 1:
-            row_errors.append(RowError(number, "upn", "direct support (function 1) needs the pupil's UPN"))
+            row_errors.append(table.row_error(number, "upn", "direct support (function 1) needs the pupil's UPN"))
         who = me
         if raw.get("staff_username"):
             who = staff.get(raw["staff_username"].casefold())
             if who is None:
-                row_errors.append(RowError(number, "staff_username",
+                row_errors.append(table.row_error(number, "staff_username",
                                            f"no SchoolMH user is called “{raw['staff_username'][:30]}”"))
         if row_errors:
             errors.extend(row_errors)
@@ -298,30 +215,30 @@ def _all_field_codes() -> set[str]:
 def import_measures_csv(session: Session, path: str | Path, *, dry_run: bool = False) -> RecordsImportSummary:
     """Import an outcome-measures CSV (upn,date,instrument,rater + score columns): every row or none."""
     session.require(Action.IMPORT_RECORDS)
-    headers, body = read_csv_table(path)
+    table = read_csv(path)
     score_columns = _all_field_codes()
-    errors = _check_headers(headers, set(MEASURE_BASE_COLUMNS) | score_columns, MEASURE_BASE_COLUMNS, "measures")
+    errors = table.header_problems({*MEASURE_BASE_COLUMNS, *score_columns}, MEASURE_BASE_COLUMNS, "a measures file")
     if errors:
         raise FileRejected(errors, "measures file")
     today = session.today()
     pupils = _pupils_by_upn()
-    column_set = set(headers)
+    column_set = set(table.keys)
     planned: list[tuple[Pupil, dt.date, inst.Scored]] = []
-    for number, cells in body:
-        raw = {h: c.strip() for h, c in zip(headers, cells) if h}
+    for row in table.rows:
+        number, raw = row.number, row.values
         row_errors: list[RowError] = []
         pupil = day = None
         try:
             pupil = _lookup_pupil(raw.get("upn", ""), pupils) if raw.get("upn") else None
             if pupil is None:
-                row_errors.append(RowError(number, "upn", "the pupil's UPN is required"))
+                row_errors.append(table.row_error(number, "upn", "the pupil's UPN is required"))
         except ValidationError as exc:
-            row_errors.append(RowError(number, "upn", exc.message))
+            row_errors.append(table.row_error(number, "upn", exc.message))
         try:
             day = _parse_date(raw.get("date", ""), today)
         except ValidationError as exc:
-            row_errors.append(RowError(number, "date", exc.message))
-        values = {h: raw[h] for h in headers if h in score_columns and raw.get(h)}
+            row_errors.append(table.row_error(number, "date", exc.message))
+        values = {k: raw[k] for k in table.keys if k in score_columns and raw.get(k)}
         try:
             instrument = inst.get_instrument(raw.get("instrument", "") or "(blank)")
             scored = inst.score(instrument.code, raw.get("rater", ""), values,
@@ -329,7 +246,7 @@ def import_measures_csv(session: Session, path: str | Path, *, dry_run: bool = F
         except ValidationError as exc:
             column = exc.field if exc.field in column_set else ("instrument" if exc.field == "instrument"
                                                                   else "rater" if exc.field == "rater" else "")
-            row_errors.append(RowError(number, column, exc.message.rstrip(".")))
+            row_errors.append(table.row_error(number, column, exc.message.rstrip(".")))
             scored = None
         if row_errors:
             errors.extend(row_errors)
