@@ -12,7 +12,6 @@ Files are written with fsutil.atomic_write_bytes and made readable by the owner 
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import time
@@ -88,26 +87,32 @@ def cmd_export_all(args) -> int:
 
 # --- import activities -------------------------------------------------------------------------------
 def cmd_import_activities(args) -> int:
-    from schoolmh.domain.mis import format_errors
     from schoolmh.services import activities
+    from schoolmh.services.csv_rows import read_file_bytes
+    from schoolmh.services.pupil_import import FileRejected
 
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"Cannot read {args.file}: {exc.strerror or exc}.", "file") from None
+    data = read_file_bytes(args.file)
     session = sign_in(args)
     try:
         result = activities.import_activities(session, data, dry_run=args.dry_run)
     finally:
         session.close()
     if not result.ok:
-        n = len(result.errors)
-        raise ValidationError(
-            f"Nothing was imported: the file has {n} problem{'' if n == 1 else 's'}.\n" + format_errors(list(result.errors)),
-            "file",
-        )
+        raise FileRejected(list(result.errors), "activities file")
     out(("Dry run (nothing written): would add " if result.dry_run else "Added ") + f"{result.added} activities.")
     return 0
+
+
+def register_area(groups) -> None:
+    """Adds `schoolmh import activities` to the import group records_cmds makes (its AREA_MODULES hook)."""
+    p = groups.imports.add_parser(
+        "activities", parents=[groups.common], help="import whole-school activities from a CSV file (all or nothing)",
+        description="Columns: title,start_on,end_on,principles,category,audience,reach_pupils,reach_staff,"
+                    "reach_parents,led_by,rag,notes (title, start_on and principles required; principles are "
+                    "codes separated by semicolons, e.g. 'ethos;voice'; dates dd/mm/yyyy or YYYY-MM-DD).")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="check the file and say what would be added; write nothing")
+    p.set_defaults(func=cmd_import_activities)
 
 
 # --- demo --------------------------------------------------------------------------------------------
@@ -207,15 +212,8 @@ def cmd_dashboard(args) -> int:
 
 
 # --- registration --------------------------------------------------------------------------------------
-def _import_group(sub) -> argparse._SubParsersAction:
-    """The `schoolmh import` group records_cmds made (listed before this module), or a new one."""
-    parser = sub.choices.get("import")
-    if parser is None:
-        parser = sub.add_parser("import", help="import records from a file (all or nothing)")
-        return parser.add_subparsers(dest="import_what", metavar="what")
-    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-
-
+# `import activities` is added by register_area above (records_cmds.AREA_MODULES); the commands
+# of their own (export, demo, retention, dashboard) are added here (cli.COMMAND_MODULES).
 def register(sub, common) -> None:
     exp = sub.add_parser("export", help="export records as JSON (format: docs/EXPORT_FORMAT.md)")
     exp.set_defaults(func=lambda args: (exp.print_help(), 2)[1])
@@ -227,15 +225,6 @@ def register(sub, common) -> None:
     p = esub.add_parser("all", parents=[common], help="every record of every kind (lead only)")
     p.add_argument("--out", required=True, help="the .json file to write")
     p.set_defaults(func=cmd_export_all)
-
-    p = _import_group(sub).add_parser(
-        "activities", parents=[common], help="import whole-school activities from a CSV file (all or nothing)",
-        description="Columns: title,start_on,end_on,principles,category,audience,reach_pupils,reach_staff,"
-                    "reach_parents,led_by,rag,notes (title, start_on and principles required; principles are "
-                    "codes separated by semicolons, e.g. 'ethos;voice'; dates dd/mm/yyyy or YYYY-MM-DD).")
-    p.add_argument("file")
-    p.add_argument("--dry-run", action="store_true", help="check the file and say what would be added; write nothing")
-    p.set_defaults(func=cmd_import_activities)
 
     p = sub.add_parser(
         "demo", parents=[common], help="create a demo vault of fictional data, or a synthetic MIS export",

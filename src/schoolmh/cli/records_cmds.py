@@ -1,4 +1,4 @@
-"""Record commands: `import pupils|sessions|measures` and `measures list`.
+"""Record commands: `import pupils|sessions|measures` and `measures list` (`import activities`: records2_cmds).
 
 `register(sub, common)` creates the shared command groups (`schoolmh import …`,
 `schoolmh measures …`) and then calls each area's registrar with them. Another
@@ -16,8 +16,8 @@ from schoolmh.domain.mis import parse_map_option
 from schoolmh.services import measures, pupil_import, records_import
 from schoolmh.services.pupil_import import FileRejected
 
-AREA_MODULES: list[str] = []
-"""Other modules with a `register_area(groups)` function, e.g. "schoolmh.cli.records_more_cmds"."""
+AREA_MODULES: list[str] = ["schoolmh.cli.records2_cmds"]
+"""Other modules with a `register_area(groups)` function (records2_cmds adds `import activities`)."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def _group(sub, name: str, help_text: str, dest: str) -> argparse._SubParsersAct
 def register(sub, common) -> None:
     groups = Groups(
         sub=sub,
-        imports=_group(sub, "import", "import pupils, sessions or measures from a file (all or nothing)",
+        imports=_group(sub, "import", "import pupils, sessions, measures or activities from a file (all or nothing)",
                        "import_what"),
         measures=_group(sub, "measures", "outcome measures SchoolMH scores", "measures_action"),
         common=common,
