@@ -7,18 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from support import LEAD_PASSWORD, add_staff
 from schoolmh.db.connection import database_proxy
 from schoolmh.domain.upn import make_upn
-from schoolmh.services import access, activities, liaison, measures, plans, pupils, referrals, sessions, users
+from schoolmh.services import access, activities, liaison, measures, plans, pupils, referrals, sessions
 
 TODAY = dt.date(2026, 11, 23)  # a fixed "today" (autumn term 2026) so day counts are exact
-# Own copies (not `from support import`): tests/ui has a conftest too, and "conftest" is one module name.
-LEAD_PASSWORD = "correct horse battery staple"
-STAFF_PASSWORD = "another long passphrase"
-
-
-def add_staff(session, username: str, role: str, name: str | None = None):
-    return users.add_user(session, username, name or username.title(), role, STAFF_PASSWORD)
 
 
 def open_vault(folder, *, extra_staff: tuple[tuple[str, str], ...] = ()):
@@ -26,8 +20,7 @@ def open_vault(folder, *, extra_staff: tuple[tuple[str, str], ...] = ()):
     setup = access.init_school(folder, "Oakfield Academy", "lead", "Alex Lead", LEAD_PASSWORD)
     for username, role in extra_staff:
         add_staff(setup.session, username, role)
-    setup.session.today = lambda: TODAY
-    return setup.session
+    return fix_today(setup.session)
 
 
 def fix_today(session):

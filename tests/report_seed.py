@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from support import LEAD_PASSWORD, STAFF_PASSWORD, add_staff
 from schoolmh.domain.upn import make_upn
 from schoolmh.services import activities, liaison, measures, plans, pupils, referrals, sessions
 
@@ -161,22 +162,18 @@ def seed_school(s) -> Seeded:
 # --------------------------------------------------------------------------- #
 # One seeded vault per test module, with a way to act as another role
 # --------------------------------------------------------------------------- #
-LEAD_PASSWORD = "correct horse battery staple"
-STAFF_PASSWORD = "another long passphrase"
-
-
 class School:
     """A seeded vault kept open as the lead; ``as_role`` signs in as another account for a moment."""
 
     def __init__(self, folder):
-        from schoolmh.services import access, users
+        from schoolmh.services import access
 
         self.folder = folder
         setup = access.init_school(folder, "Oakfield Academy", "lead", "Alex Lead", LEAD_PASSWORD)
         self.session = setup.session
         self.seeded = seed_school(self.session)
         for role in ("head", "pastoral", "mhst"):
-            users.add_user(self.session, f"{role}1", f"{role.title()} One", role, STAFF_PASSWORD)
+            add_staff(self.session, f"{role}1", role, f"{role.title()} One")
 
     def as_role(self, role: str):
         """Context manager: close the lead's session, yield a session for ``role``, then sign the lead back in."""

@@ -5,28 +5,24 @@ import datetime as dt
 
 import pytest
 
-from recordsb_helpers import LEAD_PASSWORD, STAFF_PASSWORD, add_staff
+from recordsb_helpers import TODAY, fix_today, open_vault
+from support import LEAD_PASSWORD, STAFF_PASSWORD
 from schoolmh.db.connection import database_proxy
 from schoolmh.domain.codes import PRINCIPLES
 from schoolmh.errors import NotFound, ValidationErrors
 from schoolmh.services import access, activities, liaison, pupils
 
-TODAY = dt.date(2026, 11, 23)
-
 
 @pytest.fixture(scope="module")
 def vault(tmp_path_factory):
     folder = tmp_path_factory.mktemp("vault")
-    setup = access.init_school(folder, "Oakfield Academy", "lead", "Alex Lead", LEAD_PASSWORD)
-    add_staff(setup.session, "emhp", "mhst")
-    setup.session.close()
+    open_vault(folder, extra_staff=(("emhp", "mhst"),)).close()
     return folder
 
 
 @pytest.fixture(scope="module")
 def lead(vault):
-    session = access.sign_in(vault, "lead", LEAD_PASSWORD)
-    session.today = lambda: TODAY
+    session = fix_today(access.sign_in(vault, "lead", LEAD_PASSWORD))
     yield session
     session.close()
 

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from recordsb_helpers import an_activity, full_record, open_vault, point_models_at
+from support import STAFF_PASSWORD
 from schoolmh.db.models.core import AuditEntry, Staff
 from schoolmh.db.models.records import (
     Activity, Consultation, Goal, GoalRating, LiaisonAction, LiaisonMeeting, MeasureResult, Objective, PlanReview,
@@ -16,7 +17,6 @@ from schoolmh.db.models.records import (
 )
 from schoolmh.errors import PermissionDenied
 from schoolmh.services import access, activities, export, sessions
-from recordsb_helpers import STAFF_PASSWORD
 
 MODEL_OF = {
     "staff": Staff, "pupils": Pupil, "plans": SupportPlan, "goals": Goal, "goal_ratings": GoalRating,

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from recordsb_helpers import STAFF_PASSWORD
-from recordsb_helpers import LEAD_PASSWORD, TODAY, fix_today, open_vault
+from recordsb_helpers import TODAY, fix_today, open_vault
+from support import LEAD_PASSWORD, STAFF_PASSWORD
 from schoolmh.errors import PermissionDenied, SchoolMHError
 from schoolmh.services import (
     access, activities, dashboard, export, liaison, pupils, referrals, retention,
@@ -84,8 +84,6 @@ def test_every_action_used_is_in_the_table():
 @pytest.mark.parametrize("role", ROLES)
 def test_role_matrix(school, role):
     folder, base = school
-    from recordsb_helpers import LEAD_PASSWORD
-
     lead = fix_today(access.sign_in(folder, "lead", LEAD_PASSWORD))
     ctx = fresh_records(lead, base)
     lead.close()

@@ -5,19 +5,15 @@ import datetime as dt
 
 import pytest
 
-from recordsb_helpers import LEAD_PASSWORD
+from recordsb_helpers import TODAY, open_vault
 from schoolmh.db.models.records import Pupil
 from schoolmh.errors import NotFound, ValidationErrors
-from schoolmh.services import access, pupils, referrals
-
-TODAY = dt.date(2026, 11, 23)
+from schoolmh.services import pupils, referrals
 
 
 @pytest.fixture(scope="module")
 def lead(tmp_path_factory):
-    setup = access.init_school(tmp_path_factory.mktemp("vault"), "Oakfield Academy", "lead", "Alex Lead", LEAD_PASSWORD)
-    session = setup.session
-    session.today = lambda: TODAY  # a fixed "today" so waiting days are exact
+    session = open_vault(tmp_path_factory.mktemp("vault"))  # a fixed "today" so waiting days are exact
     yield session
     session.close()
 
