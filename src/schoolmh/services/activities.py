@@ -240,7 +240,16 @@ def list_activities(session: Session, start: dt.date | None = None, end: dt.date
 def count_activities(session: Session, start: dt.date | None = None, end: dt.date | None = None) -> int:
     """How many activities overlap the dates (an activity serving three principles counts once)."""
     session.require(Action.ACTIVITY_READ)
-    return _in_range(Activity.select(), start, end).count()
+    return count_in_range(start, end)
+
+
+def count_in_range(start: dt.date | None, end: dt.date | None, category: str | None = None) -> int:
+    """count_activities without the permission check (services only, e.g. the governors' report),
+    optionally of one category."""
+    query = _in_range(Activity.select(), start, end)
+    if category is not None:
+        query = query.where(Activity.category == category)
+    return query.count()
 
 
 # -- the action plan ----------------------------------------------------------------

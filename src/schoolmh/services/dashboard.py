@@ -1,6 +1,7 @@
 """The dashboard's figures for a date range (default: the current term), in one call.
 
-Definitions (the issue left these open; the governors' report uses the same ones):
+Definitions (the issue left these open; the governors' report uses the same ones, and the
+supported, attendance and time figures are computed for both by services/figures.py):
 
 * **Pupils supported**: distinct pupils with at least one *attended* function-1
   session in the range, grouped by the tier of their support plan: the most
@@ -31,17 +32,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from peewee import fn
-
-from schoolmh.db.models.records import Consultation, LiaisonAction, LiaisonMeeting, Pupil, SupportPlan
-from schoolmh.db.models.records import Session as SessionRow
-from schoolmh.domain.codes import FUNCTIONS, NATIONAL_FUNCTION_SHARE, PRINCIPLES, TIERS
+from schoolmh.db.models.records import LiaisonAction, Pupil
+from schoolmh.domain.codes import NATIONAL_FUNCTION_SHARE, PRINCIPLES
 from schoolmh.errors import ValidationError
-from schoolmh.services import activities, liaison, plans, referrals, terms
+from schoolmh.services import activities, figures, liaison, plans, referrals, terms
+from schoolmh.services.figures import NO_PLAN, function_shares
 from schoolmh.services.permissions import Action
 from schoolmh.services.session import Session
 
-NO_PLAN = "none"
+__all__ = ["NO_PLAN", "PlanDue", "PendingReferral", "DashboardFigures", "dashboard_figures", "function_shares"]
 
 
 @dataclass(frozen=True)
@@ -96,12 +95,6 @@ class DashboardFigures:
         return tuple(code for code, n in self.activities_by_principle.items() if n == 0)
 
 
-def function_shares(minutes: dict[int, int]) -> dict[int, float | None]:
-    """Each function's % of all minutes, to one decimal; None for every function when there are none."""
-    total = sum(minutes.values())
-    return {f: (round(100.0 * minutes.get(f, 0) / total, 1) if total else None) for f in FUNCTIONS}
-
-
 def _range(session: Session, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date, str]:
     if start is None and end is None:
         term = terms.current_term(session.today())
@@ -110,74 +103,8 @@ def _range(session: Session, start: dt.date | None, end: dt.date | None) -> tupl
         raise ValidationError("Give both a start and an end date, or neither for this term.", "start" if start is None else "end")
     if end < start:
         raise ValidationError("The end date is before the start date.", "end")
-    term = terms.current_term(start)
-    if (term.start, term.end) == (start, end):
-        return start, end, term.label
-    return start, end, f"{start:%d/%m/%Y} – {end:%d/%m/%Y}"
-
-
-def _supported_by_tier(start: dt.date, end: dt.date) -> dict[str, int]:
-    supported = (
-        SessionRow.select(SessionRow.pupil)
-        .where(
-            (SessionRow.function == 1) & (SessionRow.attendance == "attended") & SessionRow.pupil.is_null(False)
-            & (SessionRow.date >= start) & (SessionRow.date <= end)
-        )
-        .distinct()
-    )
-    pupil_ids = {pid for (pid,) in supported.tuples()}
-    tier_of: dict[int, str] = {}
-    running = (
-        SupportPlan.select(SupportPlan.pupil, SupportPlan.tier)
-        .where(
-            SupportPlan.pupil.in_(supported) & (SupportPlan.start_date <= end)
-            & (SupportPlan.closed_on.is_null() | (SupportPlan.closed_on >= start))
-        )
-        .order_by(SupportPlan.start_date, SupportPlan.id)
-    )
-    for pid, tier in running.tuples():
-        tier_of[pid] = tier  # the most recently started running plan wins
-    counts = {code: 0 for code in TIERS}
-    counts[NO_PLAN] = 0
-    for pid in pupil_ids:
-        tier = tier_of.get(pid, NO_PLAN)
-        counts[tier if tier in counts else NO_PLAN] += 1
-    return counts
-
-
-def _time(start: dt.date, end: dt.date) -> tuple[dict[int, int], dict[int, int]]:
-    sessions = {f: 0 for f in FUNCTIONS}
-    minutes = {f: 0 for f in FUNCTIONS}
-    query = (
-        SessionRow.select(SessionRow.function, fn.COUNT(SessionRow.id), fn.SUM(SessionRow.duration_minutes))
-        .where((SessionRow.attendance == "attended") & (SessionRow.date >= start) & (SessionRow.date <= end))
-        .group_by(SessionRow.function)
-    )
-    for function, count, total in query.tuples():
-        sessions[function] = sessions.get(function, 0) + count
-        minutes[function] = minutes.get(function, 0) + (total or 0)
-    liaison_minutes = (
-        LiaisonMeeting.select(fn.SUM(LiaisonMeeting.duration_minutes))
-        .where((LiaisonMeeting.date >= start) & (LiaisonMeeting.date <= end)).scalar() or 0
-    )
-    consultation_minutes = (
-        Consultation.select(fn.SUM(Consultation.duration_minutes))
-        .where((Consultation.date >= start) & (Consultation.date <= end)).scalar() or 0
-    )
-    minutes[3] += liaison_minutes + consultation_minutes
-    return sessions, minutes
-
-
-def _attendance(start: dt.date, end: dt.date) -> dict[str, int]:
-    query = (
-        SessionRow.select(SessionRow.attendance, fn.COUNT(SessionRow.id))
-        .where(
-            (SessionRow.function == 1) & SessionRow.pupil.is_null(False)
-            & (SessionRow.date >= start) & (SessionRow.date <= end)
-        )
-        .group_by(SessionRow.attendance)
-    )
-    return dict(query.tuples())
+    term = terms.exact_term(start, end)
+    return start, end, term.label if term else f"{start:%d/%m/%Y} – {end:%d/%m/%Y}"
 
 
 def dashboard_figures(session: Session, start: dt.date | None = None, end: dt.date | None = None) -> DashboardFigures:
@@ -185,12 +112,9 @@ def dashboard_figures(session: Session, start: dt.date | None = None, end: dt.da
     session.require(Action.DASHBOARD_READ)
     start, end, label = _range(session, start, end)
     today = session.today()
-    by_tier = _supported_by_tier(start, end)
-    sessions, minutes = _time(start, end)
-    att = _attendance(start, end)
-    attended = att.get("attended", 0)
-    missed = att.get("dna", 0) + att.get("cancelled_family", 0)
-    rate = round(100.0 * attended / (attended + missed), 1) if attended + missed else None
+    by_tier = figures.supported_by_tier(figures.supported_pupil_ids(start, end), start, end)
+    sessions, minutes = figures.function_time(start, end)
+    att = figures.attendance(start, end)
 
     due = tuple(
         PlanDue(p.uuid, p.pupil_uuid, p.pupil_name, p.tier, p.review_date, (today - p.review_date).days)
@@ -215,7 +139,7 @@ def dashboard_figures(session: Session, start: dt.date | None = None, end: dt.da
         supported_by_tier=by_tier, supported_total=sum(by_tier.values()),
         sessions_by_function=sessions, minutes_by_function=minutes, share_by_function=function_shares(minutes),
         national_share=dict(NATIONAL_FUNCTION_SHARE),
-        attended=attended, missed=missed, cancelled_by_school=att.get("cancelled_school", 0), attendance_rate=rate,
+        attended=att.attended, missed=att.missed, cancelled_by_school=att.cancelled_school, attendance_rate=att.rate,
         plans_due=due, open_actions=actions, open_action_count=open_count,
         referrals_pending=pending, gap=gap_rows,
         activities_by_principle={code: coverage[code].activities for code in PRINCIPLES},

@@ -19,7 +19,8 @@ through the rule, events (activities, meetings) as well as people, so a reader
 never has to ask which figures were treated; minutes are not counts, so a share
 of time needs only a total of at least 10 minutes.
 
-Definitions (where the issue was silent, the choice is written here once):
+Definitions (where the issue was silent, the choice is written here once; pupils supported,
+tiers, attendance and time by function are computed by services/figures.py, as the dashboard's are):
 
 * **pupils supported**: distinct pupils with an *attended* function-1 session
   in the dates. Their **tier** is that of their support plan that overlaps the
@@ -54,11 +55,10 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from peewee import JOIN, fn
+from peewee import JOIN
 
 from schoolmh.db.models.core import Staff
 from schoolmh.db.models.records import (
-    Activity,
     Consultation,
     Goal,
     GoalRating,
@@ -100,8 +100,10 @@ from schoolmh.domain.instruments import (
 from schoolmh.domain.mis import ETHNICITY_EXTENDED_CODES, ETHNICITY_MAIN_CODES
 from schoolmh.errors import ValidationError
 from schoolmh.services import activities as activities_service
+from schoolmh.services import figures
 from schoolmh.services import settings as settings_service
 from schoolmh.services import terms
+from schoolmh.services.figures import NO_PLAN
 from schoolmh.services.gap import ReferralFact, gap_since
 from schoolmh.services.permissions import Action
 from schoolmh.services.session import Session
@@ -128,7 +130,6 @@ __all__ = [
     "pupil_summary_data",
 ]
 
-NO_PLAN = "none"
 NO_PLAN_LABEL = "No support plan"
 MAX_DAYS = 800  # a governors' report covers a term or a year, not a decade
 
@@ -590,50 +591,38 @@ def _with_summary(p: Printable, d: GovernorsReportData) -> Printable:
 # --------------------------------------------------------------------------- #
 # Periods
 # --------------------------------------------------------------------------- #
-def _as_term(start: dt.date, end: dt.date) -> terms.Term | None:
-    for name in terms.TERMS:
-        t = terms.get_term(name, start.year)
-        if (t.start, t.end) == (start, end):
-            return t
-    return None
-
-
 def _academic_year(start: dt.date, end: dt.date) -> str | None:
     """"2025/26" when the dates are exactly 1 September to 31 August of the next year."""
-    if (start.month, start.day, end.month, end.day) == (9, 1, 8, 31) and end.year == start.year + 1:
+    if (start, end) == terms.academic_year_dates(start):
         return f"{start.year}/{end.year % 100:02d}"
     return None
 
 
+def _describe(start: dt.date, end: dt.date, term: str, year: str, dates: str) -> str:
+    """The template for this kind of period: ``term`` ({name} = "Autumn 2026") when the dates are a
+    term, ``year`` ({name} = "2025/26") when they are an academic year, else ``dates`` ({start}, {end})."""
+    t = terms.exact_term(start, end)
+    if t is not None:
+        return term.format(name=t.label)
+    name = _academic_year(start, end)
+    if name is not None:
+        return year.format(name=name)
+    return dates.format(start=_long(start), end=_long(end))
+
+
 def _in_period(start: dt.date, end: dt.date) -> str:
     """"in the Autumn 2026 term" or "between 1 March 2026 and 31 May 2026", for sentences."""
-    t = _as_term(start, end)
-    if t is not None:
-        return f"in the {t.label} term"
-    year = _academic_year(start, end)
-    if year is not None:
-        return f"in the {year} academic year"
-    return f"between {_long(start)} and {_long(end)}"
+    return _describe(start, end, "in the {name} term", "in the {name} academic year", "between {start} and {end}")
 
 
 def _previous_phrase(start: dt.date, end: dt.date) -> str:
     """"the Summer 2026 term", or "the period before" for other dates (after "more than in")."""
-    t = _as_term(start, end)
-    if t is not None:
-        return f"the {t.label} term"
-    year = _academic_year(start, end)
-    return f"the {year} academic year" if year is not None else "the period before"
+    return _describe(start, end, "the {name} term", "the {name} academic year", "the period before")
 
 
 def period_label(start: dt.date, end: dt.date) -> str:
     """"Autumn 2026 term", "Academic year 2025/26", else "1 March 2026 to 31 May 2026"."""
-    t = _as_term(start, end)
-    if t is not None:
-        return f"{t.label} term"
-    year = _academic_year(start, end)
-    if year is not None:
-        return f"Academic year {year}"
-    return f"{_long(start)} to {_long(end)}"
+    return _describe(start, end, "{name} term", "Academic year {name}", "{start} to {end}")
 
 
 def _long(d: dt.date) -> str:
@@ -642,7 +631,7 @@ def _long(d: dt.date) -> str:
 
 def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     """The previous term (or academic year) when the dates are one, else the same number of days just before."""
-    t = _as_term(start, end)
+    t = terms.exact_term(start, end)
     if t is not None:
         p = terms.previous_term(t.name, t.year)
         return p.start, p.end
@@ -664,21 +653,6 @@ def _check_dates(start: dt.date, end: dt.date) -> None:
 # --------------------------------------------------------------------------- #
 # Queries (set-based; none selects a name, UPN, date of birth or free text)
 # --------------------------------------------------------------------------- #
-def _supported_ids(start: dt.date, end: dt.date) -> set[int]:
-    q = (SessionRow.select(SessionRow.pupil).distinct()
-         .where(SessionRow.function == 1, SessionRow.attendance == "attended",
-                SessionRow.pupil.is_null(False), SessionRow.date.between(start, end)))
-    return {pid for (pid,) in q.tuples()}
-
-
-def _session_counts(start: dt.date, end: dt.date) -> Counter:
-    q = (SessionRow.select(SessionRow.attendance, fn.COUNT(SessionRow.id))
-         .where(SessionRow.function == 1, SessionRow.pupil.is_null(False),
-                SessionRow.date.between(start, end))
-         .group_by(SessionRow.attendance))
-    return Counter(dict(q.tuples()))
-
-
 def _count(query) -> int:
     return int(query.count())
 
@@ -717,59 +691,34 @@ def _gap(as_of: dt.date) -> dict[int, int]:
     return out
 
 
-def _activities(start: dt.date, end: dt.date, category: str | None = None) -> int:
-    q = Activity.select().where(Activity.start_on <= end,
-                                fn.COALESCE(Activity.end_on, Activity.start_on) >= start)
-    if category:
-        q = q.where(Activity.category == category)
-    return _count(q)
-
-
 def _key_figures(start: dt.date, end: dt.date, as_of: dt.date) -> KeyFigures:
-    counts = _session_counts(start, end)
+    att = figures.attendance(start, end)
     referrals = _count(Referral.select().where(Referral.sent_on.between(start, end)))
     return KeyFigures(
         label=period_label(start, end),
         start=start,
         end=end,
-        pupils_supported=len(_supported_ids(start, end)),
-        sessions_delivered=counts["attended"],
-        sessions_planned=counts["attended"] + counts["dna"] + counts["cancelled_family"],
+        pupils_supported=len(figures.supported_pupil_ids(start, end)),
+        sessions_delivered=att.attended,
+        sessions_planned=att.planned,
         new_plans=_new_plans(start, end),
         referrals_made=referrals,
         in_gap=len(_gap(as_of)),
-        activities=_activities(start, end),
+        activities=activities_service.count_in_range(start, end),
     )
 
 
 def _tiers(supported: set[int], start: dt.date, end: dt.date) -> tuple[CountRow, ...]:
-    q = (SupportPlan.select(SupportPlan.pupil, SupportPlan.tier)
-         .where(SupportPlan.start_date <= end,
-                SupportPlan.closed_on.is_null() | (SupportPlan.closed_on >= start))
-         .order_by(SupportPlan.start_date, SupportPlan.id))
-    tier_of: dict[int, str] = {}
-    for pid, tier in q.tuples():
-        if pid in supported:
-            tier_of[pid] = tier  # the latest started wins
-    counts = Counter(tier_of.get(pid, NO_PLAN) for pid in supported)
-    rows = [CountRow(code, label, counts.get(code, 0)) for code, label in TIERS.items()]
-    rows.append(CountRow(NO_PLAN, NO_PLAN_LABEL, counts.get(NO_PLAN, 0)))
-    return tuple(rows)
+    counts = figures.supported_by_tier(supported, start, end)
+    labels = {**TIERS, NO_PLAN: NO_PLAN_LABEL}
+    return tuple(CountRow(code, labels[code], n) for code, n in counts.items())
 
 
 def _function_time(start: dt.date, end: dt.date) -> tuple[FunctionTime, ...]:
-    minutes: Counter = Counter()
-    q = (SessionRow.select(SessionRow.function, fn.SUM(SessionRow.duration_minutes))
-         .where(SessionRow.date.between(start, end), SessionRow.attendance == "attended")
-         .group_by(SessionRow.function))
-    for function, total in q.tuples():
-        minutes[int(function)] += int(total or 0)
-    minutes[3] += int(LiaisonMeeting.select(fn.SUM(LiaisonMeeting.duration_minutes))
-                      .where(LiaisonMeeting.date.between(start, end)).scalar() or 0)
-    minutes[3] += int(Consultation.select(fn.SUM(Consultation.duration_minutes))
-                      .where(Consultation.date.between(start, end)).scalar() or 0)
-    return tuple(FunctionTime(f, label, minutes.get(f, 0), NATIONAL_FUNCTION_SHARE[f])
-                 for f, label in FUNCTIONS.items())
+    _, minutes = figures.function_time(start, end)
+    return tuple(FunctionTime(f, label, minutes[f], NATIONAL_FUNCTION_SHARE[f]) for f, label in FUNCTIONS.items())
+
+
 
 
 def _scored(code: str, rater: str, headline: float) -> Scored:
@@ -916,16 +865,16 @@ def governors_report_data(session: Session, start: dt.date, end: dt.date, *,
         as_of = min(end, session.today())
     as_of = max(min(as_of, end), start)
 
-    supported = _supported_ids(start, end)
-    counts = _session_counts(start, end)
+    supported = figures.supported_pupil_ids(start, end)
+    att = figures.attendance(start, end)
     referrals, decided, median = _referrals(start, end, as_of)
     gap = _gap(as_of)
     roll, groups = _groups(supported, start)
-    n_activities = _activities(start, end)
+    n_activities = activities_service.count_in_range(start, end)
     current = KeyFigures(
         label=period_label(start, end), start=start, end=end, pupils_supported=len(supported),
-        sessions_delivered=counts["attended"],
-        sessions_planned=counts["attended"] + counts["dna"] + counts["cancelled_family"],
+        sessions_delivered=att.attended,
+        sessions_planned=att.planned,
         new_plans=_new_plans(start, end), referrals_made=referrals.total, in_gap=len(gap),
         activities=n_activities,
     )
@@ -949,10 +898,10 @@ def governors_report_data(session: Session, start: dt.date, end: dt.date, *,
         open_plans_at_end=_count(SupportPlan.select().where(
             SupportPlan.start_date <= end,
             SupportPlan.closed_on.is_null() & (SupportPlan.status == "open") | (SupportPlan.closed_on > end))),
-        sessions_delivered=counts["attended"],
-        sessions_dna=counts["dna"],
-        sessions_cancelled_family=counts["cancelled_family"],
-        sessions_cancelled_school=counts["cancelled_school"],
+        sessions_delivered=att.attended,
+        sessions_dna=att.dna,
+        sessions_cancelled_family=att.cancelled_family,
+        sessions_cancelled_school=att.cancelled_school,
         function_time=_function_time(start, end),
         outcomes=_outcomes(start, end),
         referrals=referrals,
@@ -967,7 +916,7 @@ def governors_report_data(session: Session, start: dt.date, end: dt.date, *,
         liaison_meetings=_count(LiaisonMeeting.select().where(LiaisonMeeting.date.between(start, end))),
         consultations=_count(Consultation.select().where(Consultation.date.between(start, end))),
         open_actions=open_actions,
-        staff_training=_activities(start, end, "staff_training"),
+        staff_training=activities_service.count_in_range(start, end, "staff_training"),
         current=current,
         previous=previous,
     )

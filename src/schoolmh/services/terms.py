@@ -80,6 +80,12 @@ def current_term(today: dt.date) -> Term:
     return get_term("summer", today.year)
 
 
+def exact_term(start: dt.date, end: dt.date) -> Term | None:
+    """The term whose first and last days are exactly these dates, else None."""
+    term = current_term(start)
+    return term if (term.start, term.end) == (start, end) else None
+
+
 def previous_term(term: str, year: int) -> Term:
     """The term before: spring → autumn of the year before, summer → spring, autumn → summer."""
     name = _check(term, year)
