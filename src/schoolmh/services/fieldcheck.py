@@ -1,9 +1,13 @@
-"""Collecting every problem in a form before anything is written.
+"""Collecting every problem in a form before anything is written, and reading dates.
 
 A form (or an import row) is checked field by field; each bad field adds a
 FieldProblem naming it, and `raise_if_any()` raises one ValidationErrors listing
 them all, so a member of staff can fix everything in one go and nothing is half
 saved. Used by the referral, activity and liaison services.
+
+Every service reads a date the same way (``parse_date``: a date, "2026-03-01" or
+"01/03/2026"), through ``Problems.date`` or, where one bad field stops the call,
+``to_date``.
 """
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 
-from schoolmh.errors import FieldProblem, ValidationErrors
+from schoolmh.errors import FieldProblem, ValidationError, ValidationErrors
 
 _DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
@@ -96,6 +100,19 @@ def parse_date(value: object) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def to_date(value: object, field: str, *, required: str | None = None) -> dt.date | None:
+    """``parse_date`` for one field: None when blank (or ValidationError(``required``) when that
+    message is given), ValidationError naming ``field`` when the value is not a date."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationError(required, field)
+        return None
+    day = parse_date(value)
+    if day is None:
+        raise ValidationError(f"'{value}' is not a date: use dd/mm/yyyy.", field)
+    return day
 
 
 def codes_list(value: object) -> list[str]:

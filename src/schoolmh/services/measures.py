@@ -19,6 +19,7 @@ from peewee import JOIN
 from schoolmh.db.models.records import MeasureResult, Pupil, Session as SessionRow
 from schoolmh.domain import instruments as inst
 from schoolmh.errors import NotFound, ValidationError
+from schoolmh.services.fieldcheck import to_date
 from schoolmh.services.permissions import Action
 from schoolmh.services.pupils import pupil_record
 from schoolmh.services.session import Session
@@ -108,20 +109,10 @@ def score_for_pupil(pupil: Pupil, instrument: str, rater: str, values: dict, day
 
 
 def _date(value, today: dt.date) -> dt.date:
-    if value is None or value == "":
-        return today
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValidationError(f"'{value}' is not a date.", "date") from None
-    if not isinstance(value, dt.date):
-        raise ValidationError(f"'{value}' is not a date.", "date")
-    if value > today:
+    day = to_date(value, "date") or today
+    if day > today:
         raise ValidationError("A measure cannot be dated in the future.", "date")
-    return value
+    return day
 
 
 def store_result(session: Session, pupil: Pupil, scored: inst.Scored, day: dt.date,

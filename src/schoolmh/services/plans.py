@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from schoolmh.db.models.records import Goal, GoalRating, PlanReview, Pupil, SupportPlan
 from schoolmh.domain.codes import PEOPLE_INVOLVED, TIERS
 from schoolmh.errors import FieldProblem, NotFound, ValidationError, ValidationErrors
+from schoolmh.services.fieldcheck import to_date
 from schoolmh.services.permissions import Action
 from schoolmh.services.pupils import display_name, pupil_record
 from schoolmh.services.session import Session
@@ -93,20 +94,7 @@ class PlanInfo:
 
 # --- validation ------------------------------------------------------------------------------
 def _date(value, field: str, *, required: bool = False) -> dt.date | None:
-    if value is None or value == "":
-        if required:
-            raise ValidationError(f"{field.replace('_', ' ').capitalize()} is required.", field)
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValidationError(f"'{value}' is not a date.", field)
+    return to_date(value, field, required=f"{field.replace('_', ' ').capitalize()} is required." if required else None)
 
 
 def _text(value, field: str, limit: int = MAX_TEXT_LENGTH) -> str:

@@ -21,6 +21,7 @@ from schoolmh.db.models.records import Pupil, SupportPlan
 from schoolmh.domain.mis import ETHNICITY_EXTENDED_CODES, ETHNICITY_MAIN_CODES, PRIMARY_NEED_CODES
 from schoolmh.domain.upn import validate_upn
 from schoolmh.errors import FieldProblem, NotFound, ValidationError, ValidationErrors
+from schoolmh.services.fieldcheck import to_date
 from schoolmh.services.gap import gap_map
 from schoolmh.services.permissions import Action
 from schoolmh.services.session import Session
@@ -145,25 +146,6 @@ def pupil_search_text(values) -> str:
 
 
 # --- validation -----------------------------------------------------------------------------
-def _as_date(value, field: str) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
-        try:
-            if m:
-                return dt.date(int(m[3]), int(m[2]), int(m[1]))
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            pass
-    raise ValidationError(f"'{value}' is not a date: use dd/mm/yyyy.", field)
-
-
 def _as_year_group(value) -> int:
     if isinstance(value, bool):
         raise ValidationError("Year group should be a number from -2 (N1) to 14.", "year_group")
@@ -202,7 +184,7 @@ def _clean_one(name: str, value, today: dt.date):
             raise ValidationError(f"{name.replace('_', ' ')} should be yes or no.", name)
         return value
     if name == "dob":
-        dob = _as_date(value, "dob")
+        dob = to_date(value, "dob")
         if dob is not None and dob > today:
             raise ValidationError(f"Date of birth {dob:%d/%m/%Y} is in the future.", "dob")
         if dob is not None and dob.year < 1900:
@@ -369,7 +351,7 @@ def archive_pupil(session: Session, pupil_uuid: str, left_on: dt.date | None = N
     """Mark a pupil as having left the school. Their records stay (retention decides erasure)."""
     session.require(Action.PUPIL_WRITE)
     p = pupil_record(session, pupil_uuid)
-    left = _as_date(left_on, "left_on") or session.today()
+    left = to_date(left_on, "left_on") or session.today()
     if left > session.today():
         raise ValidationError("The leaving date cannot be in the future.", "left_on")
     with session.transaction():

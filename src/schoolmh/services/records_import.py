@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +48,7 @@ from schoolmh.domain.upn import validate_upn
 from schoolmh.errors import ValidationError, ValidationErrors
 from schoolmh.services import measures as measures_service
 from schoolmh.services.csv_rows import read_csv
+from schoolmh.services.fieldcheck import parse_date
 from schoolmh.services.permissions import Action
 from schoolmh.services.pupil_import import FileRejected
 from schoolmh.services.session import Session
@@ -84,18 +84,14 @@ class RecordsImportSummary:
 
 
 # --- checking ---------------------------------------------------------------------------------------------
-_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-
-
 def _parse_date(text: str, today: dt.date) -> dt.date:
+    """A CSV date: dd/mm/yyyy or yyyy-mm-dd (a spreadsheet's "2025-02-03 00:00:00" too), from 2000 to today."""
     text = text.strip()
     if not text:
         raise ValidationError("a date is required", "date")
-    try:
-        m = _DMY.fullmatch(text)
-        value = dt.date(int(m[3]), int(m[2]), int(m[1])) if m else dt.date.fromisoformat(text[:10])
-    except ValueError:
-        raise ValidationError(f"“{text[:30]}” is not a date: use dd/mm/yyyy", "date") from None
+    value = parse_date(text) or parse_date(text[:10])
+    if value is None:
+        raise ValidationError(f"“{text[:30]}” is not a date: use dd/mm/yyyy", "date")
     if value > today:
         raise ValidationError(f"{value:%d/%m/%Y} is in the future", "date")
     if value.year < 2000:

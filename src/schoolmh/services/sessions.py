@@ -24,6 +24,7 @@ from schoolmh.db.models.records import Session as SessionRow
 from schoolmh.domain.codes import ATTENDANCE, FUNCTIONS, SESSION_MODES, SESSION_TYPES
 from schoolmh.errors import FieldProblem, NotFound, ValidationError, ValidationErrors
 from schoolmh.services import measures as measures_service
+from schoolmh.services.fieldcheck import to_date
 from schoolmh.services.permissions import Action
 from schoolmh.services.pupils import display_name, pupil_record
 from schoolmh.services.session import Session
@@ -102,20 +103,10 @@ def _duration(value) -> int:
 
 
 def _date(value, today: dt.date) -> dt.date:
-    if value is None or value == "":
-        return today
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValidationError(f"'{value}' is not a date.", "date") from None
-    if not isinstance(value, dt.date):
-        raise ValidationError(f"'{value}' is not a date.", "date")
-    if value > today:
+    day = to_date(value, "date") or today
+    if day > today:
         raise ValidationError("A session cannot be recorded for a future date.", "date")
-    return value
+    return day
 
 
 def _note(value) -> str:
