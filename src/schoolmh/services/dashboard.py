@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from schoolmh.db.models.records import LiaisonAction, Pupil
 from schoolmh.domain.codes import NATIONAL_FUNCTION_SHARE, PRINCIPLES
 from schoolmh.errors import ValidationError
-from schoolmh.services import activities, figures, liaison, plans, referrals, terms
+from schoolmh.services import activities, figures, liaison, plans, pupils, referrals, terms
 from schoolmh.services.figures import NO_PLAN, function_shares
 from schoolmh.services.permissions import Action
 from schoolmh.services.session import Session
@@ -153,5 +153,5 @@ def _names(pupil_uuids: list[str]) -> dict[str, str]:
     for i in range(0, len(wanted), 900):
         for p in Pupil.select(Pupil.uuid, Pupil.legal_forename, Pupil.legal_surname, Pupil.preferred_forename,
                               Pupil.preferred_surname).where(Pupil.uuid.in_(wanted[i:i + 900])):
-            found[p.uuid] = referrals.pupil_name(p)
+            found[p.uuid] = pupils.pupil_name(p)
     return found

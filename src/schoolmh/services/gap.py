@@ -110,14 +110,13 @@ def gap_map(pupil_ids: Iterable[int] | None = None) -> dict[int, dt.date]:
 def pupils_in_gap(session, *, include_left: bool = False) -> list[GapInfo]:
     """Every pupil (visible to this user) currently in the gap, longest wait first."""
     from schoolmh.db.models.records import Pupil
+    from schoolmh.services.pupils import mhst_scope  # pupils imports this module
 
     session.require(Action.REFERRAL_READ)
     query = Pupil.select(Pupil.id, Pupil.uuid)
     if not include_left:
         query = query.where(Pupil.left_on.is_null())
-    if session.pupil_scoped:
-        query = query.where(Pupil.shared_with_mhst == True)  # noqa: E712 - peewee expression
-    uuids = dict(query.tuples())
+    uuids = dict(mhst_scope(session, query).tuples())
     today = session.today()
     gaps = gap_map(uuids.keys() if len(uuids) < 900 else None)
     found = [

@@ -20,7 +20,7 @@ from schoolmh.domain.codes import LIAISON_TYPES
 from schoolmh.errors import NotFound, ValidationError
 from schoolmh.services.fieldcheck import Problems
 from schoolmh.services.permissions import Action
-from schoolmh.services.pupils import pupil_record
+from schoolmh.services.pupils import mhst_scope, pupil_record
 from schoolmh.services.session import Session
 
 
@@ -83,10 +83,7 @@ def _visible_pupils(session: Session, uuids: Iterable[str]) -> list[Pupil]:
     wanted = list(dict.fromkeys(u for u in uuids if u))
     if not wanted:
         return []
-    query = Pupil.select().where(Pupil.uuid.in_(wanted))
-    if session.pupil_scoped:
-        query = query.where(Pupil.shared_with_mhst == True)  # noqa: E712
-    found = {p.uuid: p for p in query}
+    found = {p.uuid: p for p in mhst_scope(session, Pupil.select().where(Pupil.uuid.in_(wanted)))}
     if len(found) != len(wanted):
         raise NotFound("One of the pupils linked no longer exists or is not shared with you.")
     return [found[u] for u in wanted]
@@ -124,9 +121,7 @@ def _action_info(a: LiaisonAction, meeting: LiaisonMeeting) -> ActionInfo:
 
 
 def _meeting_info(session: Session, m: LiaisonMeeting) -> MeetingInfo:
-    pupils = LiaisonPupil.select(Pupil.uuid).join(Pupil).where(LiaisonPupil.meeting == m)
-    if session.pupil_scoped:
-        pupils = pupils.where(Pupil.shared_with_mhst == True)  # noqa: E712
+    pupils = mhst_scope(session, LiaisonPupil.select(Pupil.uuid).join(Pupil).where(LiaisonPupil.meeting == m))
     actions = LiaisonAction.select().where(LiaisonAction.meeting == m).order_by(LiaisonAction.id)
     return MeetingInfo(
         m.uuid, m.date, m.type, m.attendees, m.discussion, m.duration_minutes,
@@ -207,8 +202,7 @@ def update_meeting(session: Session, meeting_uuid: str, **changes) -> MeetingInf
         if pupils is not None:
             old = LiaisonPupil.delete().where(LiaisonPupil.meeting == meeting)
             if session.pupil_scoped:
-                shared = Pupil.select(Pupil.id).where(Pupil.shared_with_mhst == True)  # noqa: E712
-                old = old.where(LiaisonPupil.pupil.in_(shared))
+                old = old.where(LiaisonPupil.pupil.in_(mhst_scope(session, Pupil.select(Pupil.id))))
             old.execute()
             _link_pupils(session, meeting, pupils)
         session.audit("liaison.update", "liaison_meeting", meeting.uuid, ",".join(sorted(changes)))
@@ -328,7 +322,6 @@ def list_consultations(
         query = query.where(Consultation.date <= end)
     if pupil_uuid:
         query = query.where(Consultation.pupil == pupil_record(session, pupil_uuid))
-    if session.pupil_scoped:
-        query = query.where(Consultation.pupil.is_null() | (Pupil.shared_with_mhst == True))  # noqa: E712
+    query = mhst_scope(session, query, Consultation.pupil)
     rows = query.order_by(Consultation.date.desc(), Consultation.id.desc()).objects()
     return [_consultation_info(c, c.pupil_uuid, c.by_uuid) for c in rows]

@@ -21,7 +21,7 @@ from schoolmh.domain import instruments as inst
 from schoolmh.errors import NotFound, ValidationError
 from schoolmh.services.fieldcheck import to_date
 from schoolmh.services.permissions import Action
-from schoolmh.services.pupils import pupil_record
+from schoolmh.services.pupils import mhst_scope, pupil_record
 from schoolmh.services.session import Session
 
 __all__ = [
@@ -157,9 +157,7 @@ def delete_measure(session: Session, measure_uuid: str) -> None:
 
 def _measure_record(session: Session, measure_uuid: str) -> MeasureResult:
     query = MeasureResult.select(MeasureResult).join(Pupil).where(MeasureResult.uuid == measure_uuid)
-    if session.pupil_scoped:
-        query = query.where(Pupil.shared_with_mhst == True)  # noqa: E712
-    row = query.first()
+    row = mhst_scope(session, query).first()
     if row is None:
         raise NotFound("That measure was not found.")
     return row

@@ -19,7 +19,7 @@ from schoolmh.domain.codes import PEOPLE_INVOLVED, TIERS
 from schoolmh.errors import FieldProblem, NotFound, ValidationError, ValidationErrors
 from schoolmh.services.fieldcheck import to_date
 from schoolmh.services.permissions import Action
-from schoolmh.services.pupils import display_name, pupil_record
+from schoolmh.services.pupils import mhst_scope, pupil_name, pupil_record
 from schoolmh.services.session import Session
 
 __all__ = [
@@ -155,9 +155,7 @@ def _collect(checks: dict) -> dict:
 def plan_record(session: Session, plan_uuid: str) -> SupportPlan:
     """The plan row (services only), respecting the MHST pupil scope."""
     query = SupportPlan.select(SupportPlan, Pupil).join(Pupil).where(SupportPlan.uuid == plan_uuid)
-    if session.pupil_scoped:
-        query = query.where(Pupil.shared_with_mhst == True)  # noqa: E712
-    plan = query.first()
+    plan = mhst_scope(session, query).first()
     if plan is None:
         raise NotFound("That support plan was not found.")
     return plan
@@ -201,8 +199,7 @@ def _infos(session: Session, plans: list[SupportPlan]) -> list[PlanInfo]:
         out.append(PlanInfo(
             uuid=p.uuid,
             pupil_uuid=pupil.uuid,
-            pupil_name=display_name(pupil.legal_forename, pupil.legal_surname,
-                                    pupil.preferred_forename, pupil.preferred_surname),
+            pupil_name=pupil_name(pupil),
             tier=p.tier,
             presenting_needs=p.presenting_needs,
             strategies=p.strategies,
@@ -453,6 +450,4 @@ def plans_due_for_review(session: Session, on: dt.date | None = None) -> list[Pl
     query = (SupportPlan.select(SupportPlan, Pupil).join(Pupil)
              .where((SupportPlan.status == "open") & (SupportPlan.review_date <= day) & Pupil.left_on.is_null())
              .order_by(SupportPlan.review_date, SupportPlan.id))
-    if session.pupil_scoped:
-        query = query.where(Pupil.shared_with_mhst == True)  # noqa: E712
-    return _infos(session, list(query))
+    return _infos(session, list(mhst_scope(session, query)))

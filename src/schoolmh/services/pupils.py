@@ -6,7 +6,8 @@ are checked against the same tables the MIS importer uses (schoolmh.domain.mis),
 so a pupil typed in by hand and one imported from SIMS are held to one standard.
 
 MHST practitioners see only pupils the school has shared with the MHST: every
-query here goes through ``_visible`` so the row-level scope cannot be forgotten.
+query goes through ``mhst_scope`` (here and in the other services) so the row-level
+scope cannot be forgotten.
 Reading one pupil's full record is audited ("pupil.view") once per signed-in session
 (sign-in to lock or sign-out): refreshing an open record after a change is not a new view.
 """
@@ -34,6 +35,8 @@ __all__ = [
     "YEAR_GROUP_MIN",
     "YEAR_GROUP_MAX",
     "display_name",
+    "pupil_name",
+    "mhst_scope",
     "create_pupil",
     "update_pupil",
     "archive_pupil",
@@ -134,6 +137,11 @@ def display_name(legal_forename: str, legal_surname: str, preferred_forename: st
                  preferred_surname: str = "") -> str:
     """The name staff use: preferred names where the school has them, else legal ones."""
     return f"{preferred_forename or legal_forename} {preferred_surname or legal_surname}".strip()
+
+
+def pupil_name(p: Pupil) -> str:
+    """``display_name`` of a Pupil row (services only)."""
+    return display_name(p.legal_forename, p.legal_surname, p.preferred_forename, p.preferred_surname)
 
 
 def pupil_search_text(values) -> str:
@@ -262,11 +270,18 @@ def _check_upn_free(upn: str | None, except_id: int | None = None) -> None:
 
 
 # --- loading ----------------------------------------------------------------------------------
-def _visible(session: Session, query):
-    """Apply the MHST row-level scope to a Pupil query."""
-    if session.pupil_scoped:
-        query = query.where(Pupil.shared_with_mhst == True)  # noqa: E712 - peewee expression
-    return query
+def mhst_scope(session: Session, query, link=None):
+    """Apply the MHST row-level scope to a query that selects from or joins Pupil.
+
+    For MHST practitioners only pupils shared with the MHST remain. With ``link``
+    (a nullable foreign key to Pupil, e.g. ``SessionRow.pupil``, joined LEFT OUTER)
+    rows linked to no pupil remain too. Every service applies the scope through
+    this one function.
+    """
+    if not session.pupil_scoped:
+        return query
+    shared = Pupil.shared_with_mhst == True  # noqa: E712 - peewee expression
+    return query.where(shared if link is None else (link.is_null() | shared))
 
 
 def pupil_record(session: Session, pupil_uuid: str) -> Pupil:
@@ -276,7 +291,7 @@ def pupil_record(session: Session, pupil_uuid: str) -> Pupil:
     unknown pupil and, for MHST practitioners, for a pupil not shared with them:
     the message does not reveal that the pupil exists.
     """
-    row = _visible(session, Pupil.select().where(Pupil.uuid == pupil_uuid)).first()
+    row = mhst_scope(session, Pupil.select().where(Pupil.uuid == pupil_uuid)).first()
     if row is None:
         raise NotFound("That pupil was not found (they may have been removed, or not shared with you).")
     return row
@@ -303,7 +318,7 @@ def _detail(session: Session, p: Pupil) -> PupilDetail:
     values["upn"] = p.upn or ""
     return PupilDetail(
         **values,
-        display_name=display_name(p.legal_forename, p.legal_surname, p.preferred_forename, p.preferred_surname),
+        display_name=pupil_name(p),
         has_open_plan=tier is not None,
         open_plan_tier=tier,
         in_gap=since is not None,
@@ -411,7 +426,7 @@ def find_by_upn(session: Session, upn: str) -> PupilSummary | None:
     """The pupil with this UPN (visible to this user), or None. The UPN is validated first."""
     session.require(Action.PUPIL_READ)
     normalised = validate_upn(upn)
-    found = _summaries(session, _visible(session, _summary_query().where(Pupil.upn == normalised)))
+    found = _summaries(session, mhst_scope(session, _summary_query().where(Pupil.upn == normalised)))
     return found[0] if found else None
 
 
@@ -455,7 +470,7 @@ def _name_order(s: PupilSummary):
 def list_pupils(session: Session, include_left: bool = False) -> list[PupilSummary]:
     """Every pupil this user may see, by surname then forename (left pupils only if asked)."""
     session.require(Action.PUPIL_READ)
-    query = _visible(session, _summary_query())
+    query = mhst_scope(session, _summary_query())
     if not include_left:
         query = query.where(Pupil.left_on.is_null())
     found = _summaries(session, query, all_pupils=True)
@@ -510,7 +525,7 @@ def search_pupils(session: Session, text: str, limit: int = 50, include_left: bo
     years, words = _parse_query(text or "")
     if not years and not words:
         return []
-    query = _visible(session, _summary_query())
+    query = mhst_scope(session, _summary_query())
     if not include_left:
         query = query.where(Pupil.left_on.is_null())
     for year in years:

@@ -22,7 +22,7 @@ from schoolmh.errors import NotFound, ValidationError
 from schoolmh.services import gap
 from schoolmh.services.fieldcheck import Problems
 from schoolmh.services.permissions import Action
-from schoolmh.services.pupils import display_name, pupil_record
+from schoolmh.services.pupils import mhst_scope, pupil_name, pupil_record
 from schoolmh.services.session import Session
 
 DECIDED = tuple(code for code in REFERRAL_DECISIONS if code != "pending")
@@ -61,10 +61,6 @@ def waiting_days(sent_on: dt.date, decision_on: dt.date | None, today: dt.date) 
     return max(0, ((decision_on or today) - sent_on).days)
 
 
-def pupil_name(pupil: Pupil) -> str:
-    return display_name(pupil.legal_forename, pupil.legal_surname, pupil.preferred_forename, pupil.preferred_surname)
-
-
 def _info(r: Referral, pupil_uuid: str, today: dt.date) -> ReferralInfo:
     return ReferralInfo(
         r.uuid, pupil_uuid, r.destination, r.sent_on, r.decision, r.decision_on, r.reason, r.next_step,
@@ -99,9 +95,7 @@ def create_referral(
 
 def _get(session: Session, referral_uuid: str) -> tuple[Referral, Pupil]:
     query = Referral.select(Referral, Pupil).join(Pupil).where(Referral.uuid == str(referral_uuid or ""))
-    if session.pupil_scoped:
-        query = query.where(Pupil.shared_with_mhst == True)  # noqa: E712
-    r = query.first()
+    r = mhst_scope(session, query).first()
     if r is None:
         raise NotFound("That referral does not exist or is not shared with you.")
     return r, r.pupil
@@ -154,8 +148,7 @@ def list_referrals(session: Session, pupil_uuid: str | None = None, decision: st
         query = query.where(Referral.pupil == pupil_record(session, pupil_uuid))
     if decision is not None:
         query = query.where(Referral.decision == decision)
-    if session.pupil_scoped:
-        query = query.where(Pupil.shared_with_mhst == True)  # noqa: E712
+    query = mhst_scope(session, query)
     today = session.today()
     rows = query.order_by(Referral.sent_on.desc(), Referral.id.desc()).objects()
     return [_info(r, r.pupil_uuid, today) for r in rows]

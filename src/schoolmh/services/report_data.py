@@ -1069,7 +1069,7 @@ def pupil_summary_data(session: Session, pupil_uuid: str) -> PupilSummaryData:
     Not audited here: the report that prints it records "export.pupil_summary".
     """
     session.require(Action.REPORT_PUPIL)
-    from schoolmh.services.pupils import display_name, pupil_record
+    from schoolmh.services.pupils import pupil_name, pupil_record
 
     p = pupil_record(session, pupil_uuid)
     with_notes = session.can(Action.SESSION_READ)
@@ -1160,7 +1160,7 @@ def pupil_summary_data(session: Session, pupil_uuid: str) -> PupilSummaryData:
     return PupilSummaryData(
         school=settings_service.load().school_name,
         pupil_uuid=p.uuid,
-        display_name=display_name(p.legal_forename, p.legal_surname, p.preferred_forename, p.preferred_surname),
+        display_name=pupil_name(p),
         legal_name=_full(p.legal_forename, p.legal_surname),
         preferred_name=_full(p.preferred_forename, p.preferred_surname),
         upn=p.upn or "",

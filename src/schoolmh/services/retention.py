@@ -42,7 +42,7 @@ from schoolmh.db.models.records import (
 from schoolmh.errors import NotFound, ValidationError
 from schoolmh.services import settings
 from schoolmh.services.permissions import Action
-from schoolmh.services.referrals import pupil_name
+from schoolmh.services.pupils import pupil_name
 from schoolmh.services.session import Session
 
 YEARS_AFTER_LEAVING_WITHOUT_DOB = 7

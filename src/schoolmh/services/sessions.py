@@ -26,7 +26,7 @@ from schoolmh.errors import FieldProblem, NotFound, ValidationError, ValidationE
 from schoolmh.services import measures as measures_service
 from schoolmh.services.fieldcheck import to_date
 from schoolmh.services.permissions import Action
-from schoolmh.services.pupils import display_name, pupil_record
+from schoolmh.services.pupils import mhst_scope, pupil_name, pupil_record
 from schoolmh.services.session import Session
 
 __all__ = [
@@ -173,9 +173,10 @@ def _check_ratings(pupil: Pupil | None, ratings: dict, attendance: str) -> list[
 
 # --- loading ------------------------------------------------------------------------------------------
 def _session_record(session: Session, session_uuid: str) -> SessionRow:
-    row = (SessionRow.select(SessionRow, Pupil).join(Pupil, join_type=JOIN.LEFT_OUTER)
-           .where(SessionRow.uuid == session_uuid).first())
-    if row is None or (session.pupil_scoped and row.pupil_id is not None and not row.pupil.shared_with_mhst):
+    query = (SessionRow.select(SessionRow, Pupil).join(Pupil, join_type=JOIN.LEFT_OUTER)
+             .where(SessionRow.uuid == session_uuid))
+    row = mhst_scope(session, query, SessionRow.pupil).first()
+    if row is None:
         raise NotFound("That session was not found.")
     return row
 
@@ -203,8 +204,7 @@ def _infos(session: Session, rows: list[SessionRow]) -> list[SessionInfo]:
         out.append(SessionInfo(
             uuid=r.uuid,
             pupil_uuid=pupil.uuid if pupil else None,
-            pupil_name=display_name(pupil.legal_forename, pupil.legal_surname, pupil.preferred_forename,
-                                    pupil.preferred_surname) if pupil else "",
+            pupil_name=pupil_name(pupil) if pupil else "",
             date=r.date, duration_minutes=r.duration_minutes, staff_uuid=staff_uuid,
             staff_name=names.get(staff_uuid, ""), function=r.function, type=r.type, mode=r.mode,
             attendance=r.attendance, note=r.note if notes_ok else "", note_hidden=not notes_ok,
@@ -336,8 +336,7 @@ def list_sessions(session: Session, pupil_uuid: str | None = None, start: dt.dat
     query = SessionRow.select(SessionRow, Pupil).join(Pupil, join_type=JOIN.LEFT_OUTER)
     if pupil_uuid:
         query = query.where(SessionRow.pupil == pupil_record(session, pupil_uuid))
-    elif session.pupil_scoped:
-        query = query.where(SessionRow.pupil.is_null() | (Pupil.shared_with_mhst == True))  # noqa: E712
+    query = mhst_scope(session, query, SessionRow.pupil)
     if start:
         query = query.where(SessionRow.date >= start)
     if end:
