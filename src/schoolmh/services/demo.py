@@ -47,6 +47,7 @@ from schoolmh.services import (
     users,
 )
 from schoolmh.services.export import csv_bytes
+from schoolmh.services.measures import age_on
 from schoolmh.services.session import Session
 from schoolmh.services.terms import current_term
 
@@ -283,10 +284,6 @@ def _measures_pair(rng: random.Random, tier: str, age: int, improve: float) -> t
     return first, last
 
 
-def _age(dob: dt.date, on: dt.date) -> int:
-    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
-
-
 # --- texts ---------------------------------------------------------------------------------------
 NEEDS_TEXT = (
     "Worry about school and tests; difficulty getting to sleep.", "Low mood since moving house; withdrawn in lessons.",
@@ -480,7 +477,7 @@ def _support(session, rng, chosen, days, end, staff) -> tuple[int, list[tuple[st
                 break
             dates.append(day)
         attended = [d for d in dates if rng.random() < 0.86] or dates[:1]
-        first_m, last_m = _measures_pair(rng, tier, _age(p.dob, start), improve)
+        first_m, last_m = _measures_pair(rng, tier, age_on(p.dob, start), improve)
         for k, day in enumerate(dates):
             if day in attended:
                 attendance = "attended"

@@ -61,6 +61,8 @@ from schoolmh.domain.codes import (
 from schoolmh.domain.mis import csv_safe
 from schoolmh.errors import NotFound
 from schoolmh.services import gap, settings
+from schoolmh.services.measures import age_on
+from schoolmh.services.referrals import waiting_days
 from schoolmh.services.permissions import Action
 from schoolmh.services.session import Session
 
@@ -89,12 +91,6 @@ def _meta(row) -> dict:
         "created_at": _iso(row.created_at), "created_by": row.created_by,
         "updated_at": _iso(row.updated_at), "updated_by": row.updated_by,
     }
-
-
-def _age(dob: dt.date | None, on: dt.date) -> int | None:
-    if dob is None:
-        return None
-    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
 
 # -- table builders (each takes a query already limited to the rows wanted) -------------
@@ -183,7 +179,7 @@ class _Builder:
             "uuid": r.uuid, "pupil_uuid": self.pupil_uuid[r.pupil_id], "destination": r.destination,
             "sent_on": _iso(r.sent_on), "decision": r.decision, "decision_on": _iso(r.decision_on),
             "reason": r.reason, "next_step": r.next_step,
-            "waiting_days": max(0, ((r.decision_on or today) - r.sent_on).days), **_meta(r),
+            "waiting_days": waiting_days(r.sent_on, r.decision_on, today), **_meta(r),
         } for r in referrals]
         gaps = gap.gap_map(self.pupil_filter)
         tables["gap"] = [
@@ -223,7 +219,7 @@ class _Builder:
                 "date": _iso(m.date), "instrument": m.instrument, "rater": m.rater, "values": values, **_meta(m),
             }
             try:
-                scored = instruments.score(m.instrument, m.rater, values, age=_age(dobs.get(m.pupil_id), m.date))
+                scored = instruments.score(m.instrument, m.rater, values, age=age_on(dobs.get(m.pupil_id), m.date))
             except Exception:  # a stored result an updated definition no longer accepts: keep what was saved
                 entry.update(totals=None, headline=m.headline, band=m.band or None, scoring="as stored")
             else:

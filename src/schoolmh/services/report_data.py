@@ -106,6 +106,7 @@ from schoolmh.services import terms
 from schoolmh.services.figures import NO_PLAN
 from schoolmh.services.gap import ReferralFact, gap_since
 from schoolmh.services.permissions import Action
+from schoolmh.services.referrals import waiting_days
 from schoolmh.services.session import Session
 
 __all__ = [
@@ -789,7 +790,7 @@ def _referrals(start: dt.date, end: dt.date, as_of: dt.date) -> tuple[ReferralTa
             grid[dest][fact.decision] += 1
         if (fact.decision in ("accepted", "not_accepted", "signposted") and fact.decision_on is not None
                 and start <= fact.decision_on <= end):
-            waits.append(max(0, (fact.decision_on - fact.sent_on).days))
+            waits.append(waiting_days(fact.sent_on, fact.decision_on, as_of))
     dests = tuple(c for c in REFERRAL_DESTINATIONS if c in grid) + tuple(
         sorted(c for c in grid if c not in REFERRAL_DESTINATIONS))
     decisions = tuple(REFERRAL_DECISIONS)
