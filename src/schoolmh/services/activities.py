@@ -17,9 +17,9 @@ from peewee import JOIN, fn
 from schoolmh.db.models.records import Activity, ActivityPrinciple, Objective
 from schoolmh.domain.codes import ACTIVITY_CATEGORIES, LED_BY, PRINCIPLE_SHORT, PRINCIPLES, RAG
 from schoolmh.domain.mis import RowError
-from schoolmh.errors import NotFound, ValidationError
+from schoolmh.errors import NotFound
 from schoolmh.services.csv_rows import parse_csv
-from schoolmh.services.fieldcheck import Problems, codes_list
+from schoolmh.services.fieldcheck import Problems, code_for, codes_list, reject_unknown
 from schoolmh.services.permissions import Action
 from schoolmh.services.pupil_import import FileRejected
 from schoolmh.services.session import Session
@@ -77,13 +77,9 @@ _OBJECTIVE_FIELDS = ("principle", "text", "owner", "due_on", "rag")
 
 # -- activities ---------------------------------------------------------------------
 def _lookup(value: object, table: Mapping[str, str]) -> object:
-    """Accept a code or its display name (any case), as staff type either."""
-    if isinstance(value, str):
-        text = value.strip().casefold()
-        for code, name in table.items():
-            if text in (code, name.casefold()):
-                return code
-    return value
+    """Accept a code or its display name (any case), as staff type either; anything else is
+    returned as it was, for the check to name."""
+    return (code_for(value, table) or value) if isinstance(value, str) else value
 
 
 def _clean_activity(values: Mapping[str, object]) -> tuple[dict, Problems]:
@@ -191,9 +187,7 @@ def _get_activity(uuid: str) -> Activity:
 def update_activity(session: Session, activity_uuid: str, **changes) -> ActivityInfo:
     """Change any of the create fields; the others keep their values."""
     session.require(Action.ACTIVITY_WRITE)
-    unknown = set(changes) - set(_ACTIVITY_FIELDS)
-    if unknown:
-        raise ValidationError(f"An activity has no field {sorted(unknown)[0]!r}.", sorted(unknown)[0])
+    reject_unknown(changes, _ACTIVITY_FIELDS, "An activity has no field {field!r}.")
     activity = _get_activity(activity_uuid)
     current = get_activity(session, activity_uuid).__dict__.copy()
     current.update(changes)
@@ -285,9 +279,7 @@ def create_objective(
 
 def update_objective(session: Session, objective_uuid: str, **changes) -> ObjectiveInfo:
     session.require(Action.ACTION_PLAN_WRITE)
-    unknown = set(changes) - set(_OBJECTIVE_FIELDS)
-    if unknown:
-        raise ValidationError(f"An objective has no field {sorted(unknown)[0]!r}.", sorted(unknown)[0])
+    reject_unknown(changes, _OBJECTIVE_FIELDS, "An objective has no field {field!r}.")
     objective = Objective.get_or_none(Objective.uuid == objective_uuid)
     if objective is None:
         raise NotFound("That objective no longer exists.")

@@ -115,6 +115,27 @@ def to_date(value: object, field: str, *, required: str | None = None) -> dt.dat
     return day
 
 
+def code_for(value: object, table: Mapping[str, str]) -> str | None:
+    """The code staff meant: the code itself or its display name, ignoring case (and spaces or
+    hyphens for underscores: "in person", "In-Person" -> in_person); None when it is neither."""
+    text = "" if value is None else str(value).strip()
+    if text in table:
+        return text
+    key = text.casefold().replace(" ", "_").replace("-", "_")
+    for code, name in table.items():
+        if key == code.casefold() or text.casefold() == str(name).casefold():
+            return code
+    return None
+
+
+def reject_unknown(fields: Iterable[str], allowed: Iterable[str], message: str) -> None:
+    """ValidationError for the first of ``fields`` (alphabetically) that is not ``allowed``;
+    ``message`` names it as {field!r}, e.g. "An activity has no field {field!r}."."""
+    unknown = sorted(set(fields) - set(allowed))
+    if unknown:
+        raise ValidationError(message.format(field=unknown[0]), unknown[0])
+
+
 def codes_list(value: object) -> list[str]:
     """"voice; parents" or ["voice", "parents"] → ["voice", "parents"] (lower-cased, no blanks, no repeats)."""
     if isinstance(value, str):

@@ -17,8 +17,8 @@ from peewee import JOIN
 from schoolmh.db.models.core import Staff
 from schoolmh.db.models.records import Consultation, LiaisonAction, LiaisonMeeting, LiaisonPupil, Pupil
 from schoolmh.domain.codes import LIAISON_TYPES
-from schoolmh.errors import NotFound, ValidationError
-from schoolmh.services.fieldcheck import Problems
+from schoolmh.errors import NotFound
+from schoolmh.services.fieldcheck import Problems, reject_unknown
 from schoolmh.services.permissions import Action
 from schoolmh.services.pupils import mhst_scope, pupil_record
 from schoolmh.services.session import Session
@@ -185,9 +185,7 @@ def update_meeting(session: Session, meeting_uuid: str, **changes) -> MeetingInf
     """Change fields of a note; `pupil_uuids` replaces the links the signed-in role can see
     (an MHST practitioner's edit never drops links to pupils they cannot see)."""
     session.require(Action.LIAISON_WRITE)
-    unknown = set(changes) - set(_MEETING_FIELDS)
-    if unknown:
-        raise ValidationError(f"A liaison note has no field {sorted(unknown)[0]!r}.", sorted(unknown)[0])
+    reject_unknown(changes, _MEETING_FIELDS, "A liaison note has no field {field!r}.")
     meeting = _get_meeting(meeting_uuid)
     current = {k: getattr(meeting, k) for k in _MEETING_FIELDS if k != "pupil_uuids"}
     current.update({k: v for k, v in changes.items() if k != "pupil_uuids"})

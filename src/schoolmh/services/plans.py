@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from schoolmh.db.models.records import Goal, GoalRating, PlanReview, Pupil, SupportPlan
 from schoolmh.domain.codes import PEOPLE_INVOLVED, TIERS
 from schoolmh.errors import FieldProblem, NotFound, ValidationError, ValidationErrors
-from schoolmh.services.fieldcheck import to_date
+from schoolmh.services.fieldcheck import code_for, reject_unknown, to_date
 from schoolmh.services.permissions import Action
 from schoolmh.services.pupils import mhst_scope, pupil_name, pupil_record
 from schoolmh.services.session import Session
@@ -106,8 +106,8 @@ def _text(value, field: str, limit: int = MAX_TEXT_LENGTH) -> str:
 
 
 def _tier(value) -> str:
-    code = (value or "").strip().lower()
-    if code not in TIERS:
+    code = code_for(value, TIERS)
+    if code is None:
         raise ValidationError(f"Choose a tier: {', '.join(TIERS.values())}.", "tier")
     return code
 
@@ -117,10 +117,10 @@ def _people(value) -> tuple[str, ...]:
         value = [v for v in value.split(",")]
     codes: list[str] = []
     for item in value or ():
-        code = str(item).strip().lower()
-        if not code:
+        if not str(item).strip():
             continue
-        if code not in PEOPLE_INVOLVED:
+        code = code_for(item, PEOPLE_INVOLVED)
+        if code is None:
             raise ValidationError(f"'{item}' is not one of: {', '.join(PEOPLE_INVOLVED)}.", "people_involved")
         if code not in codes:
             codes.append(code)
@@ -287,9 +287,7 @@ def update_plan(session: Session, plan_uuid: str, **changes) -> PlanInfo:
     """
     session.require(Action.PLAN_WRITE)
     plan = plan_record(session, plan_uuid)
-    unknown = [k for k in changes if k not in _EDITABLE]
-    if unknown:
-        raise ValidationError(f"'{unknown[0]}' cannot be changed here.", unknown[0])
+    reject_unknown(changes, _EDITABLE, "{field!r} cannot be changed here.")
     v = _collect({k: (lambda k=k: _EDITABLE[k](changes[k])) for k in changes})
     changed = {k: val for k, val in v.items() if getattr(plan, k) != val}
     if not changed:

@@ -24,7 +24,7 @@ from schoolmh.db.models.records import Session as SessionRow
 from schoolmh.domain.codes import ATTENDANCE, FUNCTIONS, SESSION_MODES, SESSION_TYPES
 from schoolmh.errors import FieldProblem, NotFound, ValidationError, ValidationErrors
 from schoolmh.services import measures as measures_service
-from schoolmh.services.fieldcheck import to_date
+from schoolmh.services.fieldcheck import code_for, reject_unknown, to_date
 from schoolmh.services.permissions import Action
 from schoolmh.services.pupils import mhst_scope, pupil_name, pupil_record
 from schoolmh.services.session import Session
@@ -68,16 +68,10 @@ class SessionInfo:
 
 # --- validation ----------------------------------------------------------------------------------------
 def _code(value, table: dict, field: str, what: str) -> str:
-    text = str(value or "").strip()
-    if text in table:
-        return text
-    lowered = text.lower().replace(" ", "_").replace("-", "_")
-    if lowered in table:
-        return lowered
-    for code, name in table.items():  # the display name works too ("Did not attend")
-        if name.lower() == text.lower():
-            return code
-    raise ValidationError(f"'{text}' is not a {what}: use {', '.join(table)}.", field)
+    code = code_for(value, table)  # the display name works too ("Did not attend")
+    if code is None:
+        raise ValidationError(f"'{str(value or '').strip()}' is not a {what}: use {', '.join(table)}.", field)
+    return code
 
 
 def _function(value) -> int:
@@ -281,9 +275,7 @@ def update_session(session: Session, session_uuid: str, **changes) -> SessionInf
     """Correct a recorded session's fields. Goal ratings and measures are edited on their own."""
     session.require(Action.SESSION_WRITE)
     row = _session_record(session, session_uuid)
-    unknown = [k for k in changes if k not in _UPDATABLE]
-    if unknown:
-        raise ValidationError(f"'{unknown[0]}' cannot be changed on a session.", unknown[0])
+    reject_unknown(changes, _UPDATABLE, "{field!r} cannot be changed on a session.")
     fields = {k: v for k, v in changes.items() if k != "staff_uuid"}
     v = clean_session_fields(fields, session.today())
     if "staff_uuid" in changes:
