@@ -493,3 +493,22 @@ def test_sessions_edit_and_delete_from_the_record_and_the_sessions_page(ctx, rol
     with qtbot.waitSignal(ctx.data_changed):
         listing.session_actions.delete_action.trigger()  # the list's context menu (and the Delete key)
     assert [x.duration_minutes for x in sessions.list_sessions(s, pupil.uuid)] == [30]
+
+
+def test_a_narrow_session_list_keeps_the_note_readable(ctx, roll, qtbot):
+    from schoolmh.ui.pages.sessions import SessionsPage
+
+    s = ctx.session
+    for name in ("chloe", "chloe2", "lukasz"):
+        sessions.record_session(s, roll[name].uuid, attendance="cancelled_family",
+                                note="A long note about what was agreed " * 3)
+    page = SessionsPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(760, 500)  # e.g. a small window at 150%
+    page.show()
+    qtbot.waitExposed(page)
+    view, note = page.view, page.model.columnCount() - 1
+    header = view.horizontalHeader()
+    assert sum(view.columnWidth(c) for c in range(note + 1)) <= view.viewport().width()  # no sideways scroll
+    assert view.columnWidth(note) >= view.fontMetrics().horizontalAdvance("M") * 8  # the note is still readable
+    assert all(view.columnWidth(c) >= header.sectionSizeHint(c) for c in range(note))  # headers never cut

@@ -98,9 +98,23 @@ def _pick_pupil(session) -> str | None:
     return chosen.uuid if chosen else None
 
 
+def _offscreen_laptop() -> str:
+    """The offscreen platform with a 1366×768 screen (its default is 800×600, which squeezes dialogs
+    sized from the screen). With QT_SCALE_FACTOR the physical screen grows so 1366×768 stays logical."""
+    import json
+
+    scale = float(os.environ.get("QT_SCALE_FACTOR") or 1)
+    config = Path(tempfile.gettempdir()) / f"schoolmh-screenshots-screen-{scale:g}.json"
+    config.write_text(json.dumps({"screens": [{
+        "name": "laptop", "x": 0, "y": 0, "width": round(SIZE[0] * scale), "height": round(SIZE[1] * scale),
+        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1,
+    }]}), encoding="utf-8")
+    return f"offscreen:configfile={config}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("QT_QPA_PLATFORM", _offscreen_laptop())
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     from schoolmh.ui.app import make_application

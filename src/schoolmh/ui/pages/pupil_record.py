@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QPushButton,
@@ -77,6 +76,7 @@ from schoolmh.ui.widgets.common import (
     FormErrorLabel,
     confirm,
     error_colour,
+    fit_columns,
     heading,
     info,
     list_view,
@@ -102,20 +102,7 @@ def _signed(value: float) -> str:
 
 def _table(model, name: str, stretch: int | None = None) -> QTableView:
     """A read-only list; `stretch` is the column that takes spare width (default: the last)."""
-    view = list_view(model, name)
-    view.horizontalHeader().setStretchLastSection(stretch is None)
-    if stretch is not None:
-        view.setProperty("stretch_column", stretch)
-    return view
-
-
-def _fit(view: QTableView, cap: int = 360) -> None:
-    view.resizeColumnsToContents()
-    for c in range(view.model().columnCount()):
-        view.setColumnWidth(c, min(view.columnWidth(c) + 10, cap))
-    stretch = view.property("stretch_column")
-    if stretch is not None:
-        view.horizontalHeader().setSectionResizeMode(int(stretch), QHeaderView.ResizeMode.Stretch)
+    return list_view(model, name, stretch=stretch)
 
 
 def _compact_height(view: QTableView, rows: int) -> None:
@@ -487,12 +474,12 @@ class OverviewTab(_Tab):
             self.plan_text.setText("\n".join(lines))
             self.goal_model.set_rows(plan.goals)
             self.goal_view.setVisible(bool(plan.goals))
-            _fit(self.goal_view, 480)
+            fit_columns(self.goal_view, 480)
             _compact_height(self.goal_view, len(plan.goals))
         rows = score_rows(data.get("measures", []), data.get("changes", []))
         self.score_model.set_rows(rows)
         self.score_view.setVisible(bool(rows))
-        _fit(self.score_view)
+        fit_columns(self.score_view)
         _compact_height(self.score_view, len(rows))
         parts = []
         if not rows:
@@ -615,17 +602,17 @@ class PlanTab(_Tab):
                 f"Review by: {review}\nPeople involved: {people}\n\n"
                 f"Presenting needs: {plan.presenting_needs or '—'}\n\nStrategies: {plan.strategies or '—'}")
         self.goal_model.set_rows(plan.goals if plan else [])
-        _fit(self.goal_view, 480)
+        fit_columns(self.goal_view, 480)
         _compact_height(self.goal_view, len(plan.goals) if plan else 0)
         self.review_model.set_rows(plan.reviews if plan else [])
-        _fit(self.review_view)
+        fit_columns(self.review_view)
         _compact_height(self.review_view, min(6, len(plan.reviews)) if plan else 0)
         for w in (self.goals_heading, self.goal_view, self.reviews_heading):
             w.setVisible(plan is not None)
         self.review_view.setVisible(plan is not None and bool(plan.reviews))
         self.no_reviews.setVisible(plan is not None and not plan.reviews)
         self.past_model.set_rows(past)
-        _fit(self.past_view)
+        fit_columns(self.past_view)
         _compact_height(self.past_view, min(5, len(past)))
         self.past_heading.setVisible(bool(past))
         self.past_view.setVisible(bool(past))
@@ -679,7 +666,7 @@ class SessionsTab(_Tab):
     def load(self) -> None:
         rows = self.page.data.get("sessions", [])
         self.model.set_rows(rows)
-        _fit(self.view)
+        fit_columns(self.view)
         self.add_button.setVisible(self.can(Action.SESSION_WRITE))
         minutes = sum(s.duration_minutes for s in rows)
         self.count.setText(f"{len(rows)} session{'' if len(rows) == 1 else 's'}, {minutes / 60:.1f} hours")
@@ -770,7 +757,7 @@ class MeasuresTab(_Tab):
         self.delete_button.setVisible(self.can(Action.MEASURE_WRITE))
         results: list[MeasureInfo] = data.get("measures", [])
         self.model.set_rows(results)
-        _fit(self.view)
+        fit_columns(self.view)
         keys: list[tuple[str, str]] = []
         for m in results:
             if (m.instrument, m.rater) not in keys:
@@ -869,7 +856,7 @@ class ReferralsTab(_Tab):
     def load(self) -> None:
         rows = self.page.data.get("referrals", [])
         self.model.set_rows(rows)
-        _fit(self.view)
+        fit_columns(self.view)
         writable = self.can(Action.REFERRAL_WRITE)
         self.add_button.setVisible(writable)
         self.decision_button.setVisible(writable)
@@ -986,7 +973,7 @@ class HistoryTab(_Tab):
         rows = vault_admin.audit_rows(self.ctx.session, uuids)  # checks AUDIT_READ itself
         self.model.set_rows([_AuditRow(r, names.get(r.actor or "", "(removed account)" if r.actor else "SchoolMH"))
                              for r in rows])
-        _fit(self.view)
+        fit_columns(self.view)
 
     def clear(self) -> None:
         self.model.clear()

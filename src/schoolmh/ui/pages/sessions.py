@@ -30,7 +30,7 @@ from schoolmh.services import sessions, terms
 from schoolmh.services.permissions import Action
 from schoolmh.services.sessions import SessionInfo
 from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, SortProxy, format_date
-from schoolmh.ui.widgets.common import PAGE_TITLE, confirm, heading, info, list_view
+from schoolmh.ui.widgets.common import PAGE_TITLE, confirm, fit_columns, heading, info, list_view
 from schoolmh.ui.widgets.dates import DateEdit
 
 __all__ = ["SessionsPage", "SessionActions", "session_columns"]
@@ -41,9 +41,11 @@ def session_columns(with_pupil: bool = True) -> list[Column[SessionInfo]]:
     cols: list[Column[SessionInfo]] = [Column("Date", lambda s: s.date, align=RIGHT)]
     if with_pupil:
         cols.append(Column("Pupil", lambda s: s.pupil_name or "(no pupil)",
-                           sort=lambda s: s.pupil_name.casefold() if s.pupil_name else ""))
+                           sort=lambda s: s.pupil_name.casefold() if s.pupil_name else "",
+                           tooltip=lambda s: s.pupil_name or None))
     cols += [
-        Column("Function", lambda s: f"{s.function}. {FUNCTIONS.get(s.function, '')}", sort=lambda s: s.function),
+        Column("Function", lambda s: f"{s.function}. {FUNCTIONS.get(s.function, '')}", sort=lambda s: s.function,
+               tooltip=lambda s: FUNCTIONS.get(s.function)),
         Column("Type", lambda s: SESSION_TYPES.get(s.type, s.type)),
         Column("Mode", lambda s: SESSION_MODES.get(s.mode, s.mode)),
         Column("Attendance", lambda s: ATTENDANCE.get(s.attendance, s.attendance)),
@@ -251,11 +253,7 @@ class SessionsPage(QWidget):
             self.ctx.report_error(self, exc, "loading sessions")
             return
         self.model.set_rows(rows)
-        last = self.model.columnCount() - 1  # the note: it takes whatever width is left (full text in its tooltip)
-        for c in range(last):
-            self.view.resizeColumnToContents(c)
-            self.view.setColumnWidth(c, min(self.view.columnWidth(c) + 12, 240))
-        self.view.setColumnWidth(last, 120)
+        fit_columns(self.view, 240)  # the note (last) takes whatever width is left; full text in its tooltip
         self._update_totals()
 
     def _update_totals(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,7 +30,7 @@ from schoolmh.errors import SchoolMHError, ValidationError, ValidationErrors
 
 __all__ = [
     "FormErrorLabel", "Chip", "FieldErrors", "FormDialog", "is_dark", "error_colour", "wrapped_label",
-    "heading", "PAGE_TITLE", "list_view", "text_box",
+    "heading", "PAGE_TITLE", "list_view", "fit_columns", "text_box",
     "info", "warn", "confirm", "report_error", "plain_error_text",
 ]
 
@@ -77,11 +77,12 @@ def heading(text: str, scale: float = 1.15) -> QLabel:
 
 
 def list_view(model, accessible_name: str, sort_column: int = 0,
-              order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> QTableView:
+              order: Qt.SortOrder = Qt.SortOrder.AscendingOrder, stretch: int | None = None) -> QTableView:
     """A read-only record list: whole rows, one at a time, sortable, compact rows, no row numbers;
     Tab moves on to the next control (a list of 2,000 pupils must not trap the keyboard).
 
-    Columns are interactive and the last takes the spare width; callers size them.
+    Columns are interactive; column `stretch` (default: the last) takes the spare width.
+    `fit_columns(view)` after loading rows sizes the others to their contents.
     """
     view = QTableView()
     view.setModel(model)
@@ -100,7 +101,73 @@ def list_view(model, accessible_name: str, sort_column: int = 0,
     header.setStretchLastSection(True)
     view.setSortingEnabled(True)
     view.sortByColumn(sort_column, order)
+    _ColumnFit(view, stretch)
     return view
+
+
+def fit_columns(view: QTableView, cap: int = 360) -> None:
+    """Size a list_view's columns to what they hold (each at most `cap` pixels wide); refitted on resize."""
+    fit = view.findChild(_ColumnFit)
+    if fit is not None:
+        fit.refit(cap)
+
+
+class _ColumnFit(QObject):
+    """Column widths for a list_view: each column as wide as its contents (capped), the stretch
+    column taking what is left. When the view is too narrow for that (a small window, 150%
+    scaling) the widest columns give way first, their text elided, so the stretch column (the
+    one people read: a name, a note) keeps a readable width instead of going off the edge.
+    No column gets narrower than its header; past that the list scrolls sideways.
+    """
+
+    def __init__(self, view: QTableView, stretch: int | None) -> None:
+        super().__init__(view)
+        self.view = view
+        self.stretch = stretch
+        self.wanted: list[int] = []
+        self.floor: list[int] = []
+        header = view.horizontalHeader()
+        if stretch is not None:
+            header.setStretchLastSection(False)
+            header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        view.viewport().installEventFilter(self)  # the viewport: its new width is known when it resizes
+
+    def refit(self, cap: int) -> None:
+        view, header = self.view, self.view.horizontalHeader()
+        columns = range(view.model().columnCount())
+        self.floor = [header.sectionSizeHint(c) for c in columns]
+        self.wanted = [min(max(view.sizeHintForColumn(c) + 10, self.floor[c]), max(cap, self.floor[c]))
+                       for c in columns]
+        self.apply()
+
+    def apply(self) -> None:
+        if not self.wanted:
+            return
+        view = self.view
+        main = self.stretch if self.stretch is not None else len(self.wanted) - 1
+        others = [c for c in range(len(self.wanted)) if c != main and not view.isColumnHidden(c)]
+        room = view.viewport().width() - min(self.wanted[main], view.fontMetrics().horizontalAdvance("M") * 14)
+
+        def width(c: int, limit: int) -> int:
+            return max(self.floor[c], min(self.wanted[c], limit))
+
+        limit = max(self.wanted)
+        if sum(self.wanted[c] for c in others) > room:
+            low, high = 0, limit  # the widest any other column may be so that all fit (floors allowing)
+            while low < high:
+                mid = (low + high + 1) // 2
+                if sum(width(c, mid) for c in others) <= room:
+                    low = mid
+                else:
+                    high = mid - 1
+            limit = low
+        for c in others:
+            view.setColumnWidth(c, width(c, limit))
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
+        if event.type() == QEvent.Type.Resize and obj is self.view.viewport():
+            self.apply()
+        return False
 
 
 class FormErrorLabel(QLabel):
@@ -335,6 +402,7 @@ class NewPasswordFields:
         self.meter.setMaximumHeight(10)
         self.meter.setAccessibleName("Password strength")
         self.word = QLabel()
+        self.word.setWordWrap(True)  # the hint is a sentence: it wraps in a narrow dialog or at 150%
         self.word.setAccessibleName("Password strength")
         row = QWidget()
         box = QVBoxLayout(row)
