@@ -8,62 +8,31 @@
     schoolmh retention list | schoolmh retention erase UPN --confirm
     schoolmh dashboard [--term autumn --year 2026 | --from DATE --to DATE]
 
-Files are written with fsutil.atomic_write_bytes and made readable by the owner only.
+Files are written by cli.options.write_output: atomically, readable by the owner only.
 """
 from __future__ import annotations
 
-import datetime as dt
-import os
 import time
 from pathlib import Path
 
 from schoolmh.cli.common import data_dir, out, read_secret, sign_in
-from schoolmh.errors import NotFound, ValidationError
-from schoolmh.fsutil import atomic_write_bytes
+from schoolmh.cli.options import add_period_options, output_path, period, pupil_uuid, write_output
+from schoolmh.errors import ValidationError
 
 EXPORT_FORMAT_DOC = "docs/EXPORT_FORMAT.md"
-
-
-def _target(path: str, suffix: str) -> Path:
-    target = Path(path)
-    if target.is_dir():
-        raise ValidationError(f"{path} is a folder: give a file name ending {suffix}.", "out")
-    if not target.parent.exists():
-        raise ValidationError(f"The folder {target.parent} does not exist.", "out")
-    return target
-
-
-def _write_private(target: Path, data: bytes) -> None:
-    try:
-        atomic_write_bytes(target, data)
-    except OSError as exc:
-        raise ValidationError(f"Cannot write {target}: {exc.strerror or exc}.", "out") from None
-    try:
-        os.chmod(target, 0o600)
-    except OSError:
-        pass
-
-
-def _pupil_uuid(session, upn: str) -> str:
-    from schoolmh.services import pupils
-
-    found = pupils.find_by_upn(session, upn)
-    if found is None:
-        raise NotFound(f"No pupil has the UPN {upn.strip().upper()}.")
-    return found.uuid
 
 
 # --- export -------------------------------------------------------------------------------------------
 def cmd_export_pupil(args) -> int:
     from schoolmh.services import export
 
-    target = _target(args.out, ".json")
+    target = output_path(args.out, ".json")
     session = sign_in(args)
     try:
-        data = export.to_json_bytes(export.export_pupil(session, _pupil_uuid(session, args.upn)))
+        data = export.to_json_bytes(export.export_pupil(session, pupil_uuid(session, args.upn)))
     finally:
         session.close()
-    _write_private(target, data)
+    write_output(target, data)
     out(f"Wrote the pupil's complete record to {target} ({len(data) // 1024 + 1} KB, format schoolmh-export v1).")
     out("Review it before disclosing: liaison notes may mention other pupils.")
     return 0
@@ -72,14 +41,14 @@ def cmd_export_pupil(args) -> int:
 def cmd_export_all(args) -> int:
     from schoolmh.services import export
 
-    target = _target(args.out, ".json")
+    target = output_path(args.out, ".json")
     session = sign_in(args)
     try:
         payload = export.export_all(session)
         data = export.to_json_bytes(payload)
     finally:
         session.close()
-    _write_private(target, data)
+    write_output(target, data)
     counts = ", ".join(f"{len(payload[t])} {t.replace('_', ' ')}" for t in ("pupils", "sessions", "measures", "referrals"))
     out(f"Wrote every record to {target} ({len(data) // 1024 + 1} KB: {counts}; format schoolmh-export v1).")
     return 0
@@ -123,7 +92,7 @@ def cmd_demo(args) -> int:
     if args.pupils is None or not 1 <= args.pupils <= 50_000:
         raise ValidationError("Say how many pupils with --pupils N (1 to 50000).", "pupils")
     if args.mis_csv:
-        target = _target(args.mis_csv, ".csv")
+        target = output_path(args.mis_csv, ".csv")
         demo.write_demo_mis_csv(target, args.pupils, args.seed)
         out(f"Wrote a synthetic MIS export of {args.pupils} fictional pupils to {target}.")
         return 0
@@ -170,7 +139,7 @@ def cmd_retention_erase(args) -> int:
         raise ValidationError("Erasing cannot be undone: add --confirm to erase this pupil's record.", "confirm")
     session = sign_in(args)
     try:
-        result = retention.erase_pupil(session, _pupil_uuid(session, args.upn))
+        result = retention.erase_pupil(session, pupil_uuid(session, args.upn))
     finally:
         session.close()
     total = sum(result.counts.values())
@@ -181,18 +150,9 @@ def cmd_retention_erase(args) -> int:
 # --- dashboard -----------------------------------------------------------------------------------------
 def cmd_dashboard(args) -> int:
     from schoolmh.domain.codes import FUNCTIONS, PRINCIPLE_SHORT, TIERS
-    from schoolmh.services import dashboard, terms
+    from schoolmh.services import dashboard
 
-    start = end = None
-    if args.term or args.year:
-        if not (args.term and args.year):
-            raise ValidationError("Give both --term and --year.", "term")
-        start, end = terms.term_dates(args.term, args.year)
-    elif args.date_from or args.date_to:
-        try:
-            start, end = dt.date.fromisoformat(args.date_from or ""), dt.date.fromisoformat(args.date_to or "")
-        except ValueError:
-            raise ValidationError("Give --from and --to as YYYY-MM-DD.", "from") from None
+    start, end = period(args, required=False) or (None, None)
     session = sign_in(args)
     try:
         f = dashboard.dashboard_figures(session, start, end)
@@ -248,8 +208,5 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_retention_erase)
 
     p = sub.add_parser("dashboard", parents=[common], help="print the dashboard figures (default: this term)")
-    p.add_argument("--term", choices=("autumn", "spring", "summer"))
-    p.add_argument("--year", type=int, help="calendar year of the term (autumn 2026 = Sep-Dec 2026)")
-    p.add_argument("--from", dest="date_from")
-    p.add_argument("--to", dest="date_to")
+    add_period_options(p)
     p.set_defaults(func=cmd_dashboard)

@@ -88,40 +88,37 @@ def _register_pupil_import(groups: Groups) -> None:
 
 # --- import sessions / measures ----------------------------------------------------------------------
 def cmd_import_sessions(args) -> int:
-    session = sign_in(args)
-    try:
-        summary = records_import.import_sessions_csv(session, args.file, dry_run=args.dry_run)
-    finally:
-        session.close()
-    out(summary.line("sessions"))
-    return 0
+    return _import_records(args, records_import.import_sessions_csv, "sessions")
 
 
 def cmd_import_measures(args) -> int:
+    return _import_records(args, records_import.import_measures_csv, "measures")
+
+
+def _import_records(args, importer, what: str) -> int:
     session = sign_in(args)
     try:
-        summary = records_import.import_measures_csv(session, args.file, dry_run=args.dry_run)
+        summary = importer(session, args.file, dry_run=args.dry_run)
     finally:
         session.close()
-    out(summary.line("measures"))
+    out(summary.line(what))
     return 0
 
 
 def _register_records_import(groups: Groups) -> None:
-    p = groups.imports.add_parser(
-        "sessions", parents=[groups.common], help="import sessions from a CSV file (all or nothing)",
-        description="Columns: upn,date,duration_minutes,function,type,mode,attendance,staff_username,note "
-                    "(only date is required as a column). Rows already recorded are not added again.")
-    p.add_argument("file")
-    p.add_argument("--dry-run", action="store_true", help="check the file and print what would change; write nothing")
-    p.set_defaults(func=cmd_import_sessions)
-    p = groups.imports.add_parser(
-        "measures", parents=[groups.common], help="import outcome measures from a CSV file (all or nothing)",
-        description="Columns: upn,date,instrument,rater and then the score columns named by "
-                    "'schoolmh measures list'. Rows already recorded are not added again.")
-    p.add_argument("file")
-    p.add_argument("--dry-run", action="store_true", help="check the file and print what would change; write nothing")
-    p.set_defaults(func=cmd_import_measures)
+    for what, func, help_text, columns in (
+        ("sessions", cmd_import_sessions, "import sessions from a CSV file (all or nothing)",
+         "upn,date,duration_minutes,function,type,mode,attendance,staff_username,note "
+         "(only date is required as a column)."),
+        ("measures", cmd_import_measures, "import outcome measures from a CSV file (all or nothing)",
+         "upn,date,instrument,rater and then the score columns named by 'schoolmh measures list'."),
+    ):
+        p = groups.imports.add_parser(what, parents=[groups.common], help=help_text,
+                                      description=f"Columns: {columns} Rows already recorded are not added again.")
+        p.add_argument("file")
+        p.add_argument("--dry-run", action="store_true",
+                       help="check the file and print what would change; write nothing")
+        p.set_defaults(func=func)
 
 
 # --- measures list -------------------------------------------------------------------------------------

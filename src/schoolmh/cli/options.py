@@ -1,0 +1,82 @@
+"""What the record and report commands share: the file they write (--out), the period they
+cover (--term/--year or --from/--to) and finding a pupil by UPN.
+
+The output file is checked before any work is done (and before an export is
+audited), and written atomically; fsutil's temporary file is created readable by
+the owner only, and the rename keeps that.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from schoolmh.errors import NotFound, ValidationError
+from schoolmh.fsutil import atomic_write_bytes
+from schoolmh.services.fieldcheck import parse_date
+
+
+def output_path(path: str, suffix: str) -> Path:
+    """Where --out will go, checked first: not a folder, and its folder exists."""
+    target = Path(path)
+    if target.is_dir():
+        raise ValidationError(f"{path} is a folder: give a file name ending {suffix}.", "out")
+    if not target.parent.exists():
+        raise ValidationError(f"The folder {target.parent} does not exist.", "out")
+    return target
+
+
+def write_output(target: Path, data: bytes) -> None:
+    try:
+        atomic_write_bytes(target, data)
+    except OSError as exc:
+        raise ValidationError(f"Cannot write {target}: {exc.strerror or exc}.", "out") from None
+
+
+def add_period_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--term", metavar="TERM", help="autumn, spring or summer (with --year)")
+    parser.add_argument("--year", type=int, help="calendar year the term falls in (autumn 2026 = Sep-Dec 2026)")
+    parser.add_argument("--from", dest="date_from", metavar="DATE", help="first day (YYYY-MM-DD), with --to")
+    parser.add_argument("--to", dest="date_to", metavar="DATE", help="last day (YYYY-MM-DD), with --from")
+
+
+def _date(text: str, flag: str) -> dt.date:
+    day = parse_date(text)
+    if day is None:
+        raise ValidationError(f"{flag} {text!r} is not a date: use YYYY-MM-DD, for example 2026-03-27.",
+                              flag.lstrip("-"))
+    return day
+
+
+def period(args, *, required: bool = True) -> tuple[dt.date, dt.date] | None:
+    """The dates the period options name (inclusive); None when none was given and not ``required``."""
+    from schoolmh.services import terms
+
+    by_term = args.term is not None or args.year is not None
+    by_dates = args.date_from is not None or args.date_to is not None
+    if by_term and by_dates:
+        raise ValidationError("Give either --term and --year, or --from and --to, not both.", "term")
+    if by_term:
+        if args.term is None or args.year is None:
+            raise ValidationError("Give both --term (autumn, spring or summer) and --year, e.g. --year 2026.",
+                                  "term")
+        return terms.term_dates(args.term, args.year)
+    if args.date_from is None or args.date_to is None:
+        if not (by_dates or required):
+            return None
+        raise ValidationError("Say which period: --term autumn|spring|summer --year YYYY, or --from DATE --to DATE.",
+                              "term")
+    start, end = _date(args.date_from, "--from"), _date(args.date_to, "--to")
+    if end < start:
+        raise ValidationError("--to is before --from.", "to")
+    return start, end
+
+
+def pupil_uuid(session, upn: str) -> str:
+    """The pupil with this UPN that the signed-in user may see (the UPN is checked first)."""
+    from schoolmh.services import pupils
+
+    found = pupils.find_by_upn(session, upn)
+    if found is None:
+        raise NotFound(f"No pupil with UPN {upn.strip().upper()} (or not one you can see).")
+    return found.uuid
