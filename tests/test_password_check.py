@@ -36,3 +36,14 @@ def test_verify_password_is_the_signed_in_users_current_password(lead_session, v
         assert not users.verify_password(worker, "a brand new passphrase")  # the lead's
     finally:
         worker.close()
+
+
+def test_wrong_current_passwords_back_off_like_sign_in(lead_session):
+    import pytest
+
+    from schoolmh.errors import LockedOut
+
+    for _ in range(3):
+        assert not users.verify_password(lead_session, "a wrong guess here")
+    with pytest.raises(LockedOut):
+        users.verify_password(lead_session, LEAD_PASSWORD)

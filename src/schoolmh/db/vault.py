@@ -151,13 +151,18 @@ class OpenVault:
         password): no second database connection, nothing written. An account without a slot
         costs the same key derivation as one with, like unlock_with_password.
         """
+        attempts = AttemptLog.load(self.data_dir)
+        attempts.check()  # wrong guesses here count towards the same back-off as at sign-in
         keyfile = KeyFile.load(self.keyfile_path)  # the file on disk: another window may have changed it
         slot = keyfile.user_slot(username)
         if slot is None or keyfile.vault_id != self.keyfile.vault_id:
             crypto.derive_password_key(password, crypto.new_password_params())
-            return False
-        dek = keyfile.open_slot(slot, crypto.derive_password_key(password, slot.kdf))
-        return dek is not None and hmac.compare_digest(dek, self.dek)
+            ok = False
+        else:
+            dek = keyfile.open_slot(slot, crypto.derive_password_key(password, slot.kdf))
+            ok = dek is not None and hmac.compare_digest(dek, self.dek)
+        attempts.record_success() if ok else attempts.record_failure()
+        return ok
 
     def has_user_slot(self, username: str) -> bool:
         return self.keyfile.user_slot(username) is not None
