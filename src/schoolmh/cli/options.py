@@ -1,7 +1,9 @@
-"""What the record and report commands share: the file they write (--out), the period they
-cover (--term/--year or --from/--to) and finding a pupil by UPN.
+"""What the record and report commands share: command groups, numbers, the file they write
+(--out), the period they cover (--term/--year or --from/--to) and finding a pupil by UPN.
 
-The output file is checked before any work is done (and before an export is
+Bad input is a ValidationError, which the CLI prints as one line on stderr (exit 2),
+so these options are read here rather than by argparse (whose errors print the usage
+too). The output file is checked before any work is done (and before an export is
 audited), and written atomically; fsutil's temporary file is created readable by
 the owner only, and the rename keeps that.
 """
@@ -14,6 +16,32 @@ from pathlib import Path
 from schoolmh.errors import NotFound, ValidationError
 from schoolmh.fsutil import atomic_write_bytes
 from schoolmh.services.fieldcheck import parse_date
+
+
+def command_group(sub, name: str, help_text: str, dest: str) -> argparse._SubParsersAction:
+    """`schoolmh <name> <what>`; run without a <what>, it names the choices in one line."""
+    parser = sub.add_parser(name, help=help_text, description=help_text[:1].upper() + help_text[1:] + ".")
+    actions = parser.add_subparsers(dest=dest, metavar="what")
+
+    def missing(args) -> int:
+        raise ValidationError(f"'schoolmh {name}' needs one of: {', '.join(actions.choices)} "
+                              f"(schoolmh {name} --help says more).", dest)
+
+    parser.set_defaults(func=missing)
+    return actions
+
+
+def whole_number(text: str | None, flag: str, low: int | None = None, high: int | None = None, *,
+                 what: str) -> int:
+    """An integer option's value, within [low, high] where given."""
+    try:
+        number = int(str(text).strip())
+    except ValueError:
+        number = None
+    if number is None or (low is not None and number < low) or (high is not None and number > high):
+        limits = f" from {low} to {high}" if low is not None and high is not None else ""
+        raise ValidationError(f"{flag} {text!r} is not {what}: give a whole number{limits}.", flag.lstrip("-"))
+    return number
 
 
 def output_path(path: str, suffix: str) -> Path:
@@ -35,7 +63,7 @@ def write_output(target: Path, data: bytes) -> None:
 
 def add_period_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--term", metavar="TERM", help="autumn, spring or summer (with --year)")
-    parser.add_argument("--year", type=int, help="calendar year the term falls in (autumn 2026 = Sep-Dec 2026)")
+    parser.add_argument("--year", help="calendar year the term falls in (autumn 2026 = Sep-Dec 2026)")
     parser.add_argument("--from", dest="date_from", metavar="DATE", help="first day (YYYY-MM-DD), with --to")
     parser.add_argument("--to", dest="date_to", metavar="DATE", help="last day (YYYY-MM-DD), with --from")
 
@@ -60,12 +88,15 @@ def period(args, *, required: bool = True) -> tuple[dt.date, dt.date] | None:
         if args.term is None or args.year is None:
             raise ValidationError("Give both --term (autumn, spring or summer) and --year, e.g. --year 2026.",
                                   "term")
-        return terms.term_dates(args.term, args.year)
-    if args.date_from is None or args.date_to is None:
-        if not (by_dates or required):
+        return terms.term_dates(args.term, whole_number(args.year, "--year", 1900, 2200, what="a year"))
+    if not by_dates:
+        if not required:
             return None
         raise ValidationError("Say which period: --term autumn|spring|summer --year YYYY, or --from DATE --to DATE.",
                               "term")
+    if args.date_from is None or args.date_to is None:
+        raise ValidationError("Give both --from and --to, e.g. --from 2026-09-01 --to 2026-12-31.",
+                              "to" if args.date_to is None else "from")
     start, end = _date(args.date_from, "--from"), _date(args.date_to, "--to")
     if end < start:
         raise ValidationError("--to is before --from.", "to")

@@ -16,7 +16,9 @@ import time
 from pathlib import Path
 
 from schoolmh.cli.common import data_dir, out, read_secret, sign_in
-from schoolmh.cli.options import add_period_options, output_path, period, pupil_uuid, write_output
+from schoolmh.cli.options import (
+    add_period_options, command_group, output_path, period, pupil_uuid, whole_number, write_output,
+)
 from schoolmh.errors import ValidationError
 
 EXPORT_FORMAT_DOC = "docs/EXPORT_FORMAT.md"
@@ -89,12 +91,14 @@ def cmd_demo(args) -> int:
     from schoolmh.cli.vault_cmds import write_recovery_key
     from schoolmh.services import demo
 
-    if args.pupils is None or not 1 <= args.pupils <= 50_000:
+    if args.pupils is None:
         raise ValidationError("Say how many pupils with --pupils N (1 to 50000).", "pupils")
+    count = whole_number(args.pupils, "--pupils", 1, 50_000, what="a number of pupils")
+    seed = whole_number(args.seed, "--seed", what="a seed")
     if args.mis_csv:
         target = output_path(args.mis_csv, ".csv")
-        demo.write_demo_mis_csv(target, args.pupils, args.seed)
-        out(f"Wrote a synthetic MIS export of {args.pupils} fictional pupils to {target}.")
+        demo.write_demo_mis_csv(target, count, seed)
+        out(f"Wrote a synthetic MIS export of {count} fictional pupils to {target}.")
         return 0
     folder = data_dir(args)
     key_file = Path(args.recovery_key_file) if args.recovery_key_file else folder / "recovery-key.txt"
@@ -105,10 +109,10 @@ def cmd_demo(args) -> int:
         if not args.quiet:
             out(f"  {done}/{total}")
 
-    session, key = demo.create_demo_vault(folder, args.pupils, args.seed, password, progress)
+    session, key = demo.create_demo_vault(folder, count, seed, password, progress)
     session.close()
     write_recovery_key(key_file, key, demo.DEMO_SCHOOL)
-    out(f"Created a demo vault of {args.pupils} fictional pupils in {folder} in {time.perf_counter() - started:.1f} s.")
+    out(f"Created a demo vault of {count} fictional pupils in {folder} in {time.perf_counter() - started:.1f} s.")
     out("Accounts (all with the password you gave; demo only): lead, lead2, pastoral1-3, head, mhst1-2.")
     out(f"The recovery key is in {key_file}.")
     return 0
@@ -175,9 +179,7 @@ def cmd_dashboard(args) -> int:
 # `import activities` is added by register_area above (records_cmds.AREA_MODULES); the commands
 # of their own (export, demo, retention, dashboard) are added here (cli.COMMAND_MODULES).
 def register(sub, common) -> None:
-    exp = sub.add_parser("export", help="export records as JSON (format: docs/EXPORT_FORMAT.md)")
-    exp.set_defaults(func=lambda args: (exp.print_help(), 2)[1])
-    esub = exp.add_subparsers(dest="export_what", metavar="what")
+    esub = command_group(sub, "export", "export records as JSON (format: docs/EXPORT_FORMAT.md)", "export_what")
     p = esub.add_parser("pupil", parents=[common], help="one pupil's complete record, for a subject access request")
     p.add_argument("upn")
     p.add_argument("--out", required=True, help="the .json file to write")
@@ -190,16 +192,14 @@ def register(sub, common) -> None:
         "demo", parents=[common], help="create a demo vault of fictional data, or a synthetic MIS export",
         description="Create a vault full of fictional data (like init: lead account 'lead', password from "
                     "--password-stdin or SCHOOLMH_PASSWORD), or with --mis-csv write a synthetic MIS export.")
-    p.add_argument("--pupils", type=int, help="how many fictional pupils")
-    p.add_argument("--seed", type=int, default=1, help="the same seed gives the same data (default 1)")
+    p.add_argument("--pupils", help="how many fictional pupils (1 to 50000)")
+    p.add_argument("--seed", default="1", help="the same seed gives the same data (default 1)")
     p.add_argument("--recovery-key-file", help="where to write the recovery key (default: recovery-key.txt beside the data)")
     p.add_argument("--mis-csv", help="write a synthetic SIMS-style pupil export here instead of a vault")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_demo)
 
-    ret = sub.add_parser("retention", help="former pupils due for review, and erasure")
-    ret.set_defaults(func=lambda args: (ret.print_help(), 2)[1])
-    rsub = ret.add_subparsers(dest="retention_action", metavar="action")
+    rsub = command_group(sub, "retention", "former pupils due for review, and erasure", "retention_action")
     p = rsub.add_parser("list", parents=[common], help="former pupils whose retention period has ended")
     p.set_defaults(func=cmd_retention_list)
     p = rsub.add_parser("erase", parents=[common], help="erase one former pupil's record (cannot be undone)")

@@ -12,6 +12,7 @@ import importlib
 from dataclasses import dataclass
 
 from schoolmh.cli.common import out, sign_in
+from schoolmh.cli.options import command_group
 from schoolmh.domain.mis import parse_map_option
 from schoolmh.services import measures, pupil_import, records_import
 from schoolmh.services.pupil_import import FileRejected
@@ -30,18 +31,12 @@ class Groups:
     common: argparse.ArgumentParser  # --data-dir, --user, --password-stdin: pass as parents=[common]
 
 
-def _group(sub, name: str, help_text: str, dest: str) -> argparse._SubParsersAction:
-    parser = sub.add_parser(name, help=help_text)
-    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
-    return parser.add_subparsers(dest=dest, metavar="what")
-
-
 def register(sub, common) -> None:
     groups = Groups(
         sub=sub,
-        imports=_group(sub, "import", "import pupils, sessions, measures or activities from a file (all or nothing)",
+        imports=command_group(sub, "import", "import pupils, sessions, measures or activities from a file (all or nothing)",
                        "import_what"),
-        measures=_group(sub, "measures", "outcome measures SchoolMH scores", "measures_action"),
+        measures=command_group(sub, "measures", "outcome measures SchoolMH scores", "measures_action"),
         common=common,
     )
     for register_area in (_register_pupil_import, _register_records_import, _register_measures):

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from schoolmh.cli.common import out, sign_in
-from schoolmh.cli.options import add_period_options, output_path, period, pupil_uuid, write_output
+from schoolmh.cli.options import add_period_options, command_group, output_path, period, pupil_uuid, write_output
 
 
 def cmd_governors(args) -> int:
@@ -40,8 +40,7 @@ def cmd_pupil(args) -> int:
 
 
 def register(sub, common) -> None:
-    report = sub.add_parser("report", help="make a PDF report", description="Make a PDF report.")
-    rsub = report.add_subparsers(dest="report", metavar="report", required=True)
+    rsub = command_group(sub, "report", "make a PDF report", "report")
 
     gov = rsub.add_parser("governors", parents=[common], help="the anonymous termly report for governors",
                           description="The governors' report: anonymous figures with small numbers suppressed.")

@@ -51,16 +51,20 @@ _CHUNK = 200  # rows per INSERT: 200 x 26 columns stays far below SQLite's varia
 
 
 class FileRejected(ValidationError):
-    """A file failed validation; nothing was written. ``errors`` are row-numbered (domain.mis.RowError)."""
+    """A file failed validation; nothing was written. ``errors`` are row-numbered (domain.mis.RowError).
+
+    One problem makes a one-line message ("Nothing was imported: row 2, column upn: why. Fix it
+    ..."); several make a summary line followed by one line per problem (format_errors).
+    """
 
     def __init__(self, errors: list[RowError], what: str = "file") -> None:
         count = len(errors)
-        super().__init__(
-            f"Nothing was imported: the {what} has {count} problem{'' if count == 1 else 's'}. "
-            f"Fix {'it' if count == 1 else 'them'} and import the whole file again.\n"
-            + format_errors(errors),
-            "file",
-        )
+        if count == 1:
+            message = f"Nothing was imported: {str(errors[0]).rstrip('.')}. Fix it and import the whole file again."
+        else:
+            message = (f"Nothing was imported: the {what} has {count} problems. "
+                       "Fix them and import the whole file again.\n" + format_errors(errors))
+        super().__init__(message, "file")
         self.errors = errors
 
 
