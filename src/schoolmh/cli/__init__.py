@@ -22,14 +22,38 @@ COMMAND_MODULES = [
 ]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage mistakes print one line on stderr (not argparse's usage block) and exit 2.
+
+    Sub-command parsers inherit this class, because add_subparsers uses the parent's class.
+    """
+
+    def error(self, message: str):  # noqa: D401 - argparse hook
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+def _actions_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[str, list[str]]:
+    """The deepest command the user named and the actions it offers, for 'name an action' messages."""
+    prog, choices = parser.prog, []
+    while True:
+        sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if sub is None:
+            return prog, choices
+        chosen = getattr(args, sub.dest, None)
+        if chosen is None or chosen not in sub.choices:
+            return prog, list(sub.choices)
+        parser = sub.choices[chosen]
+        prog = parser.prog
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="schoolmh",
         description="SchoolMH headless commands. Run with no command to start the desktop app.",
     )
     parser.add_argument("--version", action="version", version=f"SchoolMH {__version__}")
     parser.add_argument("--selftest", action="store_true", help="check this installation works, then exit")
-    common = argparse.ArgumentParser(add_help=False)
+    common = OneLineParser(add_help=False)
     common.add_argument("--data-dir", help="vault folder (default: SCHOOLMH_DATA_DIR or the user data folder)")
     common.add_argument("--user", help="act as this account (default: SCHOOLMH_USER or the lead created at set-up)")
     common.add_argument(
@@ -49,7 +73,11 @@ def main(argv: list[str]) -> int:
 
         return run_selftest()
     if not getattr(args, "func", None):
-        parser.print_help()
+        if not args.command:
+            parser.print_help()
+            return 2
+        prog, choices = _actions_of(parser, args)
+        print(f"{prog}: name an action: {', '.join(choices)} (see --help)", file=sys.stderr)
         return 2
     try:
         return int(args.func(args) or 0)
