@@ -6,6 +6,14 @@ import pytest
 from schoolmh.cli import main
 
 
+def _run(argv: list[str]) -> int:
+    """argparse exits for its own errors; our checks return. Either way: the exit status."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code)
+
+
 @pytest.mark.parametrize(
     "argv, expected",
     [
@@ -17,14 +25,6 @@ from schoolmh.cli import main
         (["--bogus"], "unrecognized arguments: --bogus"),
     ],
 )
-def _run(argv: list[str]) -> int:
-    """argparse exits for its own errors; our checks return. Either way: the exit status."""
-    try:
-        return main(argv)
-    except SystemExit as exc:
-        return int(exc.code)
-
-
 def test_usage_errors_are_one_line(argv, expected, capsys):
     assert _run(argv) == 2
     captured = capsys.readouterr()
