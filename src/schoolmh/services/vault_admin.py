@@ -12,7 +12,7 @@ from schoolmh.db.keyfile import user_label
 from schoolmh.db.migrations import schema_version
 from schoolmh.db.models import Staff
 from schoolmh.errors import BackupError, DamagedDatabase, DamagedKeyFile, MigrationFailed, PermissionDenied
-from schoolmh.services import audit
+from schoolmh.services import audit, settings, users
 from schoolmh.services.permissions import LEAD, Action
 from schoolmh.services.session import Session
 
@@ -130,5 +130,30 @@ def replace_recovery_key(session: Session) -> str:
     session.require(Action.RECOVERY_KEY_REPLACE)
     with session.transaction():
         session.audit("vault.recovery_key", "vault", session.vault.keyfile.vault_id)
+        settings.write_raw(recovery_sheet_confirmed=False)  # until someone says the new one is stored
         key = session.vault.new_recovery_key()
     return key
+
+
+def confirm_recovery_key_stored(session: Session) -> None:
+    """The lead ticked "I have stored it" for the key just shown."""
+    session.require(Action.RECOVERY_KEY_REPLACE)
+    with session.transaction():
+        settings.write_raw(recovery_sheet_confirmed=True)
+        session.audit("vault.recovery_key_stored", "vault", session.vault.keyfile.vault_id)
+
+
+def handover_warning(session: Session) -> str | None:
+    """SECURITY.md: at least two leads or a stored recovery key, or the school can lose its records.
+
+    Shown to leads until one holds; None when all is well (or for other roles, who cannot fix it).
+    """
+    if not session.can(Action.USERS_MANAGE):
+        return None
+    if settings.load().recovery_sheet_confirmed or users.lead_count(session) >= 2:
+        return None
+    return (
+        "Only one lead account, and nobody has confirmed the recovery key is stored: if this password is "
+        "lost, nobody can open these records. Add a second lead (Admin → Users) or make and print a new "
+        "recovery key (Admin → Vault)."
+    )

@@ -116,11 +116,35 @@ class Workspace(QWidget):
 
         self.stack = QStackedWidget()
         self.stack.setObjectName("PageStack")
+        # Leads only: the school can lose its records with one lead and no stored recovery key.
+        self.handover_banner = QLabel()
+        self.handover_banner.setObjectName("HandoverBanner")
+        self.handover_banner.setWordWrap(True)
+        self.handover_banner.setAccessibleName("Warning")
+        self.handover_banner.setContentsMargins(12, 8, 12, 8)
+        self.handover_banner.setStyleSheet(
+            "#HandoverBanner { background: palette(highlight); color: palette(highlighted-text); }"
+        )
+        self.handover_banner.hide()
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(0)
+        right.addWidget(self.handover_banner)
+        right.addWidget(self.stack, 1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.sidebar)
-        layout.addWidget(self.stack, 1)
+        layout.addLayout(right, 1)
+        self.update_handover_banner()
+
+    def update_handover_banner(self) -> None:
+        from schoolmh.services import vault_admin
+
+        session = self.ctx.session
+        warning = vault_admin.handover_warning(session) if session is not None and session.is_open else None
+        self.handover_banner.setText(f"⚠ {warning}" if warning else "")
+        self.handover_banner.setVisible(bool(warning))
 
     # -- navigation ----------------------------------------------------------------
     def keys(self) -> list[str]:
@@ -391,6 +415,8 @@ class MainWindow(QMainWindow):
         if kind == "settings":
             self._update_from_settings()
         if self.workspace is not None:
+            if kind in ("settings", "users"):
+                self.workspace.update_handover_banner()
             self.workspace.refresh_current()
 
     def quick_session(self) -> None:

@@ -683,7 +683,18 @@ class VaultTab(QWidget):
         dialog = NewRecoveryKeyDialog(key, self.ctx.settings().school_name, self)
         del key
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self._key_stored)
         dialog.open()
+
+    def _key_stored(self) -> None:
+        from schoolmh.services import vault_admin
+
+        try:
+            vault_admin.confirm_recovery_key_stored(self.ctx.session)
+        except Exception as exc:
+            self.ctx.report_error(self, exc, "noting that the recovery key is stored")
+            return
+        self.ctx.data_changed.emit("settings")
 
 
 class AdminPage(QWidget):
