@@ -98,32 +98,44 @@ def fast_kdf_for_tests() -> bool:
 def new_password_params(memory_kib: int | None = None, time_cost: int | None = None) -> KdfParams:
     if fast_kdf_for_tests():
         memory_kib, time_cost = memory_kib or 1024, time_cost or 1
+    if not memory_kib or not time_cost:
+        calibrated_memory, calibrated_time = calibrated_cost()
+        memory_kib, time_cost = memory_kib or calibrated_memory, time_cost or calibrated_time
     return KdfParams(
         alg="argon2id",
         salt=b64e(secrets.token_bytes(16)),
-        memory_kib=memory_kib or calibrated_memory_kib(),
-        time_cost=time_cost or ARGON2_FLOOR_TIME_COST,
+        memory_kib=memory_kib,
+        time_cost=time_cost,
         parallelism=ARGON2_PARALLELISM,
     )
 
 
-_calibrated: int | None = None
+# Beyond this, extra cost goes into passes rather than memory: the key derivation's memory is
+# on top of the app's own (~110 MB at the unlock screen), and the whole should stay below 250 MB.
+ARGON2_CALIBRATED_MEMORY_CAP_KIB = 128 * 1024
+_calibrated: tuple[int, int] | None = None
 
 
-def calibrated_memory_kib(target_seconds: float = 0.5) -> int:
-    """Pick the Argon2id memory so an unlock takes about half a second here, never below the floor.
+def calibrated_cost(target_seconds: float = 0.5) -> tuple[int, int]:
+    """(memory KiB, passes) so an unlock takes about half a second here; never below the floor.
 
-    Measured once per process (new slots are rare) and stored in each slot, so a
-    faster laptop later can raise it without breaking older slots.
+    Measured once per process (new slots are rare; the faster of two runs, as a busy
+    machine only ever adds time) and stored in each slot, so a faster laptop later can
+    raise it without breaking older slots. Up to 4× the floor's cost: memory first
+    (to 128 MiB), then passes.
     """
     global _calibrated
     if _calibrated is None:
-        memory = ARGON2_FLOOR_MEMORY_KIB
-        start = time.perf_counter()
-        hash_secret_raw(b"calibrate", b"\0" * 16, ARGON2_FLOOR_TIME_COST, memory, ARGON2_PARALLELISM, KEY_BYTES, Type.ID)
-        elapsed = max(time.perf_counter() - start, 1e-3)
-        scale = min(max(target_seconds / elapsed, 1.0), 4.0)  # up to 256 MiB
-        _calibrated = int(memory * scale) // 1024 * 1024
+        runs = []
+        for _ in range(2):
+            start = time.perf_counter()
+            hash_secret_raw(b"calibrate", b"\0" * 16, ARGON2_FLOOR_TIME_COST, ARGON2_FLOOR_MEMORY_KIB,
+                            ARGON2_PARALLELISM, KEY_BYTES, Type.ID)
+            runs.append(time.perf_counter() - start)
+        scale = min(max(target_seconds / max(min(runs), 1e-3), 1.0), 4.0)
+        memory = min(int(ARGON2_FLOOR_MEMORY_KIB * scale), ARGON2_CALIBRATED_MEMORY_CAP_KIB) // 1024 * 1024
+        passes = max(ARGON2_FLOOR_TIME_COST, round(ARGON2_FLOOR_TIME_COST * scale * ARGON2_FLOOR_MEMORY_KIB / memory))
+        _calibrated = (memory, passes)
     return _calibrated
 
 
