@@ -7,7 +7,7 @@ most sessions), painting each. It reports, from /proc/self/status and getrusage:
 
 * the peak with the school open: the high-water mark is reset (/proc/self/clear_refs)
   right after the unlock, so this is the app, its pages and data without the
-  unlock's transient Argon2id memory (m = 64-256 MiB, freed when the key is derived);
+  unlock's transient Argon2id memory (m = 64-128 MiB, freed when the key is derived);
 * the peak over the whole run (VmHWM/ru_maxrss): start-up, the unlock and every page;
 * the RSS at the unlock screen and at the end.
 

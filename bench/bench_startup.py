@@ -12,7 +12,9 @@ alternate, so drift on a shared machine hits all alike; the medians are compared
 "Cold" means a new process; the files are in the OS cache (dropping the cache
 would need root and disturb the machine), for both sides alike.
 Run through bench/run (`bench/run --only startup`) or on its own:
-``.venv/bin/python bench/bench_startup.py [--runs N] [--data-dir VAULT_DIR]``.
+``.venv/bin/python bench/bench_startup.py [--runs N] [--data-dir VAULT_DIR] [--phases]``;
+``--phases`` breaks the app's start-up down by step (the app's own functions, timed by
+wrapping them in the child; no copy of their code).
 """
 from __future__ import annotations
 
@@ -104,6 +106,87 @@ sys.exit(main(["--data-dir", sys.argv[1]]))
 """
 
 
+# `--phases`: where the app's start-up time goes. The child times the app's own functions by
+# wrapping them (no copy of their code) and runs the real entry with the exit hook; what is
+# left over (show, the event loop starting, the first paint) is reported as the rest.
+PHASES = """
+import json, sys, time
+t0 = time.perf_counter()
+T = {}
+def lap(label, start):
+    T[label] = T.get(label, 0.0) + (time.perf_counter() - start) * 1000
+def wrap(owner, name, label):
+    fn = getattr(owner, name)
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            lap(label, start)
+    setattr(owner, name, timed)
+s = time.perf_counter()
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QWidget
+lap("import PySide6 QtCore, QtGui, QtWidgets (the bare window pays this too)", s)
+s = time.perf_counter()
+from PySide6.QtCore import Qt
+lap("first use of the Qt namespace: PySide6 builds its 93 Python enums", s)
+s = time.perf_counter()
+import schoolmh.ui.app as A
+lap("import schoolmh.ui.app", s)
+s = time.perf_counter()
+import schoolmh.ui.main_window as MW
+import schoolmh.ui.unlock as U
+lap("import ui.main_window, ui.unlock, ui.widgets.common, ui.context, errors, permissions", s)
+wrap(A, "app_icon", "make_application: window icon")
+wrap(A, "apply_style", "make_application: apply_style (style name check, Fusion, style sheet)")
+wrap(A, "make_application", "make_application (all)")
+wrap(A, "install_exception_hooks", "install_exception_hooks (imports schoolmh.logs)")
+wrap(U.UnlockScreen, "__init__", "MainWindow(): the unlock screen")
+wrap(MW.MainWindow, "_build_status_bar", "MainWindow(): status bar and account menu")
+wrap(MW.MainWindow, "__init__", "MainWindow() (all)")
+wrap(A, "run_app", "run_app (all, to the marker and quit)")
+from schoolmh.__main__ import main
+main(["--data-dir", sys.argv[1]])
+T["Python start-up to the first line (site, .pth files)"] = t0
+print("PHASES " + json.dumps(T), flush=True)
+"""
+
+
+def phases(data_dir: Path, runs: int) -> list[tuple[str, float]]:
+    """Median milliseconds per start-up step of the app over ``runs`` fresh processes (after one warm-up)."""
+    import json
+
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    env["SCHOOLMH_BENCH_EXIT_AFTER_SHOW"] = "1"
+    env["SCHOOLMH_LOG_DIR"] = str(data_dir.parent / "logs")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    samples: list[dict[str, float]] = []
+    for run in range(runs + 1):
+        launched = time.perf_counter()  # CLOCK_MONOTONIC on Linux: comparable with the child's clock
+        result = subprocess.run([sys.executable, "-c", PHASES, str(data_dir)], env=env, capture_output=True,
+                                text=True, timeout=TIMEOUT)
+        line = next((x for x in result.stdout.splitlines() if x.startswith("PHASES ")), None)
+        if line is None:
+            raise RuntimeError(f"phases child failed: {result.stderr.strip()[-500:]}")
+        t = json.loads(line.removeprefix("PHASES "))
+        t["Python start-up to the first line (site, .pth files)"] = (
+            t["Python start-up to the first line (site, .pth files)"] - launched) * 1000
+        if run:
+            samples.append(t)
+    first = "Python start-up to the first line (site, .pth files)"
+    labels = [first, *(label for label in samples[0] if label != first)]
+    out = [(label, statistics.median(s[label] for s in samples)) for label in labels]
+    known = dict(out)
+    whole = known["run_app (all, to the marker and quit)"]
+    parts = sum(known[k] for k in ("make_application (all)", "install_exception_hooks (imports schoolmh.logs)",
+                                   "MainWindow() (all)"))
+    out.append(("run_app's rest: data folder, vault check, show, event loop, first paint", whole - parts))
+    return out
+
+
 def time_start(code: str, args: list[str], env: dict[str, str]) -> float:
     """Seconds from just before the interpreter launches to the child's marker line."""
     with tempfile.TemporaryFile() as errors:  # Qt's offscreen warnings stay out of the table; kept for a failure
@@ -128,11 +211,16 @@ def time_start(code: str, args: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
-def measure(data_dir: Path, runs: int) -> tuple[list[float], list[float], list[float]]:
+def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env["SCHOOLMH_BENCH_EXIT_AFTER_SHOW"] = "1"
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the .pyc files are written once, as an installed app has them
+    return env
+
+
+def measure(data_dir: Path, runs: int) -> tuple[list[float], list[float], list[float]]:
+    env = _env()
     app_env = dict(env)
     app_env["SCHOOLMH_LOG_DIR"] = str(data_dir.parent / "logs")  # any log stays beside the copy
     bare, form, app = [], [], []
@@ -175,6 +263,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--data-dir", type=Path, help="an existing vault folder (default: a small new one)")
+    parser.add_argument("--phases", action="store_true", help="break the app's start-up down by step instead")
     args = parser.parse_args(argv)
     Row = namedtuple("Row", "name value unit target ok note", defaults=("", "", None, ""))
     with tempfile.TemporaryDirectory() as tmp:
@@ -186,7 +275,16 @@ def main(argv: list[str]) -> int:
 
             data_dir = Path(tmp) / "vault"
             access.init_school(data_dir, "Bench School", "lead", "Bench Lead", "correct horse battery staple").session.close()
-        timings = measure(data_dir, args.runs)
+        if args.phases:
+            steps = phases(data_dir, args.runs)
+            bare = statistics.median(time_start(BARE, [], _env()) for _ in range(args.runs))
+        else:
+            timings = measure(data_dir, args.runs)
+    if args.phases:
+        print(f"Median of {args.runs} fresh processes (ms); the bare window takes {bare * 1000:.0f} ms in all:")
+        for label, ms in steps:
+            print(f"{ms:7.1f}  {label}")
+        return 0
     for row in _rows(Row, *timings):
         value = f"{row.value:.2f}×" if row.unit == "x" else f"{row.value * 1000:.0f} ms"
         print(f"{row.name:<58} {value:>9}  {row.target}  {row.note}")
