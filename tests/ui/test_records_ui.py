@@ -250,6 +250,8 @@ def test_pupil_list_filters_as_you_type_ignoring_accents(ctx, roll, qtbot):
     from schoolmh.ui.pages.pupils import PupilsPage
 
     page = PupilsPage(ctx)
+
+    page.refresh()  # as the main window does when showing it
     qtbot.addWidget(page)
     page.show()
 
@@ -289,6 +291,7 @@ def test_leavers_are_hidden_until_asked_for(ctx, roll, qtbot):
     s = ctx.session
     pupils.archive_pupil(s, roll["chloe2"].uuid, s.today() - dt.timedelta(days=3))
     page = PupilsPage(ctx)
+    page.refresh()  # as the main window does when showing it
     qtbot.addWidget(page)
     assert page.proxy.rowCount() == 3
     page.leavers.setChecked(True)
@@ -318,6 +321,7 @@ def test_head_sees_the_record_without_case_notes_history_or_edit_controls(sign_i
     assert not page.measures_tab.entry.isVisibleTo(page.measures_tab)
     assert "Spoke about home" not in _texts(page)
     listing = PupilsPage(ctx)
+    listing.refresh()  # as the main window does when showing it
     qtbot.addWidget(listing)
     assert not listing.new_button.isVisibleTo(listing) and not listing.import_button.isVisibleTo(listing)
 
@@ -326,6 +330,8 @@ def test_pupil_list_sorts_by_value_and_keeps_the_selection(ctx, roll, qtbot):
     from schoolmh.ui.pages.pupils import PupilsPage
 
     page = PupilsPage(ctx)
+
+    page.refresh()  # as the main window does when showing it
     qtbot.addWidget(page)
     page.select_pupil(roll["lukasz"].uuid)
     year = page.model.column_index("Year")
@@ -488,6 +494,7 @@ def test_sessions_edit_and_delete_from_the_record_and_the_sessions_page(ctx, rol
 
     monkeypatch.setattr(sessions_page, "confirm", lambda *a, **k: True)
     listing = sessions_page.SessionsPage(ctx)
+    listing.refresh()  # as the main window does when showing it
     qtbot.addWidget(listing)
     listing.view.setCurrentIndex(listing.proxy.index_for_key(first.uuid))
     with qtbot.waitSignal(ctx.data_changed):
@@ -503,6 +510,7 @@ def test_a_narrow_session_list_keeps_the_note_readable(ctx, roll, qtbot):
         sessions.record_session(s, roll[name].uuid, attendance="cancelled_family",
                                 note="A long note about what was agreed " * 3)
     page = SessionsPage(ctx)
+    page.refresh()  # as the main window does when showing it
     qtbot.addWidget(page)
     page.resize(760, 500)  # e.g. a small window at 150%
     page.show()

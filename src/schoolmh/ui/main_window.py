@@ -321,6 +321,9 @@ class MainWindow(QMainWindow):
         self.ctx.set_session(session)
         self.workspace = Workspace(self.ctx)
         self.screens.addWidget(self.workspace)
+        keys = self.workspace.keys()
+        if keys:
+            self.go(keys[0])  # before the switch, so focus landing on the sidebar finds it shown already
         self.screens.setCurrentWidget(self.workspace)
         self._rebuild_page_shortcuts()
         self._update_from_settings()
@@ -331,9 +334,7 @@ class MainWindow(QMainWindow):
         previous = session.previous_login
         self.last_login_label.setText(f"Last signed in: {format_local(previous)}" if previous else "First sign-in")
         self.lock_manager.started()
-        keys = self.workspace.keys()
         if keys:
-            self.go(keys[0])
             self.workspace.sidebar.setFocus()
         QTimer.singleShot(0, lambda: self._after_sign_in(session))
 

@@ -146,7 +146,7 @@ class PupilsPage(QWidget):
         for check in (self.open_plan, self.in_gap, self.leavers):
             check.toggled.connect(self._filters_changed)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, activated=self._focus_search)
-        self.refresh()
+        # Loaded by refresh(), which the main window calls when the page is shown.
 
     # -- loading ---------------------------------------------------------------------------
     def refresh(self) -> None:

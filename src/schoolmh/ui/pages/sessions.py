@@ -238,7 +238,7 @@ class SessionsPage(QWidget):
         self.end.dateChanged.connect(self._dates_edited)
         self.search.textChanged.connect(self._filter)
         self._setting_period = False
-        self.refresh()
+        # Loaded by refresh(), which the main window calls when the page is shown.
 
     # -- loading ----------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -272,7 +272,7 @@ class SessionsPage(QWidget):
         self.start.set_value(start)
         self.end.set_value(end)
         self._setting_period = False
-        self.refresh()
+        # Loaded by refresh(), which the main window calls when the page is shown.
 
     def _dates_edited(self, *_args) -> None:
         if self._setting_period:
