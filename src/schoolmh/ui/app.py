@@ -59,11 +59,11 @@ class _ErrorRelay(QObject):
 
 def install_exception_hooks() -> _ErrorRelay:
     """No traceback reaches a user: log it (types and line numbers only) and show a plain message."""
-    from schoolmh.logs import log_exception
-
     relay = _ErrorRelay()
 
     def hook(exc_type, exc, tb) -> None:
+        from schoolmh.logs import log_exception  # imported when needed: keeps start-up short
+
         if issubclass(exc_type, KeyboardInterrupt):
             QApplication.quit()
             return
@@ -78,6 +78,8 @@ def install_exception_hooks() -> _ErrorRelay:
         relay.raised.emit("gui")
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
+        from schoolmh.logs import log_exception
+
         if args.exc_value is not None:
             log_exception(args.exc_value, "thread")
         relay.raised.emit("thread")
@@ -97,16 +99,24 @@ def apply_style(app: QApplication) -> None:
     """Follow the system's palette and fonts; add only the small style sheet for visible focus."""
     from schoolmh.resources import resource_path
 
-    if sys.platform.startswith("linux") and not os.environ.get("QT_STYLE_OVERRIDE") and app.style().name().lower() not in (
-        "fusion", "breeze", "kvantum", "oxygen"
-    ):
-        # The bare "windows" fallback style has no dark-mode support and a faint focus frame.
-        app.setStyle("Fusion")
     qss = resource_path("styles", "app.qss")
     try:
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
     except OSError:
         pass
+
+
+def _style_arguments() -> list[str]:
+    """On Linux without a desktop style (KDE's Breeze etc.), ask for Fusion at construction.
+
+    The bare "windows" fallback has no dark-mode support and a faint focus frame. Passing
+    -style avoids building a Python QStyle wrapper at start-up just to read its name (~5 ms).
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("QT_STYLE_OVERRIDE"):
+        return []
+    if "KDE" in os.environ.get("XDG_CURRENT_DESKTOP", "").upper():
+        return []
+    return ["-style", "Fusion"]
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -118,7 +128,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     QApplication.setApplicationDisplayName(APP_NAME)
     QApplication.setOrganizationName(APP_NAME)
     QGuiApplication.setDesktopFileName("schoolmh")
-    app = QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    app = QApplication([sys.argv[0] if sys.argv else APP_NAME, *_style_arguments()])
     app.setWindowIcon(app_icon())
     apply_style(app)
     return app
