@@ -11,13 +11,10 @@ import json
 import shutil
 from pathlib import Path
 
-import keyring
 import keyring.backends.fail
-import keyring.errors
 import pytest
-from keyring.backend import KeyringBackend
 
-from support import LEAD_PASSWORD, STAFF_PASSWORD
+from support import LEAD_PASSWORD, STAFF_PASSWORD, MemoryKeyring, keyring_backend
 from schoolmh.db import crypto
 from schoolmh.db import vault as vaultlib
 from schoolmh.db.connection import DB_NAME
@@ -241,41 +238,16 @@ def test_key_file_names_nobody(vault):
 
 
 # --- remember me on this laptop (keyring) ---------------------------------------------------------
-class MemoryKeyring(KeyringBackend):
-    """A keyring that lives in a dict: the 'OS password store' for tests."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("not found")
-
-
 @pytest.fixture
 def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+    with keyring_backend(MemoryKeyring()) as backend:
+        yield backend
 
 
 @pytest.fixture
 def no_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
+    with keyring_backend(keyring.backends.fail.Keyring()):
+        yield
 
 
 def _allow_remember(folder: Path, allowed: bool = True) -> None:

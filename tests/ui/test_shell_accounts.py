@@ -1,46 +1,22 @@
 """Remember me (in-memory keyring and none), a password that must change, the recovery-key route, Ctrl+N."""
 from __future__ import annotations
 
-import keyring
-import keyring.errors
+import keyring.backends.fail
 import pytest
-from keyring.backend import KeyringBackend
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
+from support import MemoryKeyring, keyring_backend
 from schoolmh.services import access, settings, users
 from schoolmh.ui.context import AppContext
 
 LEAD_PW = "correct horse battery staple"
 
 
-class MemoryKeyring(KeyringBackend):
-    """The 'OS password store' for tests: a dict."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("not found")
-
-
 @pytest.fixture
 def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+    with keyring_backend(MemoryKeyring()) as backend:
+        yield backend
 
 
 @pytest.fixture
@@ -98,11 +74,7 @@ def test_remember_me_on_this_laptop(qtbot, recovery_key, vault_dir, memory_keyri
 
 
 def test_without_a_keyring_the_choice_is_not_offered(qtbot, recovery_key, vault_dir, window, monkeypatch):
-    import keyring.backends.fail
-
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    try:
+    with keyring_backend(keyring.backends.fail.Keyring()):
         _allow_remember(vault_dir)
         win = window()
         screen = win.unlock_screen
@@ -111,8 +83,6 @@ def test_without_a_keyring_the_choice_is_not_offered(qtbot, recovery_key, vault_
         screen.submit()
         win.lock()
         assert not screen.remember.isVisible()
-    finally:
-        keyring.set_keyring(previous)
 
 
 def test_password_set_by_the_lead_must_be_changed_at_sign_in(qtbot, lead_session, vault_dir, window):
