@@ -5,8 +5,11 @@ would be imported under the one module name "conftest".
 """
 from __future__ import annotations
 
+import hashlib
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import keyring
 import keyring.errors
@@ -20,6 +23,18 @@ STAFF_PASSWORD = "another long passphrase"
 
 def add_staff(session, username: str, role: str, name: str | None = None):
     return users.add_user(session, username, name or username.title(), role, STAFF_PASSWORD)
+
+
+def vault_copy(template: Path, tmp_path: Path, name: str = "vault") -> Path:
+    """A test's own copy of a module's template vault, so the vault is built once per module."""
+    copy = tmp_path / name
+    shutil.copytree(template, copy)
+    return copy
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, to show that a refused or failed action left it byte for byte as it was."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class MemoryKeyring(KeyringBackend):

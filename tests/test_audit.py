@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 
 import pytest
 
-from support import LEAD_PASSWORD
+from support import LEAD_PASSWORD, vault_copy
 from schoolmh.db.backup import AUDIT_HEAD
 from schoolmh.db.models import AuditEntry
 from schoolmh.services import access, audit, settings, users, vault_admin
@@ -42,9 +41,7 @@ def template(tmp_path_factory):
 @pytest.fixture
 def session(template, tmp_path):
     folder, _ = template
-    copy = tmp_path / "vault"
-    shutil.copytree(folder, copy)
-    s = access.sign_in(copy, "lead", LEAD_PASSWORD)
+    s = access.sign_in(vault_copy(folder, tmp_path), "lead", LEAD_PASSWORD)
     yield s
     if s.is_open:
         s.close()

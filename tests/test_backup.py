@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from support import LEAD_PASSWORD, STAFF_PASSWORD
+from support import LEAD_PASSWORD, STAFF_PASSWORD, file_sha256, vault_copy
 from schoolmh.db import backup as backuplib
 from schoolmh.db.connection import DB_NAME, integrity_ok
 from schoolmh.db.keyfile import KEYFILE_NAME
@@ -40,15 +39,13 @@ def template(tmp_path_factory):
 @pytest.fixture
 def vault(template, tmp_path):
     folder, key = template
-    copy = tmp_path / "live"
-    shutil.copytree(folder, copy)
-    return copy, key
+    return vault_copy(folder, tmp_path, "live"), key
 
 
 def snapshot(folder: Path) -> dict[str, str]:
     """Every file in the folder and its SHA-256 (what a failed restore must leave exactly as it was)."""
     return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        str(p.relative_to(folder)): file_sha256(p)
         for p in sorted(folder.rglob("*")) if p.is_file()
     }
 

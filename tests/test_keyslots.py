@@ -6,15 +6,13 @@ only the intended secrets open the vault.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import keyring.backends.fail
 import pytest
 
-from support import LEAD_PASSWORD, STAFF_PASSWORD, MemoryKeyring, keyring_backend
+from support import LEAD_PASSWORD, STAFF_PASSWORD, MemoryKeyring, file_sha256, keyring_backend, vault_copy
 from schoolmh.db import crypto
 from schoolmh.db import vault as vaultlib
 from schoolmh.db.connection import DB_NAME
@@ -39,9 +37,7 @@ def template(tmp_path_factory):
 @pytest.fixture
 def vault(template, tmp_path):
     folder, key = template
-    copy = tmp_path / "vault"
-    shutil.copytree(folder, copy)
-    return copy, key
+    return vault_copy(folder, tmp_path), key
 
 
 def keyfile_json(folder: Path) -> dict:
@@ -60,10 +56,6 @@ def flip_bit_b64(text: str, byte: int = 0, bit: int = 0) -> str:
     raw = bytearray(crypto.b64d(text))
     raw[byte] ^= 1 << bit
     return crypto.b64e(bytes(raw))
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # --- recovery ------------------------------------------------------------------------------------
@@ -91,11 +83,11 @@ def test_recovery_key_is_forgiving_about_typing(vault):
 
 def test_recover_unknown_account_changes_nothing(vault):
     folder, key = vault
-    before = (sha(folder / DB_NAME), sha(folder / KEYFILE_NAME))
+    before = (file_sha256(folder / DB_NAME), file_sha256(folder / KEYFILE_NAME))
     with pytest.raises(ValidationError) as err:
         access.recover(folder, key, "nobody", NEW_PASSWORD)
     assert "no account called" in err.value.message
-    assert (sha(folder / DB_NAME), sha(folder / KEYFILE_NAME)) == before
+    assert (file_sha256(folder / DB_NAME), file_sha256(folder / KEYFILE_NAME)) == before
 
 
 def test_replacing_recovery_key_retires_the_old_one(vault):
@@ -327,12 +319,12 @@ def test_remembered_sign_in_refused_when_setting_off(vault, memory_keyring):
 def test_no_keyring_backend_app_works(vault, no_keyring):
     folder, key = vault
     _allow_remember(folder)
-    before = sha(folder / KEYFILE_NAME)
+    before = file_sha256(folder / KEYFILE_NAME)
     s = access.sign_in(folder, "pat", STAFF_PASSWORD)
     assert s.vault.remember_device("pat") is False
     s.vault.forget_device("pat")  # nothing to forget, nothing breaks
     s.close()
-    assert sha(folder / KEYFILE_NAME) == before  # no dangling device slot
+    assert file_sha256(folder / KEYFILE_NAME) == before  # no dangling device slot
     assert access.sign_in_remembered(folder, "pat") is None
     s = access.sign_in(folder, "pat", STAFF_PASSWORD)
     users.set_password(s, "pat", NEW_PASSWORD)  # forgets the device through the failing keyring

@@ -7,12 +7,10 @@ call changes nothing (no audit row, no key-file change).
 """
 from __future__ import annotations
 
-import hashlib
-import shutil
-
 import pytest
 
 from conftest import LEAD_PASSWORD, STAFF_PASSWORD
+from support import file_sha256, vault_copy
 from schoolmh.db.keyfile import KEYFILE_NAME
 from schoolmh.db.models import AuditEntry
 from schoolmh.errors import PermissionDenied
@@ -65,9 +63,7 @@ def template(tmp_path_factory):
 @pytest.fixture
 def vault(template, tmp_path):
     folder, key = template
-    copy = tmp_path / "vault"
-    shutil.copytree(folder, copy)
-    return copy, key
+    return vault_copy(folder, tmp_path), key
 
 
 def sign_in(folder, role):
@@ -94,12 +90,12 @@ def test_core_action_by_role(vault, tmp_path, role, call):
         else:
             assert not allowed(role, action) and not s.can(action)
             audit_rows = AuditEntry.select().count()
-            keys = hashlib.sha256((folder / KEYFILE_NAME).read_bytes()).hexdigest()
+            keys = file_sha256(folder / KEYFILE_NAME)
             with pytest.raises(PermissionDenied) as err:
                 fn(s, tmp_path)
             assert s.actor.role_name in err.value.message
             assert AuditEntry.select().count() == audit_rows
-            assert hashlib.sha256((folder / KEYFILE_NAME).read_bytes()).hexdigest() == keys
+            assert file_sha256(folder / KEYFILE_NAME) == keys
             assert not (tmp_path / "b.zip").exists()
     finally:
         s.close()

@@ -6,13 +6,12 @@ and refusing synced folders. One vault is built per module and copied per test.
 """
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
 import pytest
 
-from support import LEAD_PASSWORD
+from support import LEAD_PASSWORD, file_sha256, vault_copy
 from schoolmh.db import crypto, migrations
 from schoolmh.db import vault as vaultlib
 from schoolmh.db.connection import DB_NAME
@@ -48,15 +47,13 @@ def template(tmp_path_factory):
 @pytest.fixture
 def vault(template, tmp_path):
     folder, key = template
-    copy = tmp_path / "vault"
-    shutil.copytree(folder, copy)
-    return copy, key
+    return vault_copy(folder, tmp_path), key
 
 
 def digests(folder: Path) -> dict[str, str]:
     """SHA-256 of the database and key file (the files that must never change on a failure)."""
     return {
-        name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        name: file_sha256(folder / name)
         for name in (DB_NAME, KEYFILE_NAME)
         if (folder / name).exists()
     }
