@@ -39,7 +39,7 @@ from schoolmh.services.liaison import ActionInfo, ConsultationInfo, MeetingInfo,
 from schoolmh.services.permissions import Action
 from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, RowTableView, SortProxy, format_date
 from schoolmh.ui.pages.whole_school import _FormDialog
-from schoolmh.ui.widgets.common import FormErrorLabel, error_colour
+from schoolmh.ui.widgets.common import PAGE_TITLE, FormErrorLabel, error_colour, heading
 from schoolmh.ui.widgets.dates import DateEdit, OptionalDateEdit
 
 
@@ -419,11 +419,7 @@ class LiaisonPage(QWidget):
         self._names: dict[str, str] = {}
         self._meetings: list[MeetingInfo] = []
 
-        title = QLabel("MHST liaison")
-        f = title.font()
-        f.setPointSizeF(f.pointSizeF() * 1.4)
-        f.setBold(True)
-        title.setFont(f)
+        title = heading("MHST liaison", PAGE_TITLE)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_actions_tab(), "&Open actions")
         self.tabs.addTab(self._build_meetings_tab(), "&Meetings")

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 from schoolmh.services import terms
 from schoolmh.services.permissions import Action
 from schoolmh.ui.models.table_model import format_date
-from schoolmh.ui.widgets.common import info
+from schoolmh.ui.widgets.common import PAGE_TITLE, heading, info
 from schoolmh.ui.widgets.dates import DateEdit
 
 NOT_READY_TIP = "Available when reports land"
@@ -86,11 +86,7 @@ class ReportsPage(QWidget):
         self.governors_pdf = _optional("schoolmh.reports.governors", "governors_pdf")
         self.can_report = session.can(Action.REPORT_GOVERNORS)
 
-        title = QLabel("Reports")
-        f = title.font()
-        f.setPointSizeF(f.pointSizeF() * 1.4)
-        f.setBold(True)
-        title.setFont(f)
+        title = heading("Reports", PAGE_TITLE)
 
         # -- period ------------------------------------------------------------------------
         box = QGroupBox("Period")

@@ -39,7 +39,7 @@ from schoolmh.services.activities import ActivityInfo, ObjectiveInfo
 from schoolmh.services.permissions import Action
 from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, RowTableView, SortProxy, format_date
 from schoolmh.ui.widgets.charts import CoverageStrip, rag_icon, rag_text
-from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, confirm
+from schoolmh.ui.widgets.common import PAGE_TITLE, FieldErrors, FormErrorLabel, confirm, heading
 from schoolmh.ui.widgets.dates import DateEdit, OptionalDateEdit
 
 FAR_PAST, FAR_FUTURE = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
@@ -372,11 +372,7 @@ class WholeSchoolPage(QWidget):
         self.can_write = session.can(Action.ACTIVITY_WRITE)
         self._objectives: list[ObjectiveInfo] = []
 
-        title = QLabel("Whole school approach")
-        f = title.font()
-        f.setPointSizeF(f.pointSizeF() * 1.4)
-        f.setBold(True)
-        title.setFont(f)
+        title = heading("Whole school approach", PAGE_TITLE)
         self.period = QComboBox()
         self.period.setAccessibleName("Period shown")
         for label, phrase, start, end in periods(session.today()):
