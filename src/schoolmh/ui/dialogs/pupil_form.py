@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +24,7 @@ from schoolmh.domain.mis import ETHNICITY_MAIN_CODES, PRIMARY_NEED_CODES
 from schoolmh.services import pupils
 from schoolmh.services.pupils import PupilDetail
 from schoolmh.ui.models.pupils_model import FLAGS, year_label
-from schoolmh.ui.widgets.common import FormDialog
+from schoolmh.ui.widgets.common import FormDialog, scroll_area
 
 __all__ = ["PupilFormDialog"]
 
@@ -134,10 +133,7 @@ class PupilFormDialog(FormDialog):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(names, 1)
         row.addWidget(about, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(columns)
+        scroll = scroll_area(columns)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         layout = QVBoxLayout(self)

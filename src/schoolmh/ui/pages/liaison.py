@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QSplitter,
     QTabWidget,
@@ -39,7 +38,7 @@ from schoolmh.services.liaison import ActionInfo, ConsultationInfo, MeetingInfo,
 from schoolmh.services.permissions import Action
 from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, RowTableView, SortProxy, format_date
 from schoolmh.ui.pages.whole_school import _FormDialog
-from schoolmh.ui.widgets.common import PAGE_TITLE, FormErrorLabel, error_colour, heading
+from schoolmh.ui.widgets.common import PAGE_TITLE, FormErrorLabel, error_colour, heading, scroll_area
 from schoolmh.ui.widgets.dates import DateEdit, OptionalDateEdit
 
 
@@ -293,12 +292,8 @@ class MeetingDialog(_FormDialog):
         actions_label = QLabel("New actions:" if m else "Actions:")
         form.addRow(actions_label, self.action_rows)
 
-        scroll = QScrollArea()
-        scroll.setWidget(top)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         outer = QVBoxLayout(self)
-        outer.addWidget(scroll, 1)
+        outer.addWidget(scroll_area(top), 1)
         outer.addWidget(self.general)
         outer.addWidget(self.buttons)
         self._watch(self.date_edit, self.type, self.duration, self.attendees, self.discussion)

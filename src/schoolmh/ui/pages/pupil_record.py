@@ -25,14 +25,12 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QMenu,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QSplitter,
@@ -80,6 +78,7 @@ from schoolmh.ui.widgets.common import (
     heading,
     info,
     list_view,
+    scroll_area,
     wrapped_label,
 )
 from schoolmh.ui.widgets.dates import DateEdit
@@ -229,9 +228,7 @@ class MeasureEntry(QGroupBox):
 
         self.spins: dict[str, ScoreSpin] = {}
         self.field_errors: dict[str, FormErrorLabel] = {}
-        self.fields_scroll = scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.fields_scroll = scroll = scroll_area()
         scroll.viewport().setAutoFillBackground(False)
 
         self.save_button = QPushButton("Sa&ve scores")
@@ -442,13 +439,9 @@ class OverviewTab(_Tab):
         layout.addWidget(heading("Sessions and referrals"))
         layout.addWidget(self.activity_text)
         layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(inner)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(scroll_area(inner))
 
     def load(self) -> None:
         p = self.pupil
@@ -572,13 +565,9 @@ class PlanTab(_Tab):
         layout.addWidget(self.past_heading)
         layout.addWidget(self.past_view)
         layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(inner)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(scroll_area(inner))
 
     def load(self) -> None:
         data = self.page.data

@@ -16,10 +16,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
+    QScrollArea,
     QSizePolicy,
     QTableView,
     QVBoxLayout,
@@ -30,7 +32,7 @@ from schoolmh.errors import SchoolMHError, ValidationError, ValidationErrors
 
 __all__ = [
     "FormErrorLabel", "Chip", "FieldErrors", "FormDialog", "is_dark", "error_colour", "wrapped_label",
-    "heading", "PAGE_TITLE", "list_view", "fit_columns", "text_box",
+    "heading", "PAGE_TITLE", "list_view", "fit_columns", "text_box", "scroll_area",
     "info", "warn", "confirm", "report_error", "plain_error_text",
 ]
 
@@ -61,6 +63,16 @@ def text_box(accessible_name: str, lines: int = 4) -> QPlainTextEdit:
     box.setTabChangesFocus(True)
     box.setFixedHeight(box.fontMetrics().height() * lines + 12)
     return box
+
+
+def scroll_area(content: QWidget | None = None) -> QScrollArea:
+    """A frameless scroll area that sizes `content` to its width: for a tab or form that may not fit."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    if content is not None:
+        scroll.setWidget(content)
+    return scroll
 
 
 PAGE_TITLE = 1.4  # a page's title, relative to the system font
