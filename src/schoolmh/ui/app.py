@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 APP_NAME = "SchoolMH"
 
@@ -51,6 +51,8 @@ class _ErrorRelay(QObject):
         if self._showing:  # one message at a time, never a cascade
             return
         self._showing = True
+        from PySide6.QtWidgets import QMessageBox
+
         try:
             QMessageBox.warning(QApplication.activeWindow(), APP_NAME, UNEXPECTED)
         finally:
@@ -73,6 +75,8 @@ def install_exception_hooks() -> _ErrorRelay:
         from schoolmh.errors import SchoolMHError
 
         if isinstance(exc, SchoolMHError):  # a user-facing message that escaped its handler: show it as is
+            from PySide6.QtWidgets import QMessageBox
+
             QMessageBox.warning(QApplication.activeWindow(), APP_NAME, exc.message)
             return
         relay.raised.emit("gui")

@@ -3,50 +3,78 @@
 While locked the window shows the unlock screen instead and holds no page at
 all: on lock every page is deleted (not hidden), so no pupil data stays in a
 widget; pages are built again, lazily, after the next unlock.
+
+Start-up: a cold start shows only the unlock screen, so this module loads just
+what that needs. The workspace (ui/workspace.py), the account menu, the keyboard
+shortcuts, the permission table and the shared widgets load at the first sign-in
+(the unlock screen warms them once it has painted).
 """
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QMainWindow,
-    QMenu,
-    QStackedWidget,
-    QStatusBar,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QStatusBar
 
-from schoolmh.services.permissions import Action
 from schoolmh.ui.context import AppContext
-from schoolmh.ui.widgets.common import Chip, report_error
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QShortcut
+    from PySide6.QtWidgets import QWidget
+
+    from schoolmh.services.permissions import Action
     from schoolmh.services.session import Session
     from schoolmh.ui.lock import LockManager
+    from schoolmh.ui.workspace import Workspace
 
-# key, sidebar label, "module:Class", Action needed to see it (absent, not greyed, without it)
-PAGES: list[tuple[str, str, Any, Action]] = [
-    ("dashboard", "&Dashboard", "schoolmh.ui.pages.dashboard:DashboardPage", Action.DASHBOARD_READ),
-    ("pupils", "&Pupils", "schoolmh.ui.pages.pupils:PupilsPage", Action.PUPIL_READ),
-    ("sessions", "&Sessions", "schoolmh.ui.pages.sessions:SessionsPage", Action.SESSION_READ),
-    ("whole_school", "&Whole school", "schoolmh.ui.pages.whole_school:WholeSchoolPage", Action.ACTIVITY_READ),
-    ("liaison", "MHST &liaison", "schoolmh.ui.pages.liaison:LiaisonPage", Action.LIAISON_READ),
-    ("reports", "&Reports", "schoolmh.ui.pages.reports:ReportsPage", Action.REPORT_GOVERNORS),
-    ("admin", "&Admin", "schoolmh.ui.pages.admin:AdminPage", Action.USERS_MANAGE),
-]
-PUPIL_PAGE = ("pupil", "Pupil record", "schoolmh.ui.pages.pupil_record:PupilRecordPage", Action.PUPIL_READ)
 QUICK_SESSION = "schoolmh.ui.dialogs.quick_session:QuickSessionDialog"
 
 APP_NAME = "SchoolMH"
+
+
+def _registry() -> None:
+    """Define PAGES and PUPIL_PAGE (on first use: the permission table is not needed to paint the unlock screen)."""
+    from schoolmh.services.permissions import Action
+
+    # key, sidebar label, "module:Class", Action needed to see it (absent, not greyed, without it)
+    pages: list[tuple[str, str, Any, Action]] = [
+        ("dashboard", "&Dashboard", "schoolmh.ui.pages.dashboard:DashboardPage", Action.DASHBOARD_READ),
+        ("pupils", "&Pupils", "schoolmh.ui.pages.pupils:PupilsPage", Action.PUPIL_READ),
+        ("sessions", "&Sessions", "schoolmh.ui.pages.sessions:SessionsPage", Action.SESSION_READ),
+        ("whole_school", "&Whole school", "schoolmh.ui.pages.whole_school:WholeSchoolPage", Action.ACTIVITY_READ),
+        ("liaison", "MHST &liaison", "schoolmh.ui.pages.liaison:LiaisonPage", Action.LIAISON_READ),
+        ("reports", "&Reports", "schoolmh.ui.pages.reports:ReportsPage", Action.REPORT_GOVERNORS),
+        ("admin", "&Admin", "schoolmh.ui.pages.admin:AdminPage", Action.USERS_MANAGE),
+    ]
+    pupil_page = ("pupil", "Pupil record", "schoolmh.ui.pages.pupil_record:PupilRecordPage", Action.PUPIL_READ)
+    globals().setdefault("PAGES", pages)  # a test may have set its own already
+    globals().setdefault("PUPIL_PAGE", pupil_page)
+
+
+def __getattr__(name: str) -> Any:
+    """PAGES / PUPIL_PAGE on first use; Workspace / PlaceholderPage from ui/workspace.py (where they live)."""
+    if name in ("PAGES", "PUPIL_PAGE"):
+        _registry()
+        return globals()[name]
+    if name in ("Workspace", "PlaceholderPage"):
+        from schoolmh.ui import workspace
+
+        return getattr(workspace, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def pages() -> list[tuple[str, str, Any, "Action"]]:
+    """The page registry (PAGES), read at call time so a test can replace it."""
+    if "PAGES" not in globals():
+        _registry()
+    return globals()["PAGES"]
+
+
+def pupil_page_entry() -> tuple[str, str, Any, "Action"]:
+    if "PUPIL_PAGE" not in globals():
+        _registry()
+    return globals()["PUPIL_PAGE"]
 
 
 def window_title(school_name: str, demo: bool) -> str:
@@ -63,176 +91,14 @@ def load_class(spec: Any) -> type:
     return getattr(importlib.import_module(module_name), class_name)
 
 
-def visible_pages(session: "Session") -> list[tuple[str, str, Any, Action]]:
-    return [p for p in PAGES if session.can(p[3])]
+def visible_pages(session: "Session") -> list[tuple[str, str, Any, "Action"]]:
+    return [p for p in pages() if session.can(p[3])]
 
 
-class PlaceholderPage(QWidget):
-    """Stands in for a page whose module is not there yet (or failed to load), so the rest still works."""
+def report_error(parent: "QWidget | None", exc: BaseException, doing: str) -> None:
+    from schoolmh.ui.widgets.common import report_error as show
 
-    def __init__(self, label: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        text = QLabel(f"<h2>{label}</h2><p>This page is not available yet.</p>")
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setWordWrap(True)
-        layout.addWidget(text)
-
-    def refresh(self) -> None:
-        pass
-
-
-class Workspace(QWidget):
-    """Sidebar + page stack for one signed-in session. Deleted as a whole on lock."""
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.pages: dict[str, QWidget] = {}
-        self.current_key = ""
-        session = ctx.session
-        assert session is not None
-        self._entries = {p[0]: p for p in visible_pages(session)}
-        if session.can(PUPIL_PAGE[3]):
-            self._entries[PUPIL_PAGE[0]] = PUPIL_PAGE
-
-        self.sidebar = QListWidget()
-        self.sidebar.setObjectName("Sidebar")
-        self.sidebar.setAccessibleName("Pages")
-        self.sidebar.setFrameShape(QListWidget.Shape.NoFrame)
-        self.sidebar.setSpacing(2)
-        self.sidebar.setIconSize(QSize(0, 0))
-        for number, (key, label, _spec, _action) in enumerate(visible_pages(session), start=1):
-            plain = label.replace("&", "")
-            item = QListWidgetItem(plain)
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            # Ctrl+1…7 only: Alt+letter would clash with the pages' own button mnemonics.
-            hints = [f"Ctrl+{number}"]
-            item.setToolTip(f"{plain} ({', '.join(hints)})")
-            item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, ", ".join(hints))
-            self.sidebar.addItem(item)
-        self.sidebar.setFixedWidth(max(180, self.sidebar.sizeHintForColumn(0) + 40))
-        self.sidebar.currentItemChanged.connect(self._sidebar_changed)
-
-        self.stack = QStackedWidget()
-        self.stack.setObjectName("PageStack")
-        # Leads only: the school can lose its records with one lead and no stored recovery key.
-        self.handover_banner = QLabel()
-        self.handover_banner.setObjectName("HandoverBanner")
-        self.handover_banner.setWordWrap(True)
-        self.handover_banner.setAccessibleName("Warning")
-        self.handover_banner.setContentsMargins(12, 8, 12, 8)
-        self.handover_banner.setStyleSheet(
-            "#HandoverBanner { background: palette(highlight); color: palette(highlighted-text); }"
-        )
-        self.handover_banner.hide()
-        right = QVBoxLayout()
-        right.setContentsMargins(0, 0, 0, 0)
-        right.setSpacing(0)
-        right.addWidget(self.handover_banner)
-        right.addWidget(self.stack, 1)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.sidebar)
-        layout.addLayout(right, 1)
-        self.update_handover_banner()
-
-    def update_handover_banner(self) -> None:
-        from schoolmh.services import vault_admin
-
-        session = self.ctx.session
-        warning = vault_admin.handover_warning(session) if session is not None and session.is_open else None
-        self.handover_banner.setText(f"⚠ {warning}" if warning else "")
-        self.handover_banner.setVisible(bool(warning))
-
-    # -- navigation ----------------------------------------------------------------
-    def keys(self) -> list[str]:
-        return [self.sidebar.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.sidebar.count())]
-
-    def _sidebar_changed(self, current: QListWidgetItem | None, _previous: Any) -> None:
-        if current is not None:
-            self.show_page(current.data(Qt.ItemDataRole.UserRole))
-
-    def page(self, key: str) -> QWidget | None:
-        """The page widget, built on first use; None if this role may not see it."""
-        if key in self.pages:
-            return self.pages[key]
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        _key, label, spec, _action = entry
-        try:
-            page = load_class(spec)(self.ctx)
-        except ModuleNotFoundError as exc:
-            if not str(spec).startswith(getattr(exc, "name", "") or "\0"):
-                from schoolmh.logs import log_exception
-
-                log_exception(exc, f"loading page {key}")
-            page = PlaceholderPage(label.replace("&", ""))
-        except Exception as exc:  # a broken page must not stop the others
-            from schoolmh.logs import log_exception
-
-            log_exception(exc, f"loading page {key}")
-            page = PlaceholderPage(label.replace("&", ""))
-        page.setObjectName(f"page_{key}")
-        self.pages[key] = page
-        self.stack.addWidget(page)
-        return page
-
-    def show_page(self, key: str) -> QWidget | None:
-        page = self.page(key)
-        if page is None:
-            return None
-        self.current_key = key
-        self.stack.setCurrentWidget(page)
-        sidebar_key = "pupils" if key == "pupil" else key
-        for i in range(self.sidebar.count()):
-            item = self.sidebar.item(i)
-            if item.data(Qt.ItemDataRole.UserRole) == sidebar_key:
-                if self.sidebar.currentRow() != i:
-                    self.sidebar.blockSignals(True)
-                    self.sidebar.setCurrentRow(i)
-                    self.sidebar.blockSignals(False)
-                break
-        if key != "pupil":
-            self.refresh_page(page, key)
-        return page
-
-    def refresh_page(self, page: QWidget, key: str) -> None:
-        refresh = getattr(page, "refresh", None)
-        if refresh is None:
-            return
-        try:
-            refresh()
-        except Exception as exc:
-            report_error(self, exc, f"showing the {key.replace('_', ' ')} page")
-
-    def refresh_current(self) -> None:
-        page = self.stack.currentWidget()
-        if page is not None and self.current_key:
-            self.refresh_page(page, self.current_key)
-
-    def open_pupil(self, uuid: str) -> None:
-        page = self.page("pupil")
-        if page is None:
-            return
-        show = getattr(page, "show_pupil", None)
-        if show is not None:
-            try:
-                show(uuid)
-            except Exception as exc:
-                report_error(self, exc, "opening the pupil's record")
-                return
-        self.show_page("pupil")
-
-    def clear(self) -> None:
-        """Delete every page (the lock): the widgets go, with any models and text they held."""
-        for page in list(self.pages.values()):
-            self.stack.removeWidget(page)
-            page.hide()
-            page.deleteLater()
-        self.pages.clear()
+    show(parent, exc, doing)
 
 
 class MainWindow(QMainWindow):
@@ -254,7 +120,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.screens)
 
         self._build_status_bar()
-        self._build_shortcuts()
+        self.page_shortcuts: list[QShortcut] = []
+        self._signed_in_parts = False  # account menu, status details, shortcuts: made at the first sign-in
         ctx.open_pupil.connect(self._open_pupil)
         ctx.navigate.connect(self.go)
         ctx.data_changed.connect(self._data_changed)
@@ -264,14 +131,28 @@ class MainWindow(QMainWindow):
 
     # -- status bar -------------------------------------------------------------------
     def _build_status_bar(self) -> None:
+        """What the locked window shows: the vault state. The rest comes with the first sign-in."""
         bar = QStatusBar()
         bar.setSizeGripEnabled(False)
         self.setStatusBar(bar)
+        self.vault_label = QLabel()
+        self.vault_label.setAccessibleName("Vault state")
+        bar.addPermanentWidget(self.vault_label)
+
+    def _build_signed_in_parts(self) -> None:
+        """The status bar's details, the account menu and the window-wide shortcuts (once, at the first sign-in)."""
+        if self._signed_in_parts:
+            return
+        self._signed_in_parts = True
+        from PySide6.QtGui import QKeySequence, QShortcut
+        from PySide6.QtWidgets import QMenu, QToolButton
+
+        from schoolmh.ui.widgets.common import Chip
+
+        bar = self.statusBar()
         self.last_login_label = QLabel()
         self.user_label = QLabel()
         self.user_label.setAccessibleName("Signed in as")
-        self.vault_label = QLabel()
-        self.vault_label.setAccessibleName("Vault state")
         self.demo_chip = Chip("DEMO", "Demonstration vault: fictional pupils only")
         self.account_button = QToolButton()
         self.account_button.setText("A&ccount")
@@ -288,17 +169,17 @@ class MainWindow(QMainWindow):
         self.lock_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         menu.aboutToShow.connect(self._update_account_menu)
         self.account_button.setMenu(menu)
+        bar.removeWidget(self.vault_label)  # re-added in order: chip, user, vault state, account
         bar.addWidget(self.last_login_label)
         bar.addPermanentWidget(self.demo_chip)
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.vault_label)
         bar.addPermanentWidget(self.account_button)
-
-    def _build_shortcuts(self) -> None:
+        self.vault_label.show()
         # Ctrl+L locks from anywhere, even with a dialog open (the lock then asks about unsaved input).
+        # Neither shortcut has anything to do while locked, so they are made here.
         self.lock_shortcut = QShortcut(QKeySequence("Ctrl+L"), self, self.lock, context=Qt.ShortcutContext.ApplicationShortcut)
         self.quick_shortcut = QShortcut(QKeySequence("Ctrl+N"), self, self.quick_session)
-        self.page_shortcuts: list[QShortcut] = []
 
     def _rebuild_page_shortcuts(self) -> None:
         for shortcut in self.page_shortcuts:
@@ -307,6 +188,8 @@ class MainWindow(QMainWindow):
         self.page_shortcuts = []
         if self.workspace is None or self.ctx.session is None:
             return
+        from PySide6.QtGui import QKeySequence, QShortcut
+
         for number, (key, label, _spec, _action) in enumerate(visible_pages(self.ctx.session), start=1):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda k=key: self.go(k))
             self.page_shortcuts.append(shortcut)
@@ -318,6 +201,9 @@ class MainWindow(QMainWindow):
             from schoolmh.ui.lock import LockManager
 
             self.lock_manager = LockManager(self.ctx, self)
+        self._build_signed_in_parts()
+        from schoolmh.ui.workspace import Workspace
+
         self.ctx.set_session(session)
         self.workspace = Workspace(self.ctx)
         self.screens.addWidget(self.workspace)
@@ -350,7 +236,7 @@ class MainWindow(QMainWindow):
             report_error(self, exc, "checking your account")
             return
         if must_change:
-            from schoolmh.ui.unlock import ChangePasswordDialog
+            from schoolmh.ui.change_password import ChangePasswordDialog
 
             dialog = ChangePasswordDialog(self.ctx, self, required=True)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -381,10 +267,11 @@ class MainWindow(QMainWindow):
 
     def _set_locked_look(self) -> None:
         self.setWindowTitle(APP_NAME)
-        self.user_label.hide()
-        self.account_button.hide()
-        self.demo_chip.hide()
-        self.last_login_label.setText("")
+        if self._signed_in_parts:
+            self.user_label.hide()
+            self.account_button.hide()
+            self.demo_chip.hide()
+            self.last_login_label.setText("")
         self.vault_label.setText("Locked")
         self.screens.setCurrentWidget(self.unlock_screen)
         self.unlock_screen.focus_first()
@@ -422,6 +309,8 @@ class MainWindow(QMainWindow):
 
     def quick_session(self) -> None:
         session = self.ctx.session
+        from schoolmh.services.permissions import Action
+
         if session is None or not session.can(Action.SESSION_WRITE):
             return
         try:
@@ -469,7 +358,7 @@ class MainWindow(QMainWindow):
             report_error(self, exc, "changing “Remember me”")
 
     def _change_password(self) -> None:
-        from schoolmh.ui.unlock import ChangePasswordDialog
+        from schoolmh.ui.change_password import ChangePasswordDialog
 
         dialog = ChangePasswordDialog(self.ctx, self, required=False)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

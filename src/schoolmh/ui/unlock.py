@@ -1,4 +1,4 @@
-"""The unlock screen (shown inside the main window while locked) and the change-password dialog.
+"""The unlock screen, shown inside the main window while locked (the change-password dialog: ui/change_password.py).
 
 A wrong attempt never says whether the user name or the password was wrong.
 After repeated failures the services refuse attempts for a growing time
@@ -13,7 +13,6 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
-    QDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -25,14 +24,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from schoolmh.errors import LockedOut, SchoolMHError, ValidationError, VaultError, WrongPassword
-from schoolmh.ui.context import AppContext
-from schoolmh.ui.widgets.common import FormDialog, FormErrorLabel, NewPasswordFields, report_error
-
 if TYPE_CHECKING:
     from schoolmh.services.session import Session
+    from schoolmh.ui.change_password import ChangePasswordDialog  # noqa: F401 (re-exported below)
+    from schoolmh.ui.context import AppContext
+    from schoolmh.ui.widgets.common import FormErrorLabel
 
 WRONG = "That user name and password do not match."
+
+
+def __getattr__(name: str):
+    """ChangePasswordDialog lives in ui/change_password.py; still importable from here."""
+    if name == "ChangePasswordDialog":
+        from schoolmh.ui.change_password import ChangePasswordDialog
+
+        return ChangePasswordDialog
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def app_icon_label(size: int = 64) -> QLabel:
@@ -88,8 +95,7 @@ class UnlockScreen(QWidget):
         self.remember.setAccessibleName("Remember me on this laptop")
         self.remember.setToolTip("Next time, type your user name and press Enter. Your lead decides whether this is allowed.")
         self.remember.hide()
-        self.message = FormErrorLabel()
-        self.message.setObjectName("unlockMessage")
+        self._message: FormErrorLabel | None = None  # made when first needed (see `message`)
         self.countdown = QLabel()
         self.countdown.setObjectName("countdown")
         self.countdown.setWordWrap(True)
@@ -115,7 +121,7 @@ class UnlockScreen(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.sign_in_button)
 
-        inner = QVBoxLayout(card)
+        self._card_layout = inner = QVBoxLayout(card)
         inner.setContentsMargins(28, 24, 28, 24)
         inner.setSpacing(10)
         inner.addWidget(app_icon_label())
@@ -123,8 +129,7 @@ class UnlockScreen(QWidget):
         inner.addWidget(intro)
         inner.addSpacing(6)
         inner.addLayout(form)
-        inner.addWidget(self.message)
-        inner.addWidget(self.countdown)
+        inner.addWidget(self.countdown)  # an error message goes just above it (see `message`)
         inner.addLayout(buttons)
 
         outer = QVBoxLayout(self)
@@ -152,6 +157,17 @@ class UnlockScreen(QWidget):
         # (loading the keyring and crypto modules takes longer than drawing the window).
         QTimer.singleShot(120, self._after_shown)
 
+    @property
+    def message(self) -> "FormErrorLabel":
+        """The error line under the form, made on first use: a cold start paints the screen without it."""
+        if self._message is None:
+            from schoolmh.ui.widgets.common import FormErrorLabel
+
+            self._message = FormErrorLabel()
+            self._message.setObjectName("unlockMessage")
+            self._card_layout.insertWidget(self._card_layout.indexOf(self.countdown), self._message)
+        return self._message
+
     # -- state -------------------------------------------------------------------------
     def _after_shown(self) -> None:
         self._update_remembered()
@@ -159,7 +175,7 @@ class UnlockScreen(QWidget):
         # Warm the vault code and the first page while the user types (keystrokes queue meanwhile).
         import importlib
 
-        for module in ("schoolmh.services.access", "schoolmh.ui.pages.dashboard"):
+        for module in ("schoolmh.services.access", "schoolmh.ui.workspace", "schoolmh.ui.pages.dashboard"):
             try:
                 importlib.import_module(module)
             except Exception:  # a page that fails to import shows its placeholder later
@@ -198,7 +214,8 @@ class UnlockScreen(QWidget):
     def reset(self) -> None:
         """After a lock: the password goes; the user name stays for convenience."""
         self.password.clear()
-        self.message.clear_error()
+        if self._message is not None:
+            self._message.clear_error()
         self._busy = False
         self.sign_in_button.setText("&Sign in")
         self._update_remembered()
@@ -264,6 +281,8 @@ class UnlockScreen(QWidget):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         self.repaint()
         session = None
+        from schoolmh.errors import LockedOut, SchoolMHError, ValidationError, VaultError, WrongPassword
+
         try:
             from schoolmh.services import access
 
@@ -288,6 +307,8 @@ class UnlockScreen(QWidget):
             self.password.clear()
             self.password.setFocus()
         except Exception as exc:
+            from schoolmh.ui.widgets.common import report_error
+
             report_error(self, exc, "opening the vault")
         finally:
             QApplication.restoreOverrideCursor()
@@ -303,6 +324,7 @@ class UnlockScreen(QWidget):
         """Tick → remember this laptop; untick on a remembered account → forget it."""
         if not self.remember.isVisible():
             return
+        from schoolmh.errors import SchoolMHError
         from schoolmh.services import devices
 
         try:
@@ -325,65 +347,3 @@ class UnlockScreen(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.recovered.connect(self.signed_in.emit)
         dialog.open()
-
-
-class ChangePasswordDialog(FormDialog):
-    """Set a new password for yourself (required after a lead set or reset it).
-
-    Changing it by choice asks for the current password first, so a laptop left
-    unlocked is not enough to take over the account. When the change is required,
-    the user has just signed in with the password the lead gave them: not asked again.
-    """
-
-    kind = "users"
-    doing = "changing your password"
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, required: bool = False) -> None:
-        super().__init__(ctx, parent, "Choose a new password" if required else "Change my password",
-                         save_text="&Save password", cancel_text="Lock instead" if required else "&Cancel")
-        layout = QVBoxLayout(self)
-        intro = QLabel(
-            "Your password was set by your lead. Choose your own now: only you should know it."
-            if required
-            else "Type your current password, then choose a new one. Any “Remember me” on this laptop is "
-            "forgotten when it changes."
-        )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        form = QFormLayout()
-        self.current: QLineEdit | None = None
-        if not required:
-            self.current = QLineEdit()
-            self.current.setEchoMode(QLineEdit.EchoMode.Password)
-            self.current.setAccessibleName("Current password")
-            self.errors.add_row(form, "C&urrent password:", "current", self.current)
-        self.fields = NewPasswordFields(form, self.errors, "&New password:")
-        layout.addLayout(form)
-        layout.addWidget(self.general)
-        layout.addWidget(self.buttons)
-        self.setMinimumWidth(460)
-
-    def has_unsaved_input(self) -> bool:
-        return not self.fields.is_empty() or bool(self.current and self.current.text())
-
-    def submit(self) -> None:
-        from schoolmh.services import users
-
-        session = self.ctx.session
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # key derivation: up to a second each
-        try:
-            if self.current is not None:
-                if not self.current.text():
-                    raise ValidationError("Type your current password first.", "current")
-                if not users.verify_password(session, self.current.text()):
-                    self.current.selectAll()
-                    raise ValidationError("That is not your current password.", "current")
-            users.set_password(session, session.actor.username, self.fields.check())
-        finally:
-            QApplication.restoreOverrideCursor()
-
-    def accept(self) -> None:
-        super().accept()
-        bar = getattr(self.parent(), "statusBar", None)
-        if self.result() == QDialog.DialogCode.Accepted and bar is not None:
-            bar().showMessage("Your new password is saved.", 8000)
