@@ -1,4 +1,4 @@
-"""Vault and account commands: init, users, unlock-check, recover, backup, restore, audit verify."""
+"""Vault and account commands: init, users, unlock-check, recover, backup, restore, audit verify, rotate-keys."""
 from __future__ import annotations
 
 import os
@@ -162,6 +162,40 @@ def cmd_audit_verify(args) -> int:
     return 1
 
 
+def cmd_rotate_keys(args) -> int:
+    """The lead's password signs in and is asked for again by the service (it stays the lead's password)."""
+    target = Path(args.recovery_key_file)
+    if target.exists():
+        raise ValidationError(
+            f"{target} already exists: name a new file for the new recovery key.", "recovery-key-file"
+        )
+    if not target.parent.is_dir():
+        raise ValidationError(f"There is no folder {target.parent} for the recovery key file.", "recovery-key-file")
+    password = read_secret(args, "SCHOOLMH_PASSWORD", "Password: ")
+    session = access.sign_in(data_dir(args), username(args), password)
+    try:
+        from schoolmh.services import settings
+
+        school = settings.load().school_name
+        result = vault_admin.rotate_keys(session, password)
+    finally:
+        session.close()
+    out("Every key was replaced: the database is encrypted under a new key.")
+    try:
+        write_recovery_key(target, result.recovery_key, school)
+        out(f"The new recovery key is in {target}: print it, lock it away, then delete the file. The old one no longer works.")
+    except OSError:  # the key exists nowhere else: show it rather than lose it
+        out(f"{target} could not be written, so here is the new recovery key (write it down now; the old one no longer works):")
+        out(f"  {result.recovery_key}")
+    out("Your password is unchanged. Remembered laptops were forgotten.")
+    if result.new_passwords:
+        out("One-time passwords (shown once; give each in person; they must choose their own at first sign-in):")
+        width = max(len(name) for name in result.new_passwords)
+        for name, new in result.new_passwords.items():
+            out(f"  {name:<{width}}  {new}")
+    return 0
+
+
 def register(sub, common) -> None:
     p = sub.add_parser("init", parents=[common], help="create a new vault and its lead account")
     p.add_argument("--school", required=True)
@@ -201,6 +235,12 @@ def register(sub, common) -> None:
     p.add_argument("file")
     p.add_argument("--recovery-key-file", help="restore with the recovery key instead of a password")
     p.set_defaults(func=cmd_restore)
+    p = sub.add_parser(
+        "rotate-keys", parents=[common],
+        help="after a suspected compromise: re-encrypt under a new key, new recovery key, one-time passwords for others",
+    )
+    p.add_argument("--recovery-key-file", required=True, help="a new file for the new recovery key (print it, then delete)")
+    p.set_defaults(func=cmd_rotate_keys)
     a = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", metavar="action")
     p = a.add_parser("verify", parents=[common], help="check the hash chain; names the first broken row")
     p.set_defaults(func=cmd_audit_verify)

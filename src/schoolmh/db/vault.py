@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,19 +21,23 @@ from schoolmh.db.connection import DB_NAME, RawKeyCipherDatabase, database_proxy
 from schoolmh.db.keyfile import DEVICE, KEYFILE_NAME, RECOVERY, USER, KeyFile, new_vault_id, user_label
 from schoolmh.db.migrations import migrate
 from schoolmh.errors import (
+    DamagedDatabase,
     DamagedKeyFile,
     LockedOut,
     UnsafeLocation,
+    VaultBusy,
     VaultExists,
     VaultMissing,
     WrongPassword,
     WrongRecoveryKey,
 )
-from schoolmh.fsutil import atomic_write_bytes
+from schoolmh.fsutil import atomic_write_bytes, fsync_dir
 
 ATTEMPTS_NAME = "unlock-attempts.json"
 from schoolmh.db.backup import AUDIT_HEAD as AUDIT_HEAD_NAME  # noqa: E402
 KEYRING_SERVICE = "SchoolMH"
+# A key rotation's new key file, written before the database is re-encrypted (see OpenVault.rotate_keys).
+PENDING_KEYFILE_NAME = KEYFILE_NAME + ".next"
 
 _SYNCED = re.compile(r"(onedrive|dropbox|google ?drive|icloud ?drive|mobile documents|box sync)", re.I)
 
@@ -217,10 +222,105 @@ class OpenVault:
         if len(kept) != len(self.keyfile.slots):
             self._save_keyfile(replace(self.keyfile, slots=kept))
 
+    # -- rotating the data key ------------------------------------------------
+    def rotate_keys(self, passwords: dict[str, str]) -> str:
+        """Re-encrypt the database under a new data key; returns the new recovery key.
+
+        Every slot wraps the data key itself, so every way in is re-issued: a user slot
+        for each `passwords` entry (user name → password), a new recovery slot, and no
+        device slots (their keyring entries are forgotten). Must be called outside any
+        transaction: SQLCipher's rekey commits one of its own.
+
+        Crash safety (a crash or power cut at any point leaves a way in):
+        1. The new key file is written whole to vault.keys.next (temp, fsync, rename).
+           A crash here: vault.keys still opens the database; the .next file is junk
+           and is tidied once it is an hour old.
+        2. PRAGMA rekey re-encrypts every page in one transaction (in WAL mode the new
+           pages reach the database file only at checkpoint): before its commit the old
+           key opens the database, after it the new one, never a mix. The audit head
+           file is MAC'd under both keys first, so it reads as genuine either way.
+        3. vault.keys (and .bak) are replaced by the new key file and .next removed.
+           A crash between 2 and 3: vault.keys's data key no longer opens the database;
+           unlocking then tries the same credential on vault.keys.next and, when that
+           opens the database, finishes the rotation (see _open_or_finish_rotation).
+           The credential that always works there is the password of the person who
+           rotated (the other new secrets were not shown yet).
+        vault.keys.bak gets the new key file too: the old data key opens nothing now
+        but backups made before the rotation, and those carry their own key file.
+        """
+        if self.db.in_transaction():
+            raise RuntimeError("rotate_keys inside a transaction")
+        old_dek, old_keyfile = self.dek, self.keyfile
+        new_dek = secrets.token_bytes(crypto.KEY_BYTES)
+        keyfile = KeyFile(vault_id=old_keyfile.vault_id, default_label=old_keyfile.default_label)
+        for username, password in passwords.items():
+            kdf = crypto.new_password_params()
+            kek = crypto.derive_password_key(password, kdf)
+            label = user_label(keyfile.vault_id, username)
+            keyfile = keyfile.with_slot(keyfile.make_slot(USER, kek, kdf, new_dek, label))
+        recovery = crypto.new_recovery_key()
+        kdf = crypto.new_hkdf_params()
+        kek = crypto.derive_hkdf_key(crypto.parse_recovery_key(recovery).encode(), kdf, b"schoolmh recovery")
+        keyfile = keyfile.with_slot(keyfile.make_slot(RECOVERY, kek, kdf, new_dek))
+        try:
+            heads = self._read_head_file()
+        except ValueError:
+            heads = None  # tampered with: left as it is, so audit verify keeps reporting it
+        pending = self.data_dir / PENDING_KEYFILE_NAME
+        # (1)
+        atomic_write_bytes(pending, keyfile.to_bytes())
+        if heads:
+            self._write_head_file(heads[0], heads[1] if len(heads) > 1 else None, next_dek=new_dek)
+        # (2)
+        try:
+            self.db.execute_sql(f"PRAGMA rekey = \"x'{new_dek.hex()}'\"").fetchall()
+        except Exception:
+            if not self._reopen_with(new_dek):  # did the commit land before the error?
+                self._reopen_with(old_dek)
+                pending.unlink(missing_ok=True)
+                if heads:
+                    self._write_head_file(heads[0], heads[1] if len(heads) > 1 else None)
+                # SQLCipher names no cause (a write lock held elsewhere gives the same message).
+                raise VaultBusy(
+                    "The vault's keys could not be replaced: another SchoolMH window or command may be using "
+                    "the vault. Close the others and try again; nothing was changed."
+                ) from None
+        self.dek, self.db._dek_hex, self.keyfile = new_dek, new_dek.hex(), keyfile
+        try:
+            # Move the re-encrypted pages from the WAL into the database file, over the old ones.
+            self.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except Exception:
+            pass  # SQLite checkpoints by itself later; nothing depends on it
+        # (3)
+        promote_keyfile(self.data_dir, keyfile)
+        if heads:
+            self._write_head_file(heads[0], heads[1] if len(heads) > 1 else None)
+        for slot in old_keyfile.slots:
+            if slot.kind == DEVICE:
+                _forget_keyring_entry(f"{old_keyfile.vault_id}:{slot.label}")
+        return recovery
+
+    def _reopen_with(self, dek: bytes) -> bool:
+        """After a failed rekey, reconnect and find which key the database is under; True when `dek` opens it."""
+        try:
+            self.db.close()
+        except Exception:
+            pass
+        saved, self.db._dek_hex = self.db._dek_hex, dek.hex()
+        try:
+            self.db.connect()
+            self.db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
+            return True
+        except Exception:
+            self.db._dek_hex = saved
+            if not self.db.is_closed():
+                self.db.close()
+            return False
+
     # -- audit head: detects a truncated audit chain ------------------------
-    def _head_key(self) -> bytes:
+    def _head_key(self, dek: bytes | None = None) -> bytes:
         params = crypto.KdfParams(alg="hkdf-sha256", salt=crypto.b64e(self.keyfile.vault_id.encode()[:16]))
-        return crypto.derive_hkdf_key(self.dek, params, b"schoolmh audit head")
+        return crypto.derive_hkdf_key(self.dek if dek is None else dek, params, b"schoolmh audit head")
 
     def write_audit_head(self, seq: int, digest: str) -> None:
         """Record the chain's end beside the vault (at set-up and restore), MAC'd with a key derived from the data key."""
@@ -252,11 +352,17 @@ class OpenVault:
         except (OSError, ValueError):
             pass  # the file written before the commit already accepts this end
 
-    def _write_head_file(self, head: tuple[int, str], previous: tuple[int, str] | None) -> None:
+    def _write_head_file(
+        self, head: tuple[int, str], previous: tuple[int, str] | None, next_dek: bytes | None = None
+    ) -> None:
+        """`next_dek`: during a key rotation, also MAC under the coming data key ("mac_next"), so the
+        file reads as genuine whether or not the re-encryption commits before a crash."""
         data = {"head": f"{head[0]}:{head[1]}"}
         if previous is not None and previous != head:
             data["prev"] = f"{previous[0]}:{previous[1]}"
         data["mac"] = crypto.hmac_sha256(self._head_key(), self._head_mac_input(data))
+        if next_dek is not None:
+            data["mac_next"] = crypto.hmac_sha256(self._head_key(next_dek), self._head_mac_input(data))
         atomic_write_bytes(self.data_dir / AUDIT_HEAD_NAME, json.dumps(data).encode())
 
     @staticmethod
@@ -273,7 +379,10 @@ class OpenVault:
         try:
             data = json.loads(raw.decode("utf-8"))
             expected = crypto.hmac_sha256(self._head_key(), self._head_mac_input(data))
-            if not isinstance(data.get("mac"), str) or not hmac.compare_digest(expected, data["mac"]):
+            # Either MAC must verify under the key that opened the vault ("mac_next" is only
+            # there while a rotation is under way); knowing an older key forges neither.
+            macs = [m for m in (data.get("mac"), data.get("mac_next")) if isinstance(m, str)]
+            if not any(hmac.compare_digest(expected, m) for m in macs):
                 raise ValueError("mac")
             heads = []
             for body in (data["head"], data.get("prev")):
@@ -295,6 +404,7 @@ class OpenVault:
 
 # --- creating and opening ----------------------------------------------------
 STALE_TEMP_SECONDS = 60
+STALE_PENDING_SECONDS = 3600  # far longer than any rotation takes
 
 
 def remove_stale_temp_files(data_dir: Path) -> None:
@@ -310,6 +420,68 @@ def remove_stale_temp_files(data_dir: Path) -> None:
                     path.unlink()
             except OSError:
                 pass
+    # Only reached once a key has opened the database: a .next file this old is from a
+    # rotation that failed before its rekey (or one already promoted) and opens nothing.
+    pending = Path(data_dir) / PENDING_KEYFILE_NAME
+    try:
+        if now - pending.stat().st_mtime > STALE_PENDING_SECONDS:
+            pending.unlink()
+    except OSError:
+        pass
+
+
+def _forget_keyring_entry(account: str) -> None:
+    try:
+        import keyring
+
+        keyring.delete_password(KEYRING_SERVICE, account)
+    except Exception:
+        pass
+
+
+def promote_keyfile(data_dir: Path, keyfile: KeyFile) -> None:
+    """Step (3) of a rotation: the new key file becomes vault.keys and vault.keys.bak; .next goes."""
+    data = keyfile.to_bytes()
+    atomic_write_bytes(Path(data_dir) / (KEYFILE_NAME + ".bak"), data)
+    atomic_write_bytes(Path(data_dir) / KEYFILE_NAME, data)
+    (Path(data_dir) / PENDING_KEYFILE_NAME).unlink(missing_ok=True)
+    fsync_dir(Path(data_dir))
+
+
+def pending_keyfile(data_dir: Path, vault_id: str) -> KeyFile | None:
+    """The key file of a rotation that may have stopped between re-encrypting and replacing vault.keys."""
+    try:
+        keyfile = KeyFile.load(Path(data_dir) / PENDING_KEYFILE_NAME)
+    except Exception:
+        return None
+    return keyfile if keyfile.vault_id == vault_id else None
+
+
+INTERRUPTED_ROTATION = (
+    "The vault's keys were being replaced when SchoolMH stopped. Sign in with the password of the lead "
+    "who replaced them, to finish; the records themselves are untouched."
+)
+
+
+def _open_or_finish_rotation(
+    data_dir: Path, dek: bytes, keyfile: KeyFile, how: str, label: str,
+    unwrap_pending: Callable[[KeyFile], bytes | None],
+) -> OpenVault:
+    """Open with vault.keys's data key; if that no longer fits and a rotation was interrupted
+    after its rekey (step 2 of OpenVault.rotate_keys), try the same credential on
+    vault.keys.next and, when its key opens the database, finish the rotation."""
+    try:
+        return _open(data_dir, dek, keyfile, how, label)
+    except DamagedDatabase:
+        pending = pending_keyfile(data_dir, keyfile.vault_id)
+        if pending is None:
+            raise
+        new_dek = unwrap_pending(pending)
+        if new_dek is None:
+            raise DamagedDatabase(INTERRUPTED_ROTATION) from None
+        vault = _open(data_dir, new_dek, pending, how, label)  # still DamagedDatabase if truly damaged
+        promote_keyfile(data_dir, pending)
+        return vault
 
 
 def _open(data_dir: Path, dek: bytes, keyfile: KeyFile, how: str, label: str = "") -> OpenVault:
@@ -370,7 +542,12 @@ def unlock_with_password(data_dir: Path, username: str | None, password: str) ->
     if dek is None:
         attempts.record_failure()
         raise WrongPassword("That user name and password do not match.")
-    vault = _open(data_dir, dek, keyfile, "password", slot.label)
+
+    def unwrap_pending(pending: KeyFile) -> bytes | None:
+        new_slot = pending.slot_by_label(USER, slot.label)
+        return pending.open_slot(new_slot, crypto.derive_password_key(password, new_slot.kdf)) if new_slot else None
+
+    vault = _open_or_finish_rotation(data_dir, dek, keyfile, "password", slot.label, unwrap_pending)
     attempts.record_success()
     return vault
 
@@ -390,7 +567,13 @@ def unlock_with_recovery(data_dir: Path, recovery_key: str) -> OpenVault:
     if dek is None:
         attempts.record_failure()
         raise WrongRecoveryKey("That recovery key does not open this vault. It may have been replaced by a newer one.")
-    vault = _open(data_dir, dek, keyfile, "recovery")
+
+    def unwrap_pending(pending: KeyFile) -> bytes | None:
+        new_slot = pending.recovery_slot()
+        kek = crypto.derive_hkdf_key(canonical.encode(), new_slot.kdf, b"schoolmh recovery") if new_slot else b""
+        return pending.open_slot(new_slot, kek) if new_slot else None
+
+    vault = _open_or_finish_rotation(data_dir, dek, keyfile, "recovery", "", unwrap_pending)
     attempts.record_success()
     return vault
 
@@ -422,7 +605,12 @@ def unlock_with_device(data_dir: Path, username: str) -> OpenVault | None:
     dek = keyfile.open_slot(slot, crypto.derive_hkdf_key(crypto.b64d(secret_text), slot.kdf, b"schoolmh device"))
     if dek is None:
         return None
-    return _open(data_dir, dek, keyfile, "device", label)
+    try:
+        return _open_or_finish_rotation(data_dir, dek, keyfile, "device", label, lambda pending: None)
+    except DamagedDatabase:
+        if pending_keyfile(data_dir, keyfile.vault_id) is not None:
+            return None  # a rotation dropped device slots: the password finishes it
+        raise
 
 
 def default_data_dir() -> Path:

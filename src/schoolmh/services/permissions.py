@@ -27,6 +27,7 @@ class Action(str, Enum):
     BACKUP = "vault.backup"
     RESTORE = "vault.restore"
     RECOVERY_KEY_REPLACE = "vault.recovery_key"
+    VAULT_ROTATE = "vault.rotate"
     AUDIT_VERIFY = "audit.verify"
     AUDIT_READ = "audit.read"
     # pupils
@@ -67,6 +68,7 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.BACKUP: frozenset({LEAD}),
     Action.RESTORE: frozenset({LEAD}),
     Action.RECOVERY_KEY_REPLACE: frozenset({LEAD}),
+    Action.VAULT_ROTATE: frozenset({LEAD}),
     Action.AUDIT_VERIFY: frozenset({LEAD}),
     Action.AUDIT_READ: frozenset({LEAD}),
     Action.PUPIL_READ: _ALL,
@@ -105,6 +107,7 @@ _PLAIN = {
     Action.BACKUP: "make backups",
     Action.RESTORE: "restore backups",
     Action.RECOVERY_KEY_REPLACE: "replace the recovery key",
+    Action.VAULT_ROTATE: "replace the vault's keys",
     Action.AUDIT_VERIFY: "check the audit trail",
     Action.AUDIT_READ: "read the audit trail",
     Action.SESSION_READ: "read session notes",

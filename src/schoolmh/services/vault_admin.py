@@ -1,9 +1,9 @@
-"""The lead's vault jobs: backup, restore, audit verification, replacing the recovery key."""
+"""The lead's vault jobs: backup, restore, audit verification, replacing the recovery key, rotating the keys."""
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from schoolmh.db import backup as backuplib
@@ -11,8 +11,16 @@ from schoolmh.db import vault as vaultlib
 from schoolmh.db.keyfile import user_label
 from schoolmh.db.migrations import schema_version
 from schoolmh.db.models import Staff
-from schoolmh.errors import BackupError, DamagedDatabase, DamagedKeyFile, MigrationFailed, PermissionDenied
+from schoolmh.errors import (
+    BackupError,
+    DamagedDatabase,
+    DamagedKeyFile,
+    MigrationFailed,
+    PermissionDenied,
+    WrongPassword,
+)
 from schoolmh.services import audit, settings, users
+from schoolmh.services.passwords import generate_password
 from schoolmh.services.permissions import LEAD, Action
 from schoolmh.services.session import Session
 
@@ -157,3 +165,42 @@ def handover_warning(session: Session) -> str | None:
         "lost, nobody can open these records. Add a second lead (Admin → Users) or make and print a new "
         "recovery key (Admin → Vault)."
     )
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    """The new secrets, to be shown once: nothing else holds them in clear."""
+
+    recovery_key: str = field(repr=False)
+    new_passwords: dict[str, str] = field(repr=False)  # user name → one-time password (not the lead's)
+
+
+def rotate_keys(session: Session, lead_password: str) -> RotationResult:
+    """After a suspected compromise: a new data key, and so a new way in for everyone.
+
+    The database is re-encrypted under the new key (PRAGMA rekey; crash-safe, see
+    OpenVault.rotate_keys). The lead keeps their password; every other active account
+    gets a one-time password it must change at first sign-in; the recovery key is new;
+    remembered laptops are forgotten. Backups made before keep opening with the
+    credentials of their day (each carries its own key file).
+    """
+    session.require(Action.VAULT_ROTATE)
+    if session.db.in_transaction():
+        raise RuntimeError("rotate_keys runs its own transactions")
+    if not lead_password or not session.vault.check_password(session.actor.username, lead_password):
+        raise WrongPassword("That is not your password. Nothing was changed.")
+    others = [
+        s.username
+        for s in Staff.select(Staff.username).where(Staff.active & (Staff.uuid != session.actor.uuid)).order_by(Staff.username)
+    ]
+    new_passwords = {username: generate_password() for username in others}
+    recovery_key = session.vault.rotate_keys({session.actor.username: lead_password, **new_passwords})
+    # After the re-encryption (SQLCipher's rekey commits a transaction of its own, so these
+    # cannot share it). A crash in between leaves the vault rotated but unrecorded, and the
+    # other accounts without the must-change flag: the lead resets their passwords.
+    with session.transaction():
+        if others:
+            Staff.update(must_change_password=True).where(Staff.username.in_(others)).execute()
+        settings.write_raw(recovery_sheet_confirmed=False)
+        session.audit("vault.rotate", "vault", session.vault.keyfile.vault_id, f"accounts={len(others) + 1}")
+    return RotationResult(recovery_key, new_passwords)
