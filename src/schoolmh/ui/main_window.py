@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 QUICK_SESSION = "schoolmh.ui.dialogs.quick_session:QuickSessionDialog"
 
 APP_NAME = "SchoolMH"
+# Fits a 1366×768 laptop at 150% scaling (911×512 logical pixels, less the taskbar and title bar).
+MIN_SIZE = (880, 480)
 
 
 def _registry() -> None:
@@ -108,7 +110,7 @@ class MainWindow(QMainWindow):
         ctx.main_window = self
         self.setObjectName("MainWindow")
         self.setWindowTitle(APP_NAME)
-        self.setMinimumSize(960, 600)
+        self.setMinimumSize(MIN_SIZE[0], MIN_SIZE[1])
         self.workspace: Workspace | None = None
 
         from schoolmh.ui.unlock import UnlockScreen

@@ -12,10 +12,12 @@ from typing import Any
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -43,6 +45,19 @@ class PlaceholderPage(QWidget):
         pass
 
 
+def scroller(page: QWidget) -> QScrollArea:
+    """The page in its own scroll area: on a small screen (1366×768 at 150% is 911×512) a page that
+    cannot shrink further scrolls instead of being squeezed or cut off. Each page has its own, so one
+    page's minimum size never forces scroll bars on the others."""
+    area = QScrollArea()
+    area.setObjectName(f"scroll_{page.objectName()}")
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)  # the page fills the area when it fits
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a tab stop of its own; it follows focus inside
+    area.setWidget(page)
+    return area
+
+
 class Workspace(QWidget):
     """Sidebar + page stack for one signed-in session. Deleted as a whole on lock."""
 
@@ -50,6 +65,7 @@ class Workspace(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.pages: dict[str, QWidget] = {}
+        self._holders: dict[str, QScrollArea] = {}  # key → the scroll area holding that page in the stack
         self.current_key = ""
         session = ctx.session
         assert session is not None
@@ -140,7 +156,8 @@ class Workspace(QWidget):
             page = PlaceholderPage(label.replace("&", ""))
         page.setObjectName(f"page_{key}")
         self.pages[key] = page
-        self.stack.addWidget(page)
+        self._holders[key] = scroller(page)
+        self.stack.addWidget(self._holders[key])
         return page
 
     def show_page(self, key: str) -> QWidget | None:
@@ -148,7 +165,7 @@ class Workspace(QWidget):
         if page is None:
             return None
         self.current_key = key
-        self.stack.setCurrentWidget(page)
+        self.stack.setCurrentWidget(self._holders[key])
         sidebar_key = "pupils" if key == "pupil" else key
         for i in range(self.sidebar.count()):
             item = self.sidebar.item(i)
@@ -172,8 +189,8 @@ class Workspace(QWidget):
             report_error(self, exc, f"showing the {key.replace('_', ' ')} page")
 
     def refresh_current(self) -> None:
-        page = self.stack.currentWidget()
-        if page is not None and self.current_key:
+        page = self.pages.get(self.current_key)
+        if page is not None:
             self.refresh_page(page, self.current_key)
 
     def open_pupil(self, uuid: str) -> None:
@@ -191,8 +208,10 @@ class Workspace(QWidget):
 
     def clear(self) -> None:
         """Delete every page (the lock): the widgets go, with any models and text they held."""
-        for page in list(self.pages.values()):
-            self.stack.removeWidget(page)
-            page.hide()
-            page.deleteLater()
+        for key, holder in list(self._holders.items()):
+            self.stack.removeWidget(holder)
+            holder.hide()
+            self.pages[key].deleteLater()
+            holder.deleteLater()
         self.pages.clear()
+        self._holders.clear()
