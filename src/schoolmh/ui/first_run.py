@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QFormLayout,
@@ -200,6 +201,15 @@ class SecondLeadPage(QWizardPage):
         return True
 
 
+def fitted_size(width: int, height: int) -> QSize:
+    """The size wanted, shrunk to the screen's free area (a 1366×768 laptop at 150% has about 911×480)."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return QSize(width, height)
+    free = screen.availableGeometry()
+    return QSize(min(width, int(free.width() * 0.95)), min(height, int(free.height() * 0.9)))
+
+
 class FirstRunWizard(QWizard):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
@@ -220,7 +230,7 @@ class FirstRunWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.BackButton, "< &Back")
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish")
         self.setButtonText(QWizard.WizardButton.CancelButton, "&Cancel")
-        self.resize(700, 560)
+        self.resize(fitted_size(700, 560))
 
     def vault_created(self, session: "Session", recovery_key: str) -> None:
         self.session = session
