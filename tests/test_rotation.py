@@ -343,3 +343,41 @@ def test_cli_rotate_keys(vault, tmp_path, monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert code != 0 and "already exists" in err and "Traceback" not in err
     assert vault_files(folder) == files
+
+
+# --- the Admin → Vault button ------------------------------------------------------------------------
+def test_admin_vault_button_shows_the_new_secrets_once(qtbot, lead_session, vault_dir, monkeypatch):
+    from schoolmh.services import settings
+    from schoolmh.ui import ops
+    from schoolmh.ui.context import AppContext
+    from schoolmh.ui.pages import admin
+    from schoolmh.ui.recovery import NewRecoveryKeyDialog
+
+    added = users.add_user(lead_session, "pastoral1", "Pat Pastoral", "pastoral")
+    ctx = AppContext(vault_dir)
+    ctx.session = lead_session
+    tab = admin.VaultTab(ctx)
+    qtbot.addWidget(tab)
+    tab.show()
+    shown: list[list[str]] = []  # the texts of each one-time-passwords dialog
+    monkeypatch.setattr(admin.OneTimePasswordsDialog, "exec",
+                        lambda self: shown.append([label.text() for label in self.findChildren(admin.QLabel)]) or 0)
+    tab.rotate_keys(password=LEAD_PASSWORD)
+    qtbot.waitUntil(lambda: ops.running() == 0 and tab.findChild(NewRecoveryKeyDialog) is not None, timeout=10000)
+    assert len(shown) == 1
+    dialog = tab.findChild(NewRecoveryKeyDialog)
+    key = dialog.panel.key
+    assert "Every key was replaced" in tab.result.toPlainText()
+    assert not settings.load().recovery_sheet_confirmed
+    dialog.panel.stored.setChecked(True)
+    dialog.close_button.click()
+    assert settings.load().recovery_sheet_confirmed
+    ctx.session = None
+    lead_session.close()
+    vaultlib.unlock_with_recovery(vault_dir, key).close()
+    with pytest.raises(WrongPassword):
+        access.sign_in(vault_dir, "pastoral1", added.generated_password)
+    one_time = next(text for text in shown[0] if text not in ("pastoral1:",) and len(text) < 40)
+    signed_in = access.sign_in(vault_dir, "pastoral1", one_time)
+    assert access.login_required_change(signed_in)
+    signed_in.close()

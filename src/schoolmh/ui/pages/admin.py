@@ -1,4 +1,4 @@
-"""Admin (leads only): staff accounts, school settings, and the vault (backup, restore, audit, recovery key).
+"""Admin (leads only): staff accounts, school settings, and the vault (backup, restore, audit, recovery key, key rotation).
 
 Backup runs on the GUI thread through ops (gui_thread=True): it uses SQLite's
 online backup on the one open connection, and the progress dialog keeps the
@@ -547,6 +547,8 @@ class VaultTab(QWidget):
         self.restore_button = QPushButton("&Restore from a backup…")
         self.verify_button = QPushButton("Check the &audit trail")
         self.key_button = QPushButton("Replace the recovery &key…")
+        self.rotate_button = QPushButton("Rotate all ke&ys…")
+        self.rotate_button.clicked.connect(self.rotate_keys)
         self.backup_button.clicked.connect(self.backup)
         self.restore_button.clicked.connect(self.restore)
         self.verify_button.clicked.connect(self.verify)
@@ -572,6 +574,7 @@ class VaultTab(QWidget):
         layout.addLayout(explained(self.restore_button, "Replace the vault with a backup. The current files are kept aside, not deleted."))
         layout.addLayout(explained(self.verify_button, "Check that no audit row was changed, added or removed since it was written."))
         layout.addLayout(explained(self.key_button, "Make a new recovery key and sheet (for example when a lead leaves). The old key stops working at once."))
+        layout.addLayout(explained(self.rotate_button, "If a password, the recovery key or the laptop's files may have got out: encrypt the vault under a new key, with new ways in for everyone."))
         layout.addWidget(self.result)
         layout.addStretch(1)
 
@@ -695,6 +698,84 @@ class VaultTab(QWidget):
             self.ctx.report_error(self, exc, "noting that the recovery key is stored")
             return
         self.ctx.data_changed.emit("settings")
+
+
+    # -- key rotation -------------------------------------------------------------------
+    def rotate_keys(self, password: str | None = None) -> None:
+        """Confirm, ask the lead's password, rotate; then the new recovery key and one-time passwords, once."""
+        from schoolmh.services import vault_admin
+
+        if password is None:
+            if not confirm(
+                self, "Rotate all keys",
+                "Use this if you think a password, the recovery key or a copy of the vault's files has got out.\n\n"
+                "SchoolMH will encrypt every record under a new key. Then:\n"
+                "• your own password stays the same;\n"
+                "• everyone else gets a new one-time password, shown to you once, to give them in person "
+                "(they choose their own at first sign-in);\n"
+                "• there is a new recovery key to print; the old key and sheet stop working;\n"
+                "• no laptop stays remembered.\n\n"
+                "Close SchoolMH on any other window first. Backups made before keep opening with the passwords "
+                "and recovery key of their day, so keep them as safe as before.",
+                "&Rotate all keys", danger=True,
+            ):
+                return
+            password, ok = QInputDialog.getText(
+                self, "Rotate all keys", "Type your password to confirm:", QLineEdit.EchoMode.Password
+            )
+            if not ok or not password:
+                return
+        session = self.ctx.session
+
+        def work(progress):
+            progress.update(0, 0, "Encrypting every record under a new key…")
+            return vault_admin.rotate_keys(session, password)
+
+        def done(result) -> None:
+            self._say(
+                "Every key was replaced: the records are encrypted under a new key, the old recovery key and "
+                "other accounts' passwords no longer work, and no laptop is remembered."
+            )
+            self.ctx.data_changed.emit("users")
+            self._show_rotation(result)
+
+        def failed(exc: BaseException) -> None:
+            self._say("The keys were not replaced: " + (exc.message if isinstance(exc, SchoolMHError) else "see the message."))
+            self.ctx.report_error(self, exc, "replacing the vault's keys")
+
+        self.ctx.run("Rotating all keys", work, done, failed, gui_thread=True, parent=self)
+
+    def _show_rotation(self, result) -> None:
+        from schoolmh.ui.recovery import NewRecoveryKeyDialog
+
+        if result.new_passwords:
+            OneTimePasswordsDialog(result.new_passwords, self).exec()
+        dialog = NewRecoveryKeyDialog(result.recovery_key, self.ctx.settings().school_name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self._key_stored)
+        dialog.open()
+
+
+class OneTimePasswordsDialog(QDialog):
+    """After a key rotation: each other account's one-time password, shown once."""
+
+    def __init__(self, passwords: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("One-time passwords")
+        layout = QVBoxLayout(self)
+        text = QLabel(
+            "Give each person their one-time password in person. They are shown only now; each person "
+            "chooses their own the first time they sign in. (You can also reset a password later in Admin → Users.)"
+        )
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        form = QFormLayout()
+        for username, password in passwords.items():
+            form.addRow(username + ":", _mono_label(password))
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
 
 
 class AdminPage(QWidget):
