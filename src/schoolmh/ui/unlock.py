@@ -338,7 +338,8 @@ class UnlockScreen(QWidget):
             window = self.window()
             bar = getattr(window, "statusBar", None)
             if bar is not None:
-                QTimer.singleShot(0, lambda: bar().showMessage(exc.message, 10000))
+                message = exc.message  # `exc` is unbound once the except block ends, before the timer fires
+                QTimer.singleShot(0, lambda: bar().showMessage(message, 10000))
 
     def forgotten_password(self) -> None:
         from schoolmh.ui.recovery import RecoveryDialog
