@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
     QFormLayout,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 from schoolmh.errors import SchoolMHError, ValidationError
 from schoolmh.ui.context import AppContext
 from schoolmh.ui.recovery import RecoveryKeyPanel
-from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, NewPasswordFields, report_error
+from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, NewPasswordFields, fitted_size, report_error
 
 if TYPE_CHECKING:
     from schoolmh.services.session import Session
@@ -199,15 +198,6 @@ class SecondLeadPage(QWizardPage):
             return False
         self.fields.clear()
         return True
-
-
-def fitted_size(width: int, height: int) -> QSize:
-    """The size wanted, shrunk to the screen's free area (a 1366×768 laptop at 150% has about 911×480)."""
-    screen = QGuiApplication.primaryScreen()
-    if screen is None:
-        return QSize(width, height)
-    free = screen.availableGeometry()
-    return QSize(min(width, int(free.width() * 0.95)), min(height, int(free.height() * 0.9)))
 
 
 class FirstRunWizard(QWizard):

@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 from schoolmh.domain.mis import CANONICAL_FIELDS, IGNORE, ParsedFile, RowError, format_errors, read_mis_file
 from schoolmh.errors import ValidationError
 from schoolmh.services import pupil_import
-from schoolmh.ui.widgets.common import FormErrorLabel, error_colour, heading, info, is_dark
+from schoolmh.ui.widgets.common import FormErrorLabel, error_colour, fitted_size, heading, info, is_dark
 
 __all__ = ["ImportWizard", "PreviewModel"]
 
@@ -163,7 +163,7 @@ class ImportWizard(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack, 1)
         layout.addLayout(buttons)
-        self.resize(960, 620)
+        self.resize(fitted_size(960, 620))
         self._show_step(0)
 
     # -- pages ---------------------------------------------------------------------------------

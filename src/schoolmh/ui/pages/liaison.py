@@ -38,7 +38,7 @@ from schoolmh.services.liaison import ActionInfo, ConsultationInfo, MeetingInfo,
 from schoolmh.services.permissions import Action
 from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, RowTableView, SortProxy, format_date
 from schoolmh.ui.pages.whole_school import _FormDialog
-from schoolmh.ui.widgets.common import PAGE_TITLE, FormErrorLabel, error_colour, heading, scroll_area
+from schoolmh.ui.widgets.common import PAGE_TITLE, FormErrorLabel, error_colour, fitted_size, heading, scroll_area
 from schoolmh.ui.widgets.dates import DateEdit, OptionalDateEdit
 
 
@@ -298,7 +298,7 @@ class MeetingDialog(_FormDialog):
         outer.addWidget(self.buttons)
         self._watch(self.date_edit, self.type, self.duration, self.attendees, self.discussion)
         self.setMinimumWidth(720)
-        self.resize(780, 600)
+        self.resize(fitted_size(780, 600))
         self.attendees.setFocus() if m else self.date_edit.setFocus()
 
     def has_unsaved_input(self) -> bool:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -470,3 +470,12 @@ class NewPasswordFields:
     def clear(self) -> None:
         self.password.clear()
         self.confirm.clear()
+
+
+def fitted_size(width: int, height: int) -> QSize:
+    """The size wanted, shrunk to the screen's free area (a 1366×768 laptop at 150% has about 911×480)."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return QSize(width, height)
+    free = screen.availableGeometry()
+    return QSize(min(width, int(free.width() * 0.95)), min(height, int(free.height() * 0.9)))
