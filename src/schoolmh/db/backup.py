@@ -25,7 +25,7 @@ from schoolmh import __version__
 from schoolmh.db.connection import DB_NAME, RawKeyCipherDatabase, integrity_ok, open_database
 from schoolmh.db.keyfile import KEYFILE_NAME, KeyFile
 from schoolmh.errors import BackupError, DamagedDatabase
-from schoolmh.fsutil import atomic_write_bytes, fsync_dir
+from schoolmh.fsutil import fsync_dir
 
 MANIFEST = "manifest.json"
 AUDIT_HEAD = "audit.head"

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from schoolmh.domain.codes import REFERRAL_DESTINATIONS, TIERS
+from schoolmh.domain.codes import REFERRAL_DESTINATIONS
 from schoolmh.services import dashboard
 from schoolmh.services.permissions import Action
 from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, RowTableView, SortProxy, format_date
