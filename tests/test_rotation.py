@@ -124,8 +124,12 @@ def test_rotation_keeps_every_row_and_reissues_every_way_in(vault):
 def test_backup_made_before_rotation_restores_with_the_old_credentials(vault, tmp_path):
     folder, old_recovery, backup, _ring = vault
     session = access.sign_in(folder, "lead", LEAD_PASSWORD)
-    vault_admin.rotate_keys(session, LEAD_PASSWORD)
+    result = vault_admin.rotate_keys(session, LEAD_PASSWORD)
+    vault_admin.backup(session, tmp_path / "after.zip")  # same session, new key
     session.close()
+    vault_admin.restore(tmp_path / "restored-after", tmp_path / "after.zip", recovery_key=result.recovery_key)
+    with pytest.raises(WrongRecoveryKey):
+        vault_admin.restore(tmp_path / "refused", tmp_path / "after.zip", recovery_key=old_recovery)
     for credentials in ({"recovery_key": old_recovery}, {"username": "lead", "password": LEAD_PASSWORD}):
         target = tmp_path / ("restored-" + next(iter(credentials)))
         vault_admin.restore(target, backup, **credentials)

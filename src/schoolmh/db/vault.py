@@ -268,9 +268,13 @@ class OpenVault:
             heads = None  # tampered with: left as it is, so audit verify keeps reporting it
         pending = self.data_dir / PENDING_KEYFILE_NAME
         # (1)
-        atomic_write_bytes(pending, keyfile.to_bytes())
-        if heads:
-            self._write_head_file(heads[0], heads[1] if len(heads) > 1 else None, next_dek=new_dek)
+        try:
+            atomic_write_bytes(pending, keyfile.to_bytes())
+            if heads:
+                self._write_head_file(heads[0], heads[1] if len(heads) > 1 else None, next_dek=new_dek)
+        except BaseException:
+            pending.unlink(missing_ok=True)  # the old key file and head (its "mac" still fits) stand
+            raise
         # (2)
         try:
             self.db.execute_sql(f"PRAGMA rekey = \"x'{new_dek.hex()}'\"").fetchall()
