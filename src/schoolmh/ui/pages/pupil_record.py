@@ -993,6 +993,7 @@ class PupilRecordPage(QWidget):
         self.name.setAccessibleName("Pupil name")
         self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details = QLabel()
+        self.details.setWordWrap(True)  # wraps on a small screen (1366x768 at 150%) instead of widening the page
         self.details.setAccessibleName("Pupil details")
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.chips_host = QWidget()
@@ -1040,8 +1041,7 @@ class PupilRecordPage(QWidget):
         header_left.addWidget(self.name)
         header_left.addWidget(self.details)
         header_left.addWidget(self.chips_host)
-        header_buttons = QHBoxLayout()
-        header_buttons.addStretch(1)
+        header_buttons = QVBoxLayout()  # stacked: the name and details keep the width on a small screen
         for b in (self.edit_button, self.pdf_button, self.more_button):
             header_buttons.addWidget(b)
         header = QHBoxLayout()
