@@ -129,22 +129,11 @@ def check_keyring() -> CheckResult:
 
 
 def check_qt() -> CheckResult:
+    """The window check lives in ui/ (the only package that imports Qt)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6 import __version__ as pyside_version
-    from PySide6.QtWidgets import QApplication, QLabel
+    from schoolmh.ui.selftest_window import show_test_window
 
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "SchoolMH", "-platform", os.environ["QT_QPA_PLATFORM"]])
-    label = QLabel("SchoolMH self-test")
-    label.resize(200, 40)
-    label.show()
-    app.processEvents()
-    shown = label.isVisible()
-    label.close()
-    label.deleteLater()
-    app.processEvents()
-    if not shown:
-        raise RuntimeError("a window could not be shown")
-    return f"PySide6 {pyside_version}, window shown on the '{app.platformName()}' platform"
+    return show_test_window()
 
 
 CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [
