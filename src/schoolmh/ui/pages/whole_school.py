@@ -7,13 +7,15 @@ activities; everyone else reads. Buttons a role cannot use are absent, not greye
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -33,13 +35,24 @@ from PySide6.QtWidgets import (
 )
 
 from schoolmh.domain.codes import ACTIVITY_CATEGORIES, LED_BY, PRINCIPLE_SHORT, PRINCIPLES, RAG
+from schoolmh.domain.mis import format_errors
 from schoolmh.errors import SchoolMHError, ValidationError
 from schoolmh.services import activities, terms
-from schoolmh.services.activities import ActivityInfo, ObjectiveInfo
+from schoolmh.services.activities import IMPORT_COLUMNS, ActivityImport, ActivityInfo, ObjectiveInfo
+from schoolmh.services.csv_rows import read_file_bytes
 from schoolmh.services.permissions import Action
 from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, RowTableView, SortProxy, format_date
 from schoolmh.ui.widgets.charts import CoverageStrip, rag_icon, rag_text
-from schoolmh.ui.widgets.common import PAGE_TITLE, FieldErrors, FormErrorLabel, confirm, heading
+from schoolmh.ui.widgets.common import (
+    PAGE_TITLE,
+    FieldErrors,
+    FormDialog,
+    FormErrorLabel,
+    confirm,
+    fitted_size,
+    heading,
+    wrapped_label,
+)
 from schoolmh.ui.widgets.dates import DateEdit, OptionalDateEdit
 
 FAR_PAST, FAR_FUTURE = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
@@ -362,6 +375,87 @@ class ObjectiveDialog(_FormDialog):
         return info
 
 
+# --- CSV import --------------------------------------------------------------------------
+def _activities(n: int) -> str:
+    return f"{n} activit{'y' if n == 1 else 'ies'}"
+
+
+class ImportActivitiesDialog(FormDialog):
+    """The result of checking a CSV of activities (a dry run), then Import to add them all.
+
+    The dry run has already happened when the dialog opens: staff see what is wrong
+    (row and column, as their spreadsheet shows them) before anything is written.
+    Import repeats the check and writes every row in one transaction, or none.
+    """
+
+    kind = "activities"
+    doing = "importing the activities"
+
+    def __init__(self, ctx, data: bytes, file_name: str, checked: ActivityImport, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent, "Import activities", save_text="&Import")
+        self.data = data
+        self.file_name = file_name
+        self.summary = wrapped_label()
+        self.summary.setAccessibleName("Result of checking the file")
+        self.problems_label = QLabel("&Problems in the file:")
+        self.problems = QPlainTextEdit()
+        self.problems.setReadOnly(True)
+        self.problems.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.problems.setAccessibleName("Problems in the file, by row and column")
+        self.problems.setTabChangesFocus(True)
+        self.problems_label.setBuddy(self.problems)
+        self.columns_hint = wrapped_label(
+            "The columns are " + ", ".join(IMPORT_COLUMNS) + " (title, start_on and principles are needed; "
+            "several principles are separated by semicolons). Dates as dd/mm/yyyy.")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.problems_label)
+        layout.addWidget(self.problems, 1)
+        layout.addWidget(self.columns_hint)
+        layout.addStretch(0)
+        layout.addWidget(self.general)
+        layout.addWidget(self.buttons)
+        self.show_result(checked)
+        self.setMinimumWidth(min(560, fitted_size(560, 0).width()))
+        if checked.errors:
+            self.resize(fitted_size(700, 460))
+        else:
+            self.adjustSize()
+
+    def show_result(self, result: ActivityImport) -> None:
+        """What the check found; Import is only offered for a file without problems."""
+        name = self.file_name
+        if result.ok:
+            self.summary.setText(
+                f"{name}: {_activities(result.rows)} checked, no problems. Nothing has been imported yet: "
+                f"choose Import to add {'it' if result.rows == 1 else f'all {result.rows}'}.")
+            self.problems.clear()
+        else:
+            n = len(result.errors)
+            rows = f"{result.rows} row{'s' if result.rows != 1 else ''} checked; " if result.rows else ""
+            listed = " (the first 20 are listed)" if n > 20 else ""
+            self.summary.setText(
+                f"{name}: {rows}{n} problem{'s' if n != 1 else ''}{listed}. Nothing can be imported until "
+                f"{'it is' if n == 1 else 'they are'} fixed: correct the file in your spreadsheet, "
+                "save it as CSV and import it again.")
+            self.problems.setPlainText(format_errors(result.errors, limit=20))
+        for w in (self.problems_label, self.problems):
+            w.setVisible(not result.ok)
+        self.columns_hint.setVisible(not result.ok)
+        self.save_button.setEnabled(result.ok)
+        self.save_button.setDefault(result.ok)
+        self.cancel_button.setText("&Cancel" if result.ok else "&Close")
+        self.cancel_button.setDefault(not result.ok)
+        (self.save_button if result.ok else self.problems).setFocus()
+
+    def submit(self) -> ActivityImport:
+        result = activities.import_activities(self.ctx.session, self.data, dry_run=False)
+        if not result.ok:  # the file was fine a moment ago; show what changed, keep the dialog open
+            self.show_result(result)
+            raise ValidationError("Nothing was imported.", "file")
+        return result
+
+
 # --- the page ----------------------------------------------------------------------------
 class WholeSchoolPage(QWidget):
     def __init__(self, ctx) -> None:
@@ -370,6 +464,7 @@ class WholeSchoolPage(QWidget):
         session = ctx.session
         self.can_plan = session.can(Action.ACTION_PLAN_WRITE)
         self.can_write = session.can(Action.ACTIVITY_WRITE)
+        self.can_import = self.can_write and session.can(Action.IMPORT_RECORDS)
         self._objectives: list[ObjectiveInfo] = []
 
         title = heading("Whole school approach", PAGE_TITLE)
@@ -519,6 +614,11 @@ class WholeSchoolPage(QWidget):
             delete.clicked.connect(self._delete_activity)
             for b in (new, edit, delete):
                 bar.addWidget(b)
+        if self.can_import:
+            self.import_button = QPushButton("&Import activities…")
+            self.import_button.setToolTip("Add activities from a CSV file saved from a spreadsheet (checked first)")
+            self.import_button.clicked.connect(self.import_activities)
+            bar.addWidget(self.import_button)
         self.count_label = QLabel()
         layout = QVBoxLayout(tab)
         layout.addLayout(bar)
@@ -551,6 +651,28 @@ class WholeSchoolPage(QWidget):
             self.ctx.report_error(self, exc, "deleting this activity")
             return
         self.ctx.data_changed.emit("activities")
+
+    def ask_import_path(self) -> Path | None:
+        """The CSV to import (a method so tests can answer without a file dialog)."""
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        name, _ = QFileDialog.getOpenFileName(self, "Import activities from a CSV file", folder,
+                                              "CSV files (*.csv *.txt);;All files (*)")
+        return Path(name) if name else None
+
+    def import_activities(self) -> ImportActivitiesDialog | None:
+        """Pick a CSV, check it (a dry run) and show the result; the dialog's Import does the real thing."""
+        path = self.ask_import_path()
+        if path is None:
+            return None
+        try:
+            data = read_file_bytes(path)
+            checked = activities.import_activities(self.ctx.session, data, dry_run=True)
+        except Exception as exc:  # noqa: BLE001 - shown plainly, logged without identifiers
+            self.ctx.report_error(self, exc, "checking the activities file")
+            return None
+        dialog = ImportActivitiesDialog(self.ctx, data, path.name, checked, self)
+        dialog.exec()
+        return dialog
 
     def _filter_principle(self, code: str) -> None:
         self.tabs.setCurrentIndex(1)
