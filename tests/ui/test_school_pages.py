@@ -121,22 +121,67 @@ def test_activity_form_stores_principles_and_coverage_says_none(qtbot, seeded, c
     assert "Parents’ evening: sleep and screens" in titles
 
 
-def test_marking_an_action_done_removes_it_from_open_actions(qtbot, seeded, ctx):
+def _in_modal_dialog(qtbot, act) -> None:
+    """Run `act(dialog)` once the modal dialog the next click opens is showing."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def later():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, later)
+        else:
+            act(dialog)
+
+    QTimer.singleShot(0, later)
+
+
+def test_marking_an_action_done_asks_the_date_and_removes_it_from_open_actions(qtbot, seeded, ctx):
+    from PySide6.QtCore import QDate
+
     from schoolmh.ui.pages.liaison import LiaisonPage
 
-    s = seeded[0]
+    s, _people, meeting, _folder = seeded
+    today = s.today()
     page = LiaisonPage(ctx)
     qtbot.addWidget(page)
     ctx.data_changed.connect(lambda _kind: page.refresh())
     page.refresh()
     before = page.actions_proxy.rowCount()
-    assert before == len(liaison.open_actions(s)) >= 1
+    assert before == len(liaison.open_actions(s)) == 2
     page.actions_view.setCurrentIndex(page.actions_proxy.index(0, 0))
     target = page.actions_proxy.row_at(page.actions_view.currentIndex())
+    seen = {}
+
+    def enter(dialog):  # the date starts at today and may not go later; Enter confirms
+        seen["date"], seen["max"] = dialog.date_edit.value(), dialog.date_edit.maximumDate().toPython()
+        qtbot.keyClick(dialog.date_edit, Qt.Key.Key_Return)
+
+    _in_modal_dialog(qtbot, enter)
     page.done_button.click()
+    assert seen == {"date": today, "max": today}
     assert page.actions_proxy.rowCount() == before - 1
     assert target.uuid not in {a.uuid for a in liaison.open_actions(s)}
+    done = next(a for m in liaison.list_meetings(s) for a in m.actions if a.uuid == target.uuid)
+    assert done.done_on == today
     assert f"({before - 1})" in page.tabs.tabText(0)
+
+    # another day: a date before the meeting is refused next to the field; the meeting's day is fine
+    page.actions_view.setCurrentIndex(page.actions_proxy.index(0, 0))
+    other = page.actions_proxy.row_at(page.actions_view.currentIndex())
+
+    def earlier(dialog):
+        dialog.date_edit.setDate(QDate(meeting.date - dt.timedelta(days=1)))
+        dialog.save_button.click()
+        seen["error"] = dialog.errors.message_for("done_on")
+        dialog.date_edit.setDate(QDate(meeting.date))
+        dialog.save_button.click()
+
+    _in_modal_dialog(qtbot, earlier)
+    page.done_button.click()
+    assert "before its meeting" in seen["error"]
+    done = next(a for m in liaison.list_meetings(s) for a in m.actions if a.uuid == other.uuid)
+    assert done.done_on == meeting.date and page.actions_proxy.rowCount() == 0
 
 
 def test_reports_preview_and_pdf(qtbot, seeded, ctx, tmp_path):

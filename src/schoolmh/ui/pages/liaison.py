@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QDate, QEvent, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
@@ -38,7 +38,16 @@ from schoolmh.services.liaison import ActionInfo, ConsultationInfo, MeetingInfo,
 from schoolmh.services.permissions import Action
 from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, RowTableView, SortProxy, format_date
 from schoolmh.ui.pages.whole_school import _FormDialog
-from schoolmh.ui.widgets.common import PAGE_TITLE, FormErrorLabel, error_colour, fitted_size, heading, scroll_area
+from schoolmh.ui.widgets.common import (
+    PAGE_TITLE,
+    FormDialog,
+    FormErrorLabel,
+    error_colour,
+    fitted_size,
+    heading,
+    scroll_area,
+    wrapped_label,
+)
 from schoolmh.ui.widgets.dates import DateEdit, OptionalDateEdit
 
 
@@ -393,6 +402,37 @@ class ConsultationDialog(_FormDialog):
         return info
 
 
+# --- marking an action done ----------------------------------------------------------------------
+class MarkDoneDialog(FormDialog):
+    """When was the action done? Today unless the user says otherwise (never in the future);
+    Enter confirms. The service refuses a date before the action's meeting."""
+
+    kind = "liaison"
+    doing = "marking this action done"
+
+    def __init__(self, ctx, action: ActionInfo, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent, "Mark action done", save_text="&Mark done")
+        self.action = action
+        today = ctx.session.today()
+        about = wrapped_label(f"{action.text}" + (f" ({action.owner})" if action.owner else ""))
+        about.setAccessibleName("The action")
+        self.date_edit = DateEdit(today, accessible_name="Date the action was done")
+        self.date_edit.setMaximumDate(QDate(today))
+        self.date_edit.setToolTip(f"Not before its meeting ({format_date(action.meeting_date)}) and not in the future")
+        form = self.form_layout()
+        form.addRow(about)
+        self.errors.add_row(form, "&Done on:", "done_on", self.date_edit)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.general)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(min(420, fitted_size(420, 0).width()))
+        self.date_edit.setFocus()
+
+    def submit(self) -> ActionInfo:
+        return liaison.mark_action_done(self.ctx.session, self.action.uuid, self.date_edit.value())
+
+
 # --- the page ------------------------------------------------------------------------------
 def _table(model: RowTableModel, name: str, stretch: int, sort_col: int = 0,
            order: Qt.SortOrder = Qt.SortOrder.DescendingOrder) -> tuple[RowTableView, SortProxy]:
@@ -444,8 +484,8 @@ class LiaisonPage(QWidget):
         self.actions_summary = QLabel()
         bar.addWidget(self.actions_summary, 1)
         if self.can_write:
-            self.done_button = QPushButton("Mark &done")
-            self.done_button.setToolTip("Close the selected action (dated today)")
+            self.done_button = QPushButton("Mark &done…")
+            self.done_button.setToolTip("Close the selected action: choose the date it was done (Ctrl+D)")
             self.done_button.clicked.connect(self._mark_done)
             bar.addWidget(self.done_button)
             QShortcut(QKeySequence("Ctrl+D"), self.actions_view, self._mark_done,
@@ -462,12 +502,9 @@ class LiaisonPage(QWidget):
         if action is None:
             return
         row = self.actions_view.currentIndex().row()
-        try:
-            liaison.mark_action_done(self.ctx.session, action.uuid)
-        except Exception as exc:  # noqa: BLE001
-            self.ctx.report_error(self, exc, "marking this action done")
+        dialog = MarkDoneDialog(self.ctx, action, self)  # saves and says data_changed("liaison"): the main
+        if dialog.exec() != MarkDoneDialog.DialogCode.Accepted:  # window refreshes the page shown
             return
-        self.ctx.data_changed.emit("liaison")  # the main window refreshes the page shown
         # keep the keyboard user's place: select the row that moved up
         n = self.actions_proxy.rowCount()
         if n:
