@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 
-from schoolmh.domain.codes import PRINCIPLE_SHORT
 from schoolmh.services import access, activities, dashboard, liaison, plans, pupils, referrals, sessions
 from schoolmh.services.liaison import NewAction
 from schoolmh.ui.context import AppContext
