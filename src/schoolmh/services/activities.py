@@ -271,9 +271,7 @@ def create_objective(
     clean = _clean_objective(dict(principle=principle, text=text, owner=owner, due_on=due_on, rag=rag))
     with session.transaction():
         objective = Objective(**clean)
-        session.stamp(objective, created=True)
-        objective.save()
-        session.audit("objective.create", "objective", objective.uuid, clean["principle"])
+        session.save(objective, "objective.create", clean["principle"], created=True)
     return _objective_info(objective)
 
 
@@ -289,9 +287,7 @@ def update_objective(session: Session, objective_uuid: str, **changes) -> Object
     with session.transaction():
         for key, value in clean.items():
             setattr(objective, key, value)
-        session.stamp(objective)
-        objective.save()
-        session.audit("objective.update", "objective", objective.uuid, ",".join(sorted(changes)))
+        session.save(objective, "objective.update", ",".join(sorted(changes)))
     return _objective_info(objective)
 
 

@@ -139,9 +139,7 @@ def _link_pupils(session: Session, meeting: LiaisonMeeting, pupils: list[Pupil])
 
 def _insert_action(session: Session, meeting: LiaisonMeeting, clean: dict) -> LiaisonAction:
     action = LiaisonAction(meeting=meeting, **clean)
-    session.stamp(action, created=True)
-    action.save()
-    session.audit("liaison_action.create", "liaison_action", action.uuid, f"meeting={meeting.uuid}")
+    session.save(action, "liaison_action.create", f"meeting={meeting.uuid}", created=True)
     return action
 
 
@@ -253,9 +251,7 @@ def mark_action_done(session: Session, action_uuid: str, done_on: dt.date | None
     p.raise_if_any()
     with session.transaction():
         action.done_on = day
-        session.stamp(action)
-        action.save()
-        session.audit("liaison_action.done", "liaison_action", action.uuid)
+        session.save(action, "liaison_action.done")
     return _action_info(action, meeting)
 
 
@@ -297,9 +293,7 @@ def create_consultation(
     with session.transaction():
         by = Staff.get(Staff.uuid == session.actor.uuid)
         c = Consultation(date=day, staff_advised=advised, topic=text, pupil=pupil, duration_minutes=minutes, by_staff=by)
-        session.stamp(c, created=True)
-        c.save()
-        session.audit("consultation.create", "consultation", c.uuid, f"pupil={pupil.uuid}" if pupil else "")
+        session.save(c, "consultation.create", f"pupil={pupil.uuid}" if pupil else "", created=True)
     return _consultation_info(c, pupil.uuid if pupil else None, session.actor.uuid)
 
 

@@ -297,9 +297,7 @@ def update_plan(session: Session, plan_uuid: str, **changes) -> PlanInfo:
     with session.transaction():
         for k, val in changed.items():
             setattr(plan, k, val)
-        session.stamp(plan)
-        plan.save()
-        session.audit("plan.update", "plan", plan.uuid, "fields=" + ",".join(sorted(changed)))
+        session.save(plan, "plan.update", "fields=" + ",".join(sorted(changed)))
     return _info(session, plan_uuid)
 
 
@@ -365,9 +363,7 @@ def add_review(session: Session, plan_uuid: str, review_date: dt.date | None = N
         session.stamp(review, created=True)
         review.save(force_insert=True)
         plan.review_date = v["next_review_date"]
-        session.stamp(plan)
-        plan.save()
-        session.audit("plan.review", "plan", plan.uuid, f"review={review.uuid}")
+        session.save(plan, "plan.review", f"review={review.uuid}")
     return _info(session, plan_uuid)
 
 
@@ -390,9 +386,7 @@ def close_plan(session: Session, plan_uuid: str, closed_on: dt.date | None = Non
         plan.status = "closed"
         plan.closed_on = v["closed_on"]
         plan.outcome = v["outcome"]
-        session.stamp(plan)
-        plan.save()
-        session.audit("plan.close", "plan", plan.uuid, "")
+        session.save(plan, "plan.close")
     return _info(session, plan_uuid)
 
 
@@ -407,9 +401,7 @@ def reopen_plan(session: Session, plan_uuid: str) -> PlanInfo:
             raise ValidationError("This pupil already has another open plan.", "plan")
         plan.status = "open"
         plan.closed_on = None
-        session.stamp(plan)
-        plan.save()
-        session.audit("plan.reopen", "plan", plan.uuid, "")
+        session.save(plan, "plan.reopen")
     return _info(session, plan_uuid)
 
 

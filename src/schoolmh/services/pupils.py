@@ -356,9 +356,7 @@ def update_pupil(session: Session, pupil_uuid: str, **changes) -> PupilDetail:
         for name, value in changed.items():
             setattr(p, name, value)
         p.search_text = pupil_search_text(_stored(p))
-        session.stamp(p)
-        p.save()
-        session.audit("pupil.update", "pupil", p.uuid, "fields=" + ",".join(sorted(changed)))
+        session.save(p, "pupil.update", "fields=" + ",".join(sorted(changed)))
     return _detail(session, p)
 
 
@@ -371,9 +369,7 @@ def archive_pupil(session: Session, pupil_uuid: str, left_on: dt.date | None = N
         raise ValidationError("The leaving date cannot be in the future.", "left_on")
     with session.transaction():
         p.left_on = left
-        session.stamp(p)
-        p.save()
-        session.audit("pupil.archive", "pupil", p.uuid, "")
+        session.save(p, "pupil.archive")
     return _detail(session, p)
 
 
@@ -385,9 +381,7 @@ def unarchive_pupil(session: Session, pupil_uuid: str) -> PupilDetail:
         return _detail(session, p)
     with session.transaction():
         p.left_on = None
-        session.stamp(p)
-        p.save()
-        session.audit("pupil.unarchive", "pupil", p.uuid, "")
+        session.save(p, "pupil.unarchive")
     return _detail(session, p)
 
 
@@ -399,9 +393,7 @@ def share_with_mhst(session: Session, pupil_uuid: str, shared: bool) -> PupilDet
         return _detail(session, p)
     with session.transaction():
         p.shared_with_mhst = bool(shared)
-        session.stamp(p)
-        p.save()
-        session.audit("pupil.share_mhst", "pupil", p.uuid, f"shared={int(bool(shared))}")
+        session.save(p, "pupil.share_mhst", f"shared={int(bool(shared))}")
     return _detail(session, p)
 
 

@@ -82,9 +82,7 @@ def create_referral(
     p.raise_if_any()
     with session.transaction():
         r = Referral(pupil=pupil, destination=dest, sent_on=day, reason=clean_reason, next_step=step)
-        session.stamp(r, created=True)
-        r.save()
-        session.audit("referral.create", "referral", r.uuid, f"pupil={pupil.uuid},destination={dest}")
+        session.save(r, "referral.create", f"pupil={pupil.uuid},destination={dest}", created=True)
         if dest == "mhst" and not pupil.shared_with_mhst:
             Pupil.update(shared_with_mhst=True, updated_by=session.actor.uuid, updated_at=r.updated_at).where(
                 Pupil.id == pupil.id
@@ -126,9 +124,7 @@ def record_decision(
             r.reason = clean_reason
         if step:
             r.next_step = step
-        session.stamp(r)
-        r.save()
-        session.audit("referral.decision", "referral", r.uuid, f"decision={code}")
+        session.save(r, "referral.decision", f"decision={code}")
     return _info(r, pupil.uuid, session.today())
 
 

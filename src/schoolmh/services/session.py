@@ -115,6 +115,16 @@ class Session:
         with self.transaction():
             audit.append(self.actor.uuid, action, object_type, object_uuid, detail)
 
+    def save(self, record, action: str, detail: str = "", *, created: bool = False, object_type: str = "") -> None:
+        """Stamp, save and audit one record: the way every service writes a change.
+
+        The audit's object type defaults to the action's prefix ("plan.close" -> "plan").
+        Call inside the change's transaction.
+        """
+        self.stamp(record, created=created)
+        record.save()
+        self.audit(action, object_type or action.split(".", 1)[0], record.uuid, detail)
+
     def stamp(self, record, *, created: bool = False) -> None:
         """Set the author and time fields every record carries."""
         now = utcnow()

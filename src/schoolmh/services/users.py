@@ -85,9 +85,7 @@ def add_user(session: Session, username: str, full_name: str, role: str, passwor
         check_password(password)
     with session.transaction():
         staff = Staff(username=username, full_name=full_name.strip(), role=role, must_change_password=generated is not None)
-        session.stamp(staff, created=True)
-        staff.save()
-        session.audit("staff.create", "staff", staff.uuid, f"role={role}")
+        session.save(staff, "staff.create", f"role={role}", created=True)
         # The slot is written inside the transaction: if it fails the account row rolls back.
         session.vault.set_password(username, password)
     return NewAccount(_info(session, staff), generated)
@@ -101,9 +99,7 @@ def set_password(session: Session, username: str, new_password: str) -> None:
     check_password(new_password)
     with session.transaction():
         staff.must_change_password = staff.uuid != session.actor.uuid
-        session.stamp(staff)
-        staff.save()
-        session.audit("password.set", "staff", staff.uuid, "self" if staff.uuid == session.actor.uuid else "by lead")
+        session.save(staff, "password.set", "self" if staff.uuid == session.actor.uuid else "by lead", object_type="staff")
         session.vault.set_password(staff.username, new_password)
         session.vault.forget_device(staff.username)
 
@@ -128,9 +124,7 @@ def set_role(session: Session, username: str, role: str) -> None:
     with session.transaction():
         old = staff.role
         staff.role = role
-        session.stamp(staff)
-        staff.save()
-        session.audit("staff.role", "staff", staff.uuid, f"{old}->{role}")
+        session.save(staff, "staff.role", f"{old}->{role}")
 
 
 def _keep_one_lead(leaving: Staff) -> None:
@@ -149,9 +143,7 @@ def disable(session: Session, username: str) -> None:
         _keep_one_lead(staff)
     with session.transaction():
         staff.active = False
-        session.stamp(staff)
-        staff.save()
-        session.audit("staff.disable", "staff", staff.uuid)
+        session.save(staff, "staff.disable")
         session.vault.remove_user(staff.username)
 
 
@@ -162,9 +154,7 @@ def enable(session: Session, username: str, new_password: str) -> None:
     with session.transaction():
         staff.active = True
         staff.must_change_password = True
-        session.stamp(staff)
-        staff.save()
-        session.audit("staff.enable", "staff", staff.uuid)
+        session.save(staff, "staff.enable")
         session.vault.set_password(staff.username, new_password)
 
 
