@@ -2,7 +2,7 @@
 
 Each is a widgets.common.FormDialog: field-level errors and Save/Cancel, and a
 `submit()` that makes ONE service call (one transaction); after a save it emits
-ctx.data_changed(kind) so every page catches up. The record page (ui/pages/pupil_record.py) opens them.
+ctx.data_changed(kind) so every page catches up. The record page (ui/pages/pupil_record/) opens them.
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QLineEdit,
-    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )

@@ -43,9 +43,7 @@ from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, RowTabl
 from schoolmh.ui.widgets.charts import CoverageStrip, rag_icon, rag_text
 from schoolmh.ui.widgets.common import (
     PAGE_TITLE,
-    FieldErrors,
     FormDialog,
-    FormErrorLabel,
     confirm,
     fitted_size,
     heading,
