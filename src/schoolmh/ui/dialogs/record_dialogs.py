@@ -11,6 +11,7 @@ import datetime as dt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QCompleter,
     QGridLayout,
     QLineEdit,
     QVBoxLayout,
@@ -32,6 +33,8 @@ __all__ = [
 
 
 CHOOSE = "Choose…"
+# The reasons that make the gap explicit (DOMAIN.md): offered as the user types, never required word for word.
+REASON_SUGGESTIONS = ["Above remit", "Above remit: asking to step up to CAMHS", "Below threshold"]
 
 
 def choice_box(items: dict[str, str], accessible_name: str, current: str | None = None) -> QComboBox:
@@ -242,6 +245,7 @@ class DecisionDialog(_FormDialog):
         self.reason = QLineEdit()
         self.reason.setAccessibleName("Reason")
         self.reason.setPlaceholderText("Needed if not accepted, e.g. “above remit”, “below threshold”")
+        self.reason.setCompleter(QCompleter(REASON_SUGGESTIONS, self.reason))
         self.next_step = QLineEdit()
         self.next_step.setAccessibleName("Next step")
         self.errors.add_row(self.form, "&Decision:", "decision", self.decision)

@@ -177,8 +177,8 @@ class SetPasswordDialog(FormDialog):
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        # Neither is chosen at first: Enter straight after opening must not reset a colleague's password.
         self.generate = QRadioButton("&Let SchoolMH choose one (shown once)")
-        self.generate.setChecked(True)
         self.choose = QRadioButton("&Type one")
         layout.addWidget(self.generate)
         layout.addWidget(self.choose)
@@ -200,6 +200,8 @@ class SetPasswordDialog(FormDialog):
         from schoolmh.services import users
         from schoolmh.services.passwords import generate_password
 
+        if not (self.choose.isChecked() or self.generate.isChecked()):
+            raise ValidationError("Choose how to set the new password: let SchoolMH choose one, or type one.", "how")
         password = self.fields.check() if self.choose.isChecked() else generate_password()
         users.set_password(self.ctx.session, self.username, password)
         self.generated = None if self.choose.isChecked() else password

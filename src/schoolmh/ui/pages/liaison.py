@@ -103,6 +103,7 @@ class PupilPicker(QWidget):
         layout.addWidget(remove, 1, 1, Qt.AlignmentFlag.AlignTop)
         for uuid, name in chosen or []:
             self._add(uuid, name)
+        self.setFocusProxy(self.search)  # its label's Alt+letter lands in the search box
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
         """Enter in the search box searches (or links the only match); it must not save the form."""

@@ -227,6 +227,19 @@ class Chip(QLabel):
         )
 
 
+def focus_target(widget: QWidget) -> QWidget:
+    """Where a label's Alt+letter should land in `widget` (QLabel ignores a buddy that takes no focus):
+    its focus proxy, the widget itself if it takes the focus, else its first input (a group of tick boxes)."""
+    while widget.focusProxy() is not None:
+        widget = widget.focusProxy()
+    if widget.focusPolicy() != Qt.FocusPolicy.NoFocus:
+        return widget
+    for child in widget.findChildren(QWidget):
+        if is_input(child) and child.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            return child
+    return widget
+
+
 class FieldErrors:
     """Maps service field names to the inputs that show them.
 
@@ -258,7 +271,7 @@ class FieldErrors:
         """`form.addRow(text, widget)` with an error label under the input; the label text is its buddy."""
         row = self.wrap(field, widget)
         label = QLabel(text)
-        label.setBuddy(widget)
+        label.setBuddy(focus_target(widget))
         form.addRow(label, row)
         if not widget.accessibleName():
             widget.setAccessibleName(text.replace("&", "").rstrip(":"))
@@ -322,10 +335,10 @@ def input_state(root: QWidget) -> list:
 
     state: list = []
     for w in root.findChildren(QWidget):
-        if isinstance(w, QLineEdit):
-            state.append(w.text())
+        if isinstance(w, QLineEdit):  # spaces alone are not typing (a stray Space must not count)
+            state.append(w.text().strip())
         elif isinstance(w, (QPlainTextEdit, QTextEdit)):
-            state.append(w.toPlainText())
+            state.append(w.toPlainText().strip())
         elif isinstance(w, QComboBox):
             state.append((w.currentIndex(), w.currentText() if w.isEditable() else ""))
         elif isinstance(w, QAbstractSpinBox):
@@ -426,6 +439,19 @@ class FormDialog(QDialog):
         if self._opened_state is None:
             self._arrange()
             self._opened_state = self.input_state()
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(0, self._unselect_opening_text)
+
+    def _unselect_opening_text(self) -> None:
+        """Qt gives the first field the focus "by Tab" as the window opens, which selects its text: one
+        stray key would then replace a recorded value. The cursor goes to the end of it instead."""
+        from PySide6.QtWidgets import QLineEdit
+
+        focus = self.focusWidget()
+        if isinstance(focus, QLineEdit) and focus.selectedText() == focus.text():
+            focus.deselect()
+            focus.end(False)
 
     def _arrange(self) -> None:
         from PySide6.QtWidgets import QPushButton
@@ -445,8 +471,8 @@ class FormDialog(QDialog):
         focus = self.focusWidget()
         if focus is None or focus is self or not is_input(focus) or not focus.isVisibleTo(self):
             first = self.first_field()
-            if first is not None:
-                first.setFocus(Qt.FocusReason.TabFocusReason)
+            if first is not None:  # not Tab's reason: that would select a field's text for a stray key to replace
+                first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _focus_chain(self) -> list[QWidget]:
         chain, w = [], self.nextInFocusChain()

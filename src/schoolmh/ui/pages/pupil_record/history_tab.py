@@ -33,6 +33,7 @@ AUDIT_WORDS = {
     "measure.delete": "Deleted scores",
     "referral.create": "Made a referral",
     "referral.decision": "Recorded a referral decision",
+    "referral.delete": "Deleted a referral",
     "export.pupil": "Exported the record",
     "report.pupil": "Printed a pupil summary",
 }
@@ -52,7 +53,7 @@ class _AuditRow:
 
 def _detail_text(detail: str) -> str:
     """Field names and counts only (audit details never hold names); pupil uuids are dropped."""
-    parts = [p for p in detail.replace(";", ",").split(",") if p and not p.startswith("pupil=")]
+    parts = [p for p in detail.replace(";", ",").split(",") if p and not p.startswith(("pupil=", "referral="))]
     return ", ".join(p.replace("fields=", "fields: ").replace("via=import", "via MIS import") for p in parts)
 
 

@@ -123,7 +123,7 @@ class OverviewTab(RecordTab):
             parts.append(f"{len(refs)} referral{'' if len(refs) == 1 else 's'}, {len(pending)} awaiting a decision"
                          + (f" (longest {max(r.waiting_days for r in pending)} days)." if pending else "."))
         if p.in_gap:
-            parts.append(f"⚠ In the gap: not accepted by the services referred to, waiting {p.gap_days} days.")
+            parts.append(f"⚠ In the gap: not accepted by the MHST and by CAMHS, waiting {p.gap_days} days.")
         self.activity_text.setText("\n".join(parts))
 
     def clear(self) -> None:

@@ -240,7 +240,7 @@ class PupilRecordPage(QWidget):
         if p.open_plan_tier:
             chips.append((f"Plan: {TIERS.get(p.open_plan_tier, p.open_plan_tier)}", "Open support plan and its tier"))
         if p.in_gap:
-            chips.append((f"⚠ In the gap · {p.gap_days} days", "Referrals not accepted and none accepted since"))
+            chips.append((f"⚠ In the gap · {p.gap_days} days", "Not accepted by the MHST and by CAMHS; nothing pending or accepted since"))
         if p.shared_with_mhst:
             chips.append(("Shared with MHST", "MHST practitioners can see this pupil"))
         for text, tip in chips:
