@@ -135,3 +135,27 @@ def test_guessing_through_restore_meets_the_unlock_back_off(genuine, tmp_path):
     with pytest.raises(LockedOut):  # and the unlock screen waits just the same
         access.sign_in(live, "lead", LEAD_PASSWORD)
     assert {k: v for k, v in state(live).items() if k != vaultlib.ATTEMPTS_NAME} == before
+
+
+def test_millions_of_blank_xlsx_rows_count_towards_the_row_limit(monkeypatch):
+    """A workbook with a header and one cell a million rows down: read-only openpyxl yields every
+    empty row in between. They count towards the limit, so reading stops at it."""
+    import io
+
+    import openpyxl
+
+    from schoolmh.domain import mis
+
+    monkeypatch.setattr(mis, "MAX_DATA_ROWS", 1000)  # the same rule at a size a test can afford
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["UPN", "Legal Surname", "Legal Forename", "DOB", "Year"])
+    sheet.cell(row=1_000_000, column=1, value="end")  # near Excel's last row
+    buffer = io.BytesIO()
+    book.save(buffer)
+    seen = []
+    real = mis._add_row
+    monkeypatch.setattr(mis, "_add_row", lambda table, n, cells: seen.append(n) or real(table, n, cells))
+    parsed = mis.read_mis_bytes(buffer.getvalue(), "pupils.xlsx")
+    assert parsed.errors and "more than 1,000 rows" in parsed.errors[0].message
+    assert max(seen) <= 1000 + mis.HEADER_SEARCH_ROWS + 2  # stopped at the limit, not after a million
