@@ -166,7 +166,7 @@ def test_periods_and_groups():
     assert previous_period(dt.date(2026, 1, 11), dt.date(2026, 1, 20)) == (dt.date(2026, 1, 1), dt.date(2026, 1, 10))
     assert period_label(dt.date(2023, 9, 1), dt.date(2024, 8, 31)) == "Academic year 2023/24"
     assert previous_period(dt.date(2023, 9, 1), dt.date(2024, 8, 31)) == (dt.date(2022, 9, 1), dt.date(2023, 8, 31))
-    assert [ethnic_group(c) for c in ("WBRI", "WROM", "APKA", "MWBC", "CHNE", "OOTH", "REFU", "", "XXXX")] == [
+    assert [ethnic_group(c) for c in ("WBRI", "WROM", "AKPA", "MWBC", "CHNE", "OOTH", "REFU", "", "XXXX")] == [
         "White", "White", "Asian", "Mixed", "Chinese", "Other", "", "", ""]
 
 
