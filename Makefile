@@ -33,6 +33,7 @@ soak: $(STAMP_TEST)
 
 screenshots: $(STAMP_TEST)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m schoolmh.ui.screenshots docs/screenshots
+	QT_SCALE_FACTOR=1.5 $(BIN)/python -m schoolmh.ui.screenshots docs/screenshots/911x512
 
 dist: $(STAMP_TEST)
 	$(BIN)/pip install -q -e '.[build]'

@@ -148,8 +148,7 @@ def start(ctx) -> object | None:
 
     if vault_exists(ctx.data_dir):
         window = MainWindow(ctx)
-        window.resize(1280, 800)
-        window.show()
+        window.show_fitted()
         window.unlock_screen.focus_first()
         return window
 
@@ -165,8 +164,7 @@ def start(ctx) -> object | None:
             return
         window = MainWindow(ctx)
         holder["window"] = window
-        window.resize(1280, 800)
-        window.show()
+        window.show_fitted()
         window.signed_in(session)
         wizard.deleteLater()
 

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 QUICK_SESSION = "schoolmh.ui.dialogs.quick_session:QuickSessionDialog"
 
 APP_NAME = "SchoolMH"
-# Fits a 1366×768 laptop at 150% scaling (911×512 logical pixels, less the taskbar and title bar).
-MIN_SIZE = (880, 480)
+# Fits a 1366×768 laptop at 150% scaling: 911×512 logical pixels, less a 40-pixel taskbar and a
+# title bar of about 30 leave some 911×440 for the window itself (pages scroll below that).
+MIN_SIZE = (720, 400)
 
 
 def _registry() -> None:
@@ -130,6 +131,43 @@ class MainWindow(QMainWindow):
 
         self.lock_manager: LockManager | None = None  # made at the first sign-in (keeps start-up short)
         self._set_locked_look()
+
+    # -- where it opens ----------------------------------------------------------------------
+    def show_fitted(self) -> None:
+        """Show on the screen's free area: where the user left it if that still fits, else the preferred
+        size, or maximised on a screen smaller than that (ui/window_geometry.py)."""
+        from PySide6.QtCore import QPoint
+        from PySide6.QtGui import QGuiApplication
+
+        from schoolmh.ui import window_geometry as wg
+
+        remembered = wg.remembered()
+        screen = None
+        if remembered is not None:
+            screen = QGuiApplication.screenAt(QPoint(remembered.x + remembered.width // 2, remembered.y + 10))
+        screen = screen or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry()
+        placement = wg.fit_window(available, remembered)
+        if placement.maximised:  # un-maximising gives a size that fits, not the screen-filling one
+            placement = wg.fit_window(available, None, wg.PREFERRED_SIZE.boundedTo(available.size() * 0.9))
+            self.resize(placement.width, placement.height)
+            self.move(placement.x, placement.y)
+            self.showMaximized()
+        else:
+            self.resize(placement.width, placement.height)
+            self.move(placement.x, placement.y)
+            self.show()
+
+    def remember_geometry(self) -> None:
+        """Keep where the window is for next time (numbers only; per OS user)."""
+        from schoolmh.ui import window_geometry as wg
+
+        normal = self.normalGeometry() if self.isMaximized() else self.geometry()
+        corner = self.pos() if not self.isMaximized() else normal.topLeft()
+        try:
+            wg.remember(wg.Placement(corner.x(), corner.y(), normal.width(), normal.height(), self.isMaximized()))
+        except Exception:  # a read-only settings folder must not stop the window closing
+            pass
 
     # -- status bar -------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -367,6 +405,8 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def closeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if self.isVisible():
+            self.remember_geometry()
         if self.lock_manager is not None:
             self.lock_manager.stop()
         if self.ctx.session is not None:
