@@ -130,6 +130,9 @@ class MainWindow(QMainWindow):
         ctx.data_changed.connect(self._data_changed)
 
         self.lock_manager: LockManager | None = None  # made at the first sign-in (keeps start-up short)
+        # Where the user was when the window locked: (account uuid, page key, pupil uuid, tab index).
+        # In memory only (identifiers, no names); used once, at the next sign-in by the same account.
+        self.resume_point: tuple[str, str, str | None, int] | None = None
         self._set_locked_look()
 
     # -- where it opens ----------------------------------------------------------------------
@@ -209,8 +212,13 @@ class MainWindow(QMainWindow):
         self.lock_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         menu.aboutToShow.connect(self._update_account_menu)
         self.account_button.setMenu(menu)
+        from schoolmh.ui.undo_notice import UndoNotice
+
+        self.undo_notice = UndoNotice(self)
+        self.ctx.undo_offered.connect(self.undo_notice.offer)
         bar.removeWidget(self.vault_label)  # re-added in order: chip, user, vault state, account
         bar.addWidget(self.last_login_label)
+        bar.addWidget(self.undo_notice)
         bar.addPermanentWidget(self.demo_chip)
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.vault_label)
@@ -248,7 +256,8 @@ class MainWindow(QMainWindow):
         self.workspace = Workspace(self.ctx)
         self.screens.addWidget(self.workspace)
         keys = self.workspace.keys()
-        if keys:
+        resumed = self._resume(session)
+        if keys and not resumed:
             self.go(keys[0])  # before the switch, so focus landing on the sidebar finds it shown already
         self.screens.setCurrentWidget(self.workspace)
         self._rebuild_page_shortcuts()
@@ -283,6 +292,40 @@ class MainWindow(QMainWindow):
             dialog.rejected.connect(self.lock)
             dialog.open()
 
+    def _resume(self, session: "Session") -> bool:
+        """After a lock, the same account returns to the page (and pupil, and tab) it was on, if its role
+        still allows it; anyone else starts at the first page. True when it went back."""
+        point, self.resume_point = self.resume_point, None
+        if point is None or self.workspace is None or point[0] != session.actor.uuid:
+            return False
+        _account, key, pupil_uuid, tab = point
+        if key == "pupil":
+            if pupil_uuid is None or self.workspace.page("pupil") is None:
+                return False
+            page = self.workspace.pages["pupil"]
+            try:
+                page.show_pupil(pupil_uuid)  # refused (NotFound / PermissionDenied) if out of reach now
+            except Exception:  # noqa: BLE001 - erased or unshared meanwhile: start at the first page
+                return False
+            self.workspace.show_page("pupil")
+            if 0 <= tab < page.tabs.count() and page.tabs.isTabVisible(tab):
+                page.tabs.setCurrentIndex(tab)
+            return True
+        return self.workspace.show_page(key) is not None
+
+    def _resume_point(self) -> tuple[str, str, str | None, int] | None:
+        session, workspace = self.ctx.session, self.workspace
+        if session is None or workspace is None or not workspace.current_key:
+            return None
+        pupil_uuid, tab = None, 0
+        if workspace.current_key == "pupil":
+            page = workspace.pages.get("pupil")
+            pupil = getattr(page, "pupil", None)
+            if pupil is None:
+                return None
+            pupil_uuid, tab = pupil.uuid, page.tabs.currentIndex()
+        return session.actor.uuid, workspace.current_key, pupil_uuid, tab
+
     def lock(self) -> None:
         """Ctrl+L / the account menu: lock now (asking first if a dialog holds typed-in work)."""
         if self.ctx.session is not None and self.lock_manager is not None:
@@ -295,7 +338,10 @@ class MainWindow(QMainWindow):
         self.screens.setCurrentWidget(self.unlock_screen)
         if self.ctx.session is not None:  # whoever was working is the likely one to come back
             self.unlock_screen.username.setText(self.ctx.session.actor.username)
+            self.resume_point = self._resume_point()
         self.ctx.close_session()
+        if self._signed_in_parts:
+            self.undo_notice.withdraw()
         if self.workspace is not None:
             self.workspace.clear()
             self.screens.removeWidget(self.workspace)
