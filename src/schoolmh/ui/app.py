@@ -103,6 +103,9 @@ def apply_style(app: QApplication) -> None:
     """Follow the system's palette and fonts; add only the small style sheet for visible focus."""
     from schoolmh.resources import resource_path
 
+    from PySide6.QtCore import QDir
+
+    QDir.addSearchPath("schoolmh", str(resource_path()))  # url(schoolmh:icons/…) in the style sheet
     qss = resource_path("styles", "app.qss")
     try:
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
