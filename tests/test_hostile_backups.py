@@ -146,7 +146,7 @@ def test_millions_of_blank_xlsx_rows_count_towards_the_row_limit(monkeypatch):
 
     from schoolmh.domain import mis
 
-    monkeypatch.setattr(mis, "MAX_DATA_ROWS", 1000)  # the same rule at a size a test can afford
+    monkeypatch.setattr(mis.reading, "MAX_DATA_ROWS", 1000)  # the same rule at a size a test can afford
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["UPN", "Legal Surname", "Legal Forename", "DOB", "Year"])
@@ -154,8 +154,8 @@ def test_millions_of_blank_xlsx_rows_count_towards_the_row_limit(monkeypatch):
     buffer = io.BytesIO()
     book.save(buffer)
     seen = []
-    real = mis._add_row
-    monkeypatch.setattr(mis, "_add_row", lambda table, n, cells: seen.append(n) or real(table, n, cells))
+    real = mis.reading._add_row
+    monkeypatch.setattr(mis.reading, "_add_row", lambda table, n, cells: seen.append(n) or real(table, n, cells))
     parsed = mis.read_mis_bytes(buffer.getvalue(), "pupils.xlsx")
     assert parsed.errors and "more than 1,000 rows" in parsed.errors[0].message
     assert max(seen) <= 1000 + mis.HEADER_SEARCH_ROWS + 2  # stopped at the limit, not after a million

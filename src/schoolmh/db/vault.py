@@ -190,9 +190,9 @@ class OpenVault:
         """Store a device secret in the OS keyring; False (and nothing stored) when no keyring works."""
         secret = secrets.token_bytes(32)
         try:
-            import keyring
+            from schoolmh.db.device_keyring import local_keyring
 
-            keyring.set_password(KEYRING_SERVICE, self._keyring_account(username), crypto.b64e(secret))
+            local_keyring().set_password(KEYRING_SERVICE, self._keyring_account(username), crypto.b64e(secret))
         except Exception:
             return False
         kdf = crypto.new_hkdf_params()
@@ -204,9 +204,9 @@ class OpenVault:
     def forget_device(self, username: str) -> None:
         label = user_label(self.keyfile.vault_id, username)
         try:
-            import keyring
+            from schoolmh.db.device_keyring import local_keyring
 
-            keyring.delete_password(KEYRING_SERVICE, self._keyring_account(username))
+            local_keyring().delete_password(KEYRING_SERVICE, self._keyring_account(username))
         except Exception:
             pass
         if self.keyfile.slot_by_label(DEVICE, label):
@@ -433,9 +433,9 @@ def remove_stale_temp_files(data_dir: Path) -> None:
 
 def _forget_keyring_entry(account: str) -> None:
     try:
-        import keyring
+        from schoolmh.db.device_keyring import local_keyring
 
-        keyring.delete_password(KEYRING_SERVICE, account)
+        local_keyring().delete_password(KEYRING_SERVICE, account)
     except Exception:
         pass
 
@@ -599,9 +599,9 @@ def unlock_with_device(data_dir: Path, username: str) -> OpenVault | None:
     if slot is None:
         return None
     try:
-        import keyring
+        from schoolmh.db.device_keyring import local_keyring
 
-        secret_text = keyring.get_password(KEYRING_SERVICE, f"{keyfile.vault_id}:{label}")
+        secret_text = local_keyring().get_password(KEYRING_SERVICE, f"{keyfile.vault_id}:{label}")
     except Exception:
         return None
     if not secret_text:
