@@ -12,7 +12,7 @@ from typing import Mapping, Sequence
 
 from schoolmh.errors import ValidationError
 
-from .cells import clean_cell
+from .cells import clean_cells
 from .fields import (
     _FORENAME_FIELDS,
     _SURNAME_FIELDS,
@@ -51,7 +51,7 @@ def _cell_text(value: object) -> str:
 
 def _add_row(table: _Table, row_number: int, cells: list[str]) -> None:
     """Keep a non-blank row, every cell cleaned (cells.clean_cell); enforce the row limit while reading."""
-    cells = [clean_cell(cell) for cell in cells[:MAX_COLUMNS]]
+    cells = clean_cells(cells[:MAX_COLUMNS])
     for cell in cells:
         if cell.strip():
             break
