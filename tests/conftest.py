@@ -29,6 +29,14 @@ def qapp(qapp):
     return qapp
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_qsettings(tmp_path_factory):
+    """The window's remembered geometry goes to a temp folder, never the tester's own settings."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("qsettings")))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_logs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SCHOOLMH_LOG_DIR", str(tmp_path_factory.mktemp("logs")))

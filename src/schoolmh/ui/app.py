@@ -103,6 +103,9 @@ def apply_style(app: QApplication) -> None:
     """The one look on every OS: Fusion (chosen at construction, see style_arguments) and app.qss."""
     from schoolmh.resources import resource_path
 
+    from PySide6.QtCore import QDir
+
+    QDir.addSearchPath("schoolmh", str(resource_path()))  # url(schoolmh:icons/…) in the style sheet
     qss = resource_path("styles", "app.qss")
     try:
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
@@ -145,8 +148,7 @@ def start(ctx) -> object | None:
 
     if vault_exists(ctx.data_dir):
         window = MainWindow(ctx)
-        window.resize(1280, 800)
-        window.show()
+        window.show_fitted()
         window.unlock_screen.focus_first()
         return window
 
@@ -162,8 +164,7 @@ def start(ctx) -> object | None:
             return
         window = MainWindow(ctx)
         holder["window"] = window
-        window.resize(1280, 800)
-        window.show()
+        window.show_fitted()
         window.signed_in(session)
         wizard.deleteLater()
 

@@ -658,7 +658,9 @@ class SessionsTab(_Tab):
         fit_columns(self.view)
         self.add_button.setVisible(self.can(Action.SESSION_WRITE))
         minutes = sum(s.duration_minutes for s in rows)
-        self.count.setText(f"{len(rows)} session{'' if len(rows) == 1 else 's'}, {minutes / 60:.1f} hours")
+        from schoolmh.ui.widgets.charts import hours_text
+
+        self.count.setText(f"{len(rows)} session{'' if len(rows) == 1 else 's'}, {hours_text(minutes)}")
 
     def clear(self) -> None:
         self.model.clear()
