@@ -224,7 +224,7 @@ def test_suppressed_table_renders():
 
 
 def test_works_without_harfbuzz(monkeypatch):
-    monkeypatch.setattr(pb, "SHAPING_AVAILABLE", False)
+    monkeypatch.setattr(pb.fonts, "SHAPING_AVAILABLE", False)
     data = pb.build_pdf([pb.para(n) for n in (ARABIC, DEVANAGARI, HEBREW, "Fatima فاطمة الزهراء")],
                         title="t", school="s", produced=PRODUCED)
     text = _nfkc(_pages(data)[0])

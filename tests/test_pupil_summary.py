@@ -116,6 +116,7 @@ def test_cli_by_upn(school, tmp_path, monkeypatch, capsys):
         capsys.readouterr()
         from schoolmh.domain.upn import make_upn
 
-        rc = cli_main(["report", "pupil", make_upn(9999), "--data-dir", str(school.folder), "--out", str(out)])
+        rc = cli_main(["report", "pupil", make_upn(9999), "--data-dir", str(school.folder), "--out", str(out),
+                       "--force"])
         err = capsys.readouterr().err
         assert rc == 2 and err.count("\n") == 1 and "No pupil with UPN" in err

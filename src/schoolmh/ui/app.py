@@ -100,7 +100,7 @@ def app_icon() -> QIcon:
 
 
 def apply_style(app: QApplication) -> None:
-    """Follow the system's palette and fonts; add only the small style sheet for visible focus."""
+    """The one look on every OS: Fusion (chosen at construction, see style_arguments) and app.qss."""
     from schoolmh.resources import resource_path
 
     from PySide6.QtCore import QDir
@@ -113,16 +113,13 @@ def apply_style(app: QApplication) -> None:
         pass
 
 
-def _style_arguments() -> list[str]:
-    """On Linux without a desktop style (KDE's Breeze etc.), ask for Fusion at construction.
+def style_arguments() -> list[str]:
+    """Fusion on Windows, macOS and Linux alike, so the style the tests drive is the one staff see.
 
-    The bare "windows" fallback has no dark-mode support and a faint focus frame. Passing
-    -style avoids building a Python QStyle wrapper at start-up just to read its name (~5 ms).
+    The native styles differ in metrics and focus frames (Windows 11's, macOS's, a bare "windows"
+    fallback without dark mode on Linux); the suite runs with these same arguments (tests/conftest.py).
+    Passing -style avoids building a Python QStyle wrapper at start-up (~5 ms).
     """
-    if not sys.platform.startswith("linux") or os.environ.get("QT_STYLE_OVERRIDE"):
-        return []
-    if "KDE" in os.environ.get("XDG_CURRENT_DESKTOP", "").upper():
-        return []
     return ["-style", "Fusion"]
 
 
@@ -135,7 +132,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     QApplication.setApplicationDisplayName(APP_NAME)
     QApplication.setOrganizationName(APP_NAME)
     QGuiApplication.setDesktopFileName("schoolmh")
-    app = QApplication([sys.argv[0] if sys.argv else APP_NAME, *_style_arguments()])
+    app = QApplication([sys.argv[0] if sys.argv else APP_NAME, *style_arguments()])
     app.setWindowIcon(app_icon())
     apply_style(app)
     return app
@@ -193,13 +190,35 @@ def _exit_after_first_paint(app: QApplication) -> None:
     QTimer.singleShot(0, painted)
 
 
+def show_startup_failure(exc: BaseException) -> None:
+    """A failure before the window is up is shown in a message box (a windowed build has no console)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from schoolmh.logs import log_dir, log_exception
+    from schoolmh.startup import STARTUP_FAILED
+
+    log_exception(exc, "start-up")
+    QMessageBox.critical(None, APP_NAME, STARTUP_FAILED.format(log=log_dir()))
+
+
 def run_app(argv: list[str]) -> int:
+    from schoolmh.startup import linux_qt_hint
+
+    hint = linux_qt_hint()  # Qt would abort with a cryptic plugin message instead
+    if hint:
+        if sys.stderr is not None:
+            print(hint, file=sys.stderr)
+        return 1
     app = make_application(argv)
     relay = install_exception_hooks()
-    from schoolmh.ui.context import AppContext
+    try:
+        from schoolmh.ui.context import AppContext
 
-    ctx = AppContext(parse_data_dir(argv))
-    shown = start(ctx)
+        ctx = AppContext(parse_data_dir(argv))
+        shown = start(ctx)
+    except Exception as exc:
+        show_startup_failure(exc)
+        return 1
     if shown is None:
         return 1
     if os.environ.get("SCHOOLMH_BENCH_EXIT_AFTER_SHOW") == "1":
