@@ -136,3 +136,25 @@ def test_utf8_stdio_survives_missing_streams(monkeypatch):
     monkeypatch.setattr(sys, "stdout", None)
     monkeypatch.setattr(sys, "stderr", None)
     startup.utf8_stdio()  # pythonw / windowed build: nothing to reconfigure, nothing raised
+
+
+def test_a_failure_before_the_qapplication_exists_gets_the_native_box(tmp_path):
+    """make_application itself failing (say, Qt's GUI libraries half there): Windows' MessageBoxW, exit 1."""
+    code = (
+        "import ctypes, sys\n"
+        "boxes = []\n"
+        "ctypes.windll = type('windll', (), {'user32': type('user32', (), {\n"
+        "    'MessageBoxW': staticmethod(lambda owner, text, title, flags: boxes.append((title, text)))})})\n"
+        "from schoolmh.ui import app\n"
+        "def broken(argv=None): raise OSError('Qt6Gui.dll could not be loaded')\n"
+        "app.make_application = broken\n"
+        "sys.platform = 'win32'\n"
+        "from schoolmh.__main__ import main\n"
+        "code = main([])\n"
+        "print(code, len(boxes), boxes[0][0], boxes[0][1].startswith('SchoolMH could not start'))\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SCHOOLMH_DATA_DIR=str(tmp_path / "vault"),
+               SCHOOLMH_LOG_DIR=str(tmp_path / "logs"))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.stdout.split() == ["1", "1", "SchoolMH", "True"], proc.stdout + proc.stderr
+    assert "start-up: builtins.OSError" in (tmp_path / "logs" / "schoolmh.log").read_text(encoding="utf-8")

@@ -223,12 +223,18 @@ def _exit_after_first_paint(app: QApplication) -> None:
 
 
 def show_startup_failure(exc: BaseException) -> None:
-    """A failure before the window is up is shown in a message box (a windowed build has no console)."""
+    """A failure before the window is up is shown in a message box (a windowed build has no console).
+
+    Qt's own box once a QApplication exists; before that, the native one (schoolmh.startup).
+    """
     from PySide6.QtWidgets import QMessageBox
 
     from schoolmh.logs import log_dir, log_exception
-    from schoolmh.startup import STARTUP_FAILED
+    from schoolmh.startup import STARTUP_FAILED, report_startup_failure
 
+    if QApplication.instance() is None:
+        report_startup_failure(exc)
+        return
     log_exception(exc, "start-up")
     QMessageBox.critical(None, APP_NAME, STARTUP_FAILED.format(log=log_dir()))
 
@@ -241,9 +247,9 @@ def run_app(argv: list[str]) -> int:
         if sys.stderr is not None:
             print(hint, file=sys.stderr)
         return 1
-    app = make_application(argv)
-    relay = install_exception_hooks()
     try:
+        app = make_application(argv)
+        relay = install_exception_hooks()
         from schoolmh.ui.context import AppContext
 
         ctx = AppContext(parse_data_dir(argv))

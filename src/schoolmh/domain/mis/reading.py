@@ -12,7 +12,7 @@ from typing import Mapping, Sequence
 
 from schoolmh.errors import ValidationError
 
-from .cells import clean_cell
+from .cells import clean_cells
 from .fields import (
     _FORENAME_FIELDS,
     _SURNAME_FIELDS,
@@ -58,7 +58,7 @@ def _add_row(table: _Table, row_number: int, cells: list[str]) -> None:
         raise _FileProblem(
             f"The file has more than {MAX_DATA_ROWS:,} rows. Export only the pupils on roll."
         )
-    cells = [clean_cell(cell) for cell in cells[:MAX_COLUMNS]]
+    cells = clean_cells(cells[:MAX_COLUMNS])
     for cell in cells:
         if cell.strip():
             break
