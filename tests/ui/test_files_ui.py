@@ -28,7 +28,7 @@ def onedrive(tmp_path, monkeypatch):
     monkeypatch.setattr(location.sys, "platform", "win32")
     monkeypatch.setattr(location, "_windows_api", lambda: (_ for _ in ()).throw(OSError("no Win32 here")))
     monkeypatch.setattr(location, "_winreg", lambda: (_ for _ in ()).throw(ImportError("winreg")))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setattr(location, "_pointer_file", lambda: tmp_path / "config" / location.POINTER_NAME)
     return root
 
 

@@ -129,7 +129,7 @@ class InstanceLock:
         for _attempt in range(3):
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
+            except (FileExistsError, PermissionError):  # Windows: a held file can also be a sharing violation
                 if not self._remove_if_stale():
                     raise VaultBusy(HELD_BY_WINDOW) from None
                 continue
