@@ -361,7 +361,7 @@ def _windows_finding(path: str, env: Mapping[str, str]) -> Finding | None:
             pass
     for variable in ONEDRIVE_VARIABLES:
         if _inside(path, env.get(variable, ""), windows=True):
-            return Finding(CLOUD, f"inside OneDrive (%{variable}%)")
+            return Finding(CLOUD, f"OneDrive, %{variable}%")
     try:
         roots = registry_sync_roots(_winreg())
     except Exception:

@@ -88,7 +88,7 @@ class SchoolPage(QWizardPage):
         self.where.setText(f"The encrypted records will be kept in <tt>{escape(str(self.ctx.data_dir))}</tt>.")
         self.refusal = folder_refusal(self.ctx.data_dir)
         if self.refusal:
-            self.folder_problem.show_error(self.refusal + " Choose another folder on this computer.")
+            self.folder_problem.show_error(self.refusal)
         else:
             self.folder_problem.clear_error()
         self.completeChanged.emit()
