@@ -213,7 +213,7 @@ def test_cli_by_term_and_by_dates(school, tmp_path, monkeypatch, capsys):
         assert run("--term", "autumn", "--year", "2025-26", "--out", str(out)) == 0
         assert out.read_bytes().startswith(b"%PDF")
         assert "Autumn 2025 term" in " ".join(_pages(out.read_bytes()))
-        assert run("--term", "autumn", "--year", "2025", "--out", str(out)) == 0  # unambiguous for autumn
+        assert run("--term", "autumn", "--year", "2025", "--out", str(tmp_path / "a.pdf")) == 0  # unambiguous: autumn
         assert run("--year", "2025-26", "--out", str(tmp_path / "year.pdf")) == 0
         assert "School year 2025-26: 1 August 2025 to 31 July 2026" in _pages((tmp_path / "year.pdf").read_bytes())[0]
         assert run("--from", "2025-09-01", "--to", "2025-10-31", "--out", str(tmp_path / "dates.pdf")) == 0
@@ -228,7 +228,7 @@ def test_cli_by_term_and_by_dates(school, tmp_path, monkeypatch, capsys):
             (("--from", "2025-09-02", "--to", "2025-09-30"), "cannot be subtracted"),
             (("--from", "2025-09-01",), "--to"),
         ):
-            assert run(*args, "--out", str(tmp_path / "refused.pdf")) == 2, args
+            assert run(*args, "--out", str(tmp_path / "refused.pdf")) == 2, args  # (a new name each time)
             err = capsys.readouterr().err
             assert err.count("\n") == 1 and message in err, (args, err)
         assert not (tmp_path / "refused.pdf").exists()

@@ -42,7 +42,7 @@ from schoolmh.errors import ValidationError
 from schoolmh.services import activities as activities_service
 from schoolmh.services import figures
 from schoolmh.services.figures import NO_PLAN
-from schoolmh.services.gap import ReferralFact, gap_since
+from schoolmh.services.gap import ReferralFact, gap_since, referral_facts
 from schoolmh.services.referrals import waiting_days
 from schoolmh.services.report_data.values import (
     ETHNIC_GROUPS,
@@ -71,16 +71,12 @@ def new_plans(period: Period) -> int:
 
 
 def referral_facts_at(as_of: dt.date, pupil_id: int | None = None) -> Iterator[tuple[int, str, ReferralFact]]:
-    """(pupil id, destination, ReferralFact as known at as_of) for referrals sent by then."""
-    q = (Referral.select(Referral.pupil, Referral.destination, Referral.sent_on, Referral.decision,
-                         Referral.decision_on)
-         .where(Referral.sent_on <= as_of))
-    if pupil_id is not None:
-        q = q.where(Referral.pupil == pupil_id)
-    for pid, dest, sent_on, decision, decision_on in q.tuples():
-        if decision_on is not None and decision_on > as_of:
-            decision, decision_on = "pending", None
-        yield pid, dest, ReferralFact(sent_on, decision, decision_on)
+    """(pupil id, destination, ReferralFact as known at as_of) for referrals sent by then (decision history:
+    services/gap.py)."""
+    facts = referral_facts(as_of, None if pupil_id is None else [pupil_id])
+    for pid, theirs in facts.items():
+        for fact in theirs:
+            yield pid, fact.destination, fact
 
 
 def gap(as_of: dt.date) -> dict[int, int]:
