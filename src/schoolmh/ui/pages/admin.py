@@ -641,7 +641,8 @@ class VaultTab(QWidget):
             return vault_admin.restore(data_dir, archive, **credentials)
 
         def done(result) -> None:
-            kept = f" The previous files were kept in {result.replaced_folder}." if result.replaced_folder else ""
+            kept = (f" The previous files were kept in {result.replaced_folder}; only the old recovery key opens them."
+                    if result.replaced_folder else "")
             info(window, "Restore finished", f"The backup was restored and verified (integrity check and audit trail).{kept} Sign in again.")
 
         def failed(exc: BaseException) -> None:
