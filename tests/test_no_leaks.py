@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LEAD_PASSWORD, STAFF_PASSWORD
+from support import LEAD_PASSWORD, STAFF_PASSWORD
 from schoolmh.errors import WrongPassword
 from schoolmh.logs import log_dir
 from schoolmh.services import access, settings, users, vault_admin

@@ -7,21 +7,18 @@ from PySide6.QtWidgets import QApplication
 
 from schoolmh.services import pupils, sessions, vault_admin
 from schoolmh.ui import undo_notice
+from support import activate, click, ctrl_l, press
 
 
 def _record_quick_session(qtbot, window, typed: str):
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    qtbot.keyClick(window.workspace.sidebar, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    dialog = QApplication.activeModalWidget()
+    press(qtbot, window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
     dialog = QApplication.activeModalWidget()
     qtbot.keyClicks(dialog.picker, typed)
     qtbot.keyClick(dialog.picker, Qt.Key.Key_Return)  # picks the first match
     qtbot.keyClick(dialog.picker, Qt.Key.Key_Return)  # saves
     qtbot.waitUntil(lambda: not dialog.isVisible())
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    activate(qtbot, window)
 
 
 def test_ctrl_z_while_the_message_shows_undoes_the_session(qtbot, main_window, lead_session):
@@ -53,7 +50,7 @@ def test_the_undo_button_is_clickable(qtbot, main_window, lead_session):
     window = main_window
     _record_quick_session(qtbot, window, "clicker")
     assert window.undo_notice.text.text() == "Session saved for Ada C."
-    qtbot.mouseClick(window.undo_notice.button, Qt.MouseButton.LeftButton)
+    click(qtbot, window.undo_notice.button)
     assert sessions.list_sessions(lead_session, pupil.uuid) == []
 
 
@@ -71,6 +68,6 @@ def test_the_lock_withdraws_the_offer(qtbot, main_window, lead_session):
     pupils.create_pupil(lead_session, legal_forename="Ada", legal_surname="Locked", year_group=9)
     window = main_window
     _record_quick_session(qtbot, window, "locked")
-    qtbot.keyClick(window.workspace.sidebar, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    ctrl_l(qtbot, window)
     assert window.ctx.session is None
     assert not window.undo_notice.isVisible() and not window.undo_notice.offering

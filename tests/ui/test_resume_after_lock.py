@@ -5,22 +5,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from schoolmh.services import access, pupils
-from support import LEAD_PASSWORD, STAFF_PASSWORD, add_staff
+from support import LEAD_PASSWORD, STAFF_PASSWORD, add_staff, ctrl_l, press, sign_in_with_enter
 
 
 def _unlock(qtbot, window, username: str, password: str) -> None:
-    screen = window.unlock_screen
-    qtbot.waitUntil(lambda: window.workspace is None and screen.isVisible())
-    screen.username.setText(username)
-    screen.password.setText(password)
-    qtbot.keyClick(screen.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.workspace is None and window.unlock_screen.isVisible())
+    sign_in_with_enter(qtbot, window.unlock_screen, password, username=username)
     qtbot.waitUntil(lambda: window.workspace is not None)
-
-
-def _ctrl_l(qtbot, window) -> None:
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    qtbot.keyClick(window.workspace.sidebar, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
 
 
 def _open_pupil_on_measures(qtbot, window, uuid: str):
@@ -36,7 +27,7 @@ def test_after_ctrl_l_the_same_user_is_back_on_the_pupil_and_tab(qtbot, main_win
     pupil = pupils.create_pupil(lead_session, legal_forename="Ada", legal_surname="Resume", year_group=8)
     window = main_window
     _open_pupil_on_measures(qtbot, window, pupil.uuid)
-    _ctrl_l(qtbot, window)
+    ctrl_l(qtbot, window)
     assert window.ctx.session is None
     _unlock(qtbot, window, "lead", LEAD_PASSWORD)
     page = window.workspace.pages.get("pupil")
@@ -47,9 +38,7 @@ def test_after_ctrl_l_the_same_user_is_back_on_the_pupil_and_tab(qtbot, main_win
 
 def test_after_the_idle_lock_the_user_is_back_on_their_page(qtbot, main_window):
     window = main_window
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    qtbot.keyClick(window.workspace.sidebar, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.workspace.current_key == "sessions"
     window.lock_manager.set_idle_seconds(0.2)
     qtbot.waitUntil(lambda: window.ctx.session is None, timeout=3000)
@@ -62,7 +51,7 @@ def test_another_user_starts_at_the_first_page(qtbot, main_window, lead_session)
     pupil = pupils.create_pupil(lead_session, legal_forename="Ada", legal_surname="Resume", year_group=8)
     window = main_window
     _open_pupil_on_measures(qtbot, window, pupil.uuid)
-    _ctrl_l(qtbot, window)
+    ctrl_l(qtbot, window)
     _unlock(qtbot, window, "pastoral1", STAFF_PASSWORD)
     assert window.workspace.current_key == "dashboard"
     assert "pupil" not in window.workspace.pages  # the lead's pupil was never opened for them
@@ -73,11 +62,11 @@ def test_a_pupil_out_of_reach_now_starts_at_the_first_page(qtbot, main_window, l
     pupil = pupils.create_pupil(lead_session, legal_forename="Ada", legal_surname="Shared", year_group=8)
     pupils.share_with_mhst(lead_session, pupil.uuid, True)
     window = main_window
-    _ctrl_l(qtbot, window)
+    ctrl_l(qtbot, window)
     _unlock(qtbot, window, "mhst1", STAFF_PASSWORD)
     window.ctx.open_pupil.emit(pupil.uuid)
     assert window.workspace.current_key == "pupil"
-    _ctrl_l(qtbot, window)
+    ctrl_l(qtbot, window)
     lead = access.sign_in(vault_dir, "lead", LEAD_PASSWORD)  # meanwhile the lead stops sharing the pupil
     pupils.share_with_mhst(lead, pupil.uuid, False)
     lead.close()
@@ -92,15 +81,12 @@ def test_a_page_the_role_no_longer_has_is_not_reopened(qtbot, main_window, lead_
 
     add_staff(lead_session, "lead2", "lead")
     window = main_window
-    _ctrl_l(qtbot, window)
+    ctrl_l(qtbot, window)
     _unlock(qtbot, window, "lead2", STAFF_PASSWORD)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
     keys = window.workspace.keys()
-    qtbot.keyClick(window.workspace.sidebar, Qt.Key(Qt.Key.Key_0 + keys.index("admin") + 1),
-                   Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, window, Qt.Key(Qt.Key.Key_0 + keys.index("admin") + 1), Qt.KeyboardModifier.ControlModifier)
     assert window.workspace.current_key == "admin"
-    _ctrl_l(qtbot, window)
+    ctrl_l(qtbot, window)
     lead = access.sign_in(vault_dir, "lead", LEAD_PASSWORD)
     users.set_role(lead, "lead2", "pastoral")  # no longer a lead: no Admin page
     lead.close()

@@ -17,6 +17,7 @@ from PySide6.QtCore import QRect, QSettings, QSize, Qt
 from PySide6.QtWidgets import QAbstractButton
 
 from schoolmh.ui import window_geometry as wg
+from support import press
 from schoolmh.ui.window_geometry import Placement, fit_window
 
 LAPTOP = QRect(0, 0, 1366, 728)  # 1366×768 less a 40-pixel taskbar
@@ -149,9 +150,7 @@ def test_every_page_fits_911_pixels_wide(qtbot, main_window, lead_session):
     qtbot.waitUntil(lambda: window.size() == SMALL_CLIENT and window.isActiveWindow())
     keys = window.workspace.keys()
     for number, key in enumerate(keys, start=1):
-        window.activateWindow()  # the offscreen platform can drop activation when a page builds its pop-ups
-        qtbot.waitUntil(window.isActiveWindow)
-        qtbot.keyClick(window.workspace.sidebar, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
+        press(qtbot, window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
         assert window.workspace.current_key == key
         holder = window.workspace._holders[key]
         qtbot.waitUntil(lambda h=holder: h.viewport().width() > 0)

@@ -224,9 +224,9 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.vault_label)
         bar.addPermanentWidget(self.account_button)
         self.vault_label.show()
-        # Ctrl+L locks from anywhere, even with a dialog open (the lock then asks about unsaved input).
-        # Neither shortcut has anything to do while locked, so they are made here.
-        self.lock_shortcut = QShortcut(QKeySequence("Ctrl+L"), self, self.lock, context=Qt.ShortcutContext.ApplicationShortcut)
+        # Ctrl+L locks from anywhere, even with a modal dialog open (the lock then asks about unsaved
+        # input): the LockManager's application-wide event filter takes it, since a QShortcut of this
+        # window would be blocked by the dialog. Ctrl+N has nothing to do while locked: made here.
         self.quick_shortcut = QShortcut(QKeySequence("Ctrl+N"), self, self.quick_session)
 
     def _rebuild_page_shortcuts(self) -> None:
