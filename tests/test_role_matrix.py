@@ -32,6 +32,7 @@ measure.read                          Y    Y       Y    Y
 measure.write                         Y    Y       -    Y
 referral.read                         Y    Y       Y    Y
 referral.write                        Y    Y       -    Y
+referral.delete                       Y    -       -    -
 activity.read                         Y    Y       Y    Y
 activity.write                        Y    Y       -    Y
 action_plan.write                     Y    -       -    -
