@@ -21,6 +21,10 @@ class Settings:
     retention_until_age: int = 25
     is_demo: bool = False
     recovery_sheet_confirmed: bool = False
+    # The "backup overdue" reminder (services/backup_status.py): after this many days without one.
+    backup_overdue_days: int = 7
+    last_backup_on: str = ""  # ISO date of the last verified backup (written by the backup itself)
+    last_backup_place: str = ""  # the folder it went to
 
 
 def load(session: Session | None = None) -> Settings:
@@ -35,6 +39,8 @@ def _validate(s: Settings) -> None:
         raise ValidationError("Auto-lock must be between 1 and 240 minutes.", "autolock_minutes")
     if not 18 <= int(s.retention_until_age) <= 100:
         raise ValidationError("Retention must run to an age between 18 and 100.", "retention_until_age")
+    if not 1 <= int(s.backup_overdue_days) <= 365:
+        raise ValidationError("The backup reminder must come after 1 to 365 days.", "backup_overdue_days")
     if len(s.school_name) > 200:
         raise ValidationError("The school name is too long (200 characters at most).", "school_name")
 

@@ -390,7 +390,7 @@ class MainWindow(QMainWindow):
             self._update_from_settings()
         if self.workspace is not None:
             if kind in ("settings", "users"):
-                self.workspace.update_handover_banner()
+                self.workspace.update_banners()
             self.workspace.refresh_current()
 
     def quick_session(self) -> None:
