@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
         self.account_button.setMenu(menu)
         from schoolmh.ui.undo_notice import UndoNotice
 
-        self.undo_notice = UndoNotice(self)
+        self.undo_notice = UndoNotice(self, makes_room=self.last_login_label)
         self.ctx.undo_offered.connect(self.undo_notice.offer)
         bar.removeWidget(self.vault_label)  # re-added in order: chip, user, vault state, account
         bar.addWidget(self.last_login_label)
