@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
         self.account_button.setMenu(menu)
         from schoolmh.ui.undo_notice import UndoNotice
 
-        self.undo_notice = UndoNotice(self)
+        self.undo_notice = UndoNotice(self, makes_room=self.last_login_label)
         self.ctx.undo_offered.connect(self.undo_notice.offer)
         bar.removeWidget(self.vault_label)  # re-added in order: chip, user, vault state, account
         bar.addWidget(self.last_login_label)
@@ -390,7 +390,7 @@ class MainWindow(QMainWindow):
             self._update_from_settings()
         if self.workspace is not None:
             if kind in ("settings", "users"):
-                self.workspace.update_handover_banner()
+                self.workspace.update_banners()
             self.workspace.refresh_current()
 
     def quick_session(self) -> None:
