@@ -79,3 +79,14 @@ def test_cli_error_messages_quoting_input_are_terminal_safe(cli_vault, tmp_path,
     err = capsys.readouterr().err
     assert code == 2 and "shoe" in err and "\\x1b[2J" in err
     assert not any(c in err for c in TERMINAL_UNSAFE)
+
+
+def test_activities_import_strips_unsafe_characters(lead_session):
+    from schoolmh.services import activities
+
+    data = ("title,start_on,principles,audience,notes\n"
+            "Year\u202e 7 drop-in\x1b[2J,01/10/2025,targeted,Year\u2066 7\u2069,\"first\r\nsecond\x07\"\n").encode()
+    assert activities.import_activities(lead_session, data).added == 1
+    (made,) = activities.list_activities(lead_session)
+    stored = [made.title, made.audience, made.notes]
+    assert stored == ["Year 7 drop-in[2J", "Year 7", "first  second"]

@@ -143,29 +143,30 @@ def check_output(path: Path | str, data_dir: Path | str | None, *, overwrite: bo
     `overwrite` (the CLI's --force; the window's save dialog has asked).
     """
     target = Path(path)
-    if data_dir is not None and is_inside(target, data_dir):
-        raise ValidationError(
-            f"{target} is inside the vault's data folder ({data_dir}). Save it somewhere else: "
-            "a file written there could replace the vault.", field)
-    if target.is_dir():
-        raise ValidationError(f"{target} is a folder: give a file name.", field)
-    if create_folder:
-        try:
+    try:
+        inside = data_dir is not None and is_inside(target, data_dir)
+        if inside:
+            raise ValidationError(
+                f"{target} is inside the vault's data folder ({data_dir}). Save it somewhere else: "
+                "a file written there could replace the vault.", field)
+        if target.is_dir():
+            raise ValidationError(f"{target} is a folder: give a file name.", field)
+        if create_folder:
             target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise _output_error(target, exc, field) from None
-    if not target.parent.is_dir():
-        raise ValidationError(f"The folder {target.parent} does not exist.", field)
-    if target.exists() and not overwrite:
-        raise ValidationError(
-            f"{target} already exists. Choose another name, or add --force to replace it.", field)
+        if not target.parent.is_dir():
+            raise ValidationError(f"The folder {target.parent} does not exist.", field)
+        if target.exists() and not overwrite:
+            raise ValidationError(
+                f"{target} already exists. Choose another name, or add --force to replace it.", field)
+    except OSError as exc:  # a name too long for the file system, a drive that went away
+        raise _output_error(target, exc, field) from None
     return target
 
 
 def _output_error(target: Path, exc: OSError, field: str) -> ValidationError:
     if isinstance(exc, FileBusy):
         return exc  # type: ignore[return-value]  # already a message for the user
-    if _too_long(exc):
+    if _too_long(exc) or max((len(part) for part in target.parts), default=0) > 255:
         return ValidationError(
             f"The path {target} is too long for this computer ({len(str(target))} characters). "
             "Choose a folder nearer the top of the drive or a shorter file name.", field)
@@ -244,7 +245,7 @@ def scratch_dir(parent: Path, prefix: str = SCRATCH_PREFIX) -> Iterator[Path]:
     """A private temporary folder under `parent`. A clean-up that fails (a file still held by antivirus)
     leaves the folder to remove_stale_scratch rather than failing the work that used it."""
     parent = Path(parent)
-    tidy_stale_scratch(parent, prefix)
+    tidy_stale_scratch(parent)
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     try:
         yield path
@@ -252,8 +253,8 @@ def scratch_dir(parent: Path, prefix: str = SCRATCH_PREFIX) -> Iterator[Path]:
         remove_tree(path)  # if it stays, tidy_stale_scratch removes it at a later backup or restore
 
 
-def tidy_stale_scratch(parent: Path, prefix: str = SCRATCH_PREFIX) -> None:
-    """Folders left by an earlier scratch_dir whose clean-up failed (or a crash), once an hour old."""
+def tidy_stale_scratch(parent: Path, prefix: str = ".schoolmh-") -> None:
+    """Folders left by an earlier scratch_dir (any kind) whose clean-up failed, or a crash, once an hour old."""
     now = time.time()
     try:
         candidates = [p for p in Path(parent).iterdir() if p.name.startswith(prefix) and p.is_dir()]

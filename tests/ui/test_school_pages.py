@@ -186,22 +186,44 @@ def test_marking_an_action_done_asks_the_date_and_removes_it_from_open_actions(q
 
 
 def test_reports_preview_and_pdf(qtbot, seeded, ctx, tmp_path):
+    from pypdf import PdfReader
+
     from schoolmh.ui import ops
-    from schoolmh.ui.pages.reports import NOT_READY_TIP, ReportsPage
+    from schoolmh.ui.pages.reports import ReportsPage
 
     page = ReportsPage(ctx)
     qtbot.addWidget(page)
+    page.show()
     page.refresh()
     text = page.preview.toPlainText()
-    assert "Pupils supported" in text or "supported" in text.lower()
-    if page.governors_pdf is None:
-        assert not page.save_button.isEnabled() and page.save_button.toolTip() == NOT_READY_TIP
-        return
+    assert "Pupils supported directly" in text and "Referrals waiting at the end" in text
+    assert page.save_button.isEnabled()
+    # custom dates that are not whole months: the page says why and will not save
+    qtbot.mouseClick(page.by_dates, Qt.MouseButton.LeftButton)
+    assert page.start.isEnabled() and not page.term.isEnabled()
+    page.start.set_value(dt.date(2026, 3, 2))
+    page.end.set_value(dt.date(2026, 3, 31))
+    page.refresh()
+    assert "whole terms or whole calendar months" in page.preview.toPlainText()
+    assert not page.save_button.isEnabled() and "subtracted" in page.save_button.toolTip()
+    page.start.set_value(dt.date(2026, 3, 1))
+    page.refresh()
+    assert page.save_button.isEnabled() and "March 2026" in page.preview.toPlainText()
+    # back to the current term, and save it
+    page.by_term.setFocus()
+    qtbot.keyClick(page.by_term, Qt.Key.Key_Space)
+    assert page.by_term.isChecked() and page.term.isEnabled()
+    page.refresh()
     target = tmp_path / "governors.pdf"
     page.ask_path = lambda _suggested: target
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ops.running() == 0 and target.exists(), timeout=20_000)
-    assert target.read_bytes().startswith(b"%PDF")
+    import re
+
+    from schoolmh.services import terms
+
+    first = re.sub(r"\s+", " ", PdfReader(str(target)).pages[0].extract_text())
+    assert f"{terms.current_term(seeded[0].today()).label} term:" in first
 
 
 def test_meeting_form_links_a_pupil_found_by_typing_and_adds_actions(qtbot, seeded, ctx):

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "schoolmh.cli.records2_cmds",
     "schoolmh.cli.report_cmds",
     "schoolmh.cli.referral_cmds",
+    "schoolmh.cli.terms_cmds",
 ]
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import ntpath
 import os
+import posixpath
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -98,7 +99,7 @@ def _inside(path: str, root: str, windows: bool) -> bool:
     if windows:
         a, b = ntpath.normcase(ntpath.normpath(path)), ntpath.normcase(ntpath.normpath(root))
         return a == b or a.startswith(b.rstrip("\\") + "\\")
-    a, b = os.path.normpath(path), os.path.normpath(root)
+    a, b = posixpath.normpath(path), posixpath.normpath(root)
     return a == b or a.startswith(b.rstrip("/") + "/")
 
 
@@ -385,3 +386,31 @@ def _dropbox_finding(path: str, env: Mapping[str, str], platform: str) -> Findin
             if isinstance(root, str) and _inside(path, root, windows):
                 return Finding(CLOUD, "inside the Dropbox folder")
     return None
+
+
+# --- a data folder chosen at set-up ------------------------------------------------------------------------
+POINTER_NAME = "data-folder.txt"
+
+
+def _pointer_file() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("SchoolMH", appauthor=False, roaming=False)) / POINTER_NAME
+
+
+def remembered_data_dir() -> Path | None:
+    """The folder chosen in the first-run wizard when the default one was refused (None if none was)."""
+    try:
+        text = _pointer_file().read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return Path(text) if text else None
+
+
+def remember_data_dir(path: Path) -> None:
+    """Kept in the per-user config folder, so the window and the CLI find the vault next time."""
+    from schoolmh.fsutil import atomic_write_bytes
+
+    pointer = _pointer_file()
+    pointer.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(pointer, str(Path(path)).encode("utf-8"))

@@ -621,6 +621,11 @@ def default_data_dir() -> Path:
     env = os.environ.get("SCHOOLMH_DATA_DIR")
     if env:
         return Path(env)
+    from schoolmh.db.location import remembered_data_dir
+
+    chosen = remembered_data_dir()  # picked at set-up because the default folder was refused
+    if chosen is not None:
+        return chosen
     import platformdirs
 
     return Path(platformdirs.user_data_dir("SchoolMH", appauthor=False, roaming=False))

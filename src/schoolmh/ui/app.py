@@ -138,6 +138,33 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+ALREADY_OPEN = (
+    "SchoolMH is already open on this computer (or a restore is running from the command line). "
+    "Switch to the open window; only one can use the vault at a time."
+)
+
+
+def hold_vault_lock(data_dir: Path, *, quiet: bool = False):
+    """The vault's single-instance lock (the file the CLI's restore takes too: db/instance_lock.py).
+
+    Held for the window's lifetime (stale time 0: only a dead holder makes it stale). None, after
+    saying why, when another process holds it.
+    """
+    from PySide6.QtCore import QLockFile
+
+    from schoolmh.services.app_info import LOCK_FILE_NAME
+
+    lock = QLockFile(str(Path(data_dir) / LOCK_FILE_NAME))
+    lock.setStaleLockTime(0)
+    if lock.tryLock(200):
+        return lock
+    if not quiet:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.warning(None, APP_NAME, ALREADY_OPEN)
+    return None
+
+
 def start(ctx) -> object | None:
     """First run (no vault) → the set-up wizard; else the main window showing the unlock screen.
 
@@ -147,7 +174,11 @@ def start(ctx) -> object | None:
     from schoolmh.ui.main_window import MainWindow
 
     if vault_exists(ctx.data_dir):
+        lock = hold_vault_lock(ctx.data_dir)
+        if lock is None:
+            return None
         window = MainWindow(ctx)
+        window.vault_lock = lock  # held, and released with the window
         window.show_fitted()
         window.unlock_screen.focus_first()
         return window
@@ -162,6 +193,7 @@ def start(ctx) -> object | None:
         if session is None:
             QApplication.quit()
             return
+        holder["lock"] = hold_vault_lock(ctx.data_dir, quiet=True)  # the vault exists now (perhaps in a chosen folder)
         window = MainWindow(ctx)
         holder["window"] = window
         window.show_fitted()
@@ -191,12 +223,18 @@ def _exit_after_first_paint(app: QApplication) -> None:
 
 
 def show_startup_failure(exc: BaseException) -> None:
-    """A failure before the window is up is shown in a message box (a windowed build has no console)."""
+    """A failure before the window is up is shown in a message box (a windowed build has no console).
+
+    Qt's own box once a QApplication exists; before that, the native one (schoolmh.startup).
+    """
     from PySide6.QtWidgets import QMessageBox
 
     from schoolmh.logs import log_dir, log_exception
-    from schoolmh.startup import STARTUP_FAILED
+    from schoolmh.startup import STARTUP_FAILED, report_startup_failure
 
+    if QApplication.instance() is None:
+        report_startup_failure(exc)
+        return
     log_exception(exc, "start-up")
     QMessageBox.critical(None, APP_NAME, STARTUP_FAILED.format(log=log_dir()))
 
@@ -209,9 +247,9 @@ def run_app(argv: list[str]) -> int:
         if sys.stderr is not None:
             print(hint, file=sys.stderr)
         return 1
-    app = make_application(argv)
-    relay = install_exception_hooks()
     try:
+        app = make_application(argv)
+        relay = install_exception_hooks()
         from schoolmh.ui.context import AppContext
 
         ctx = AppContext(parse_data_dir(argv))

@@ -33,7 +33,7 @@ CSV safety). Import from ``schoolmh.domain.mis``.
 """
 from __future__ import annotations
 
-from .cells import clean_cell, csv_safe
+from .cells import clean_cell, clean_cells, csv_safe
 from .dfe_codes import (
     ETHNICITY_EXTENDED_CODES,
     ETHNICITY_MAIN_CODES,
@@ -89,5 +89,6 @@ __all__ = [
     "code_in_cell",
     "format_errors",
     "clean_cell",
+    "clean_cells",
     "csv_safe",
 ]

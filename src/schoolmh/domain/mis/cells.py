@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_cell", "csv_safe"]
+__all__ = ["clean_cell", "clean_cells", "csv_safe"]
 
 _WHITESPACE_CONTROLS = re.compile(r"[\t\n\r]")
 _UNSAFE = re.compile("[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
@@ -29,6 +29,13 @@ def clean_cell(text: str) -> str:
     if not _UNSAFE.search(text):
         return text
     return _UNSAFE.sub("", _WHITESPACE_CONTROLS.sub(" ", text))
+
+
+def clean_cells(cells: list[str]) -> list[str]:
+    """Every cell of a row cleaned; the row itself when none needs it (one search per row, not per cell)."""
+    if not _UNSAFE.search("".join(cells)):
+        return cells
+    return [clean_cell(cell) for cell in cells]
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

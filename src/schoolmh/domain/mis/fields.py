@@ -109,7 +109,7 @@ CANONICAL_FIELDS: dict[str, FieldSpec] = {
         FieldSpec(
             "sen_provision", "SEN provision", "Special educational needs provision.",
             "E (EHC plan), K (SEN support), N or blank (none), those words, or both "
-            "('K - SEN Support')",
+            "('K - SEN Support'); the pre-2014 codes S, A and P are refused with what to use today",
             ("SEN Provision", "SEN Status", "SEN", "SEND Status", "SEN Stage"),
         ),
         FieldSpec(

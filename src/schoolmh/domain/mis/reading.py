@@ -12,7 +12,7 @@ from typing import Mapping, Sequence
 
 from schoolmh.errors import ValidationError
 
-from .cells import clean_cell
+from .cells import clean_cells
 from .fields import (
     _FORENAME_FIELDS,
     _SURNAME_FIELDS,
@@ -50,8 +50,15 @@ def _cell_text(value: object) -> str:
 
 
 def _add_row(table: _Table, row_number: int, cells: list[str]) -> None:
-    """Keep a non-blank row, every cell cleaned (cells.clean_cell); enforce the row limit while reading."""
-    cells = [clean_cell(cell) for cell in cells[:MAX_COLUMNS]]
+    """Keep a non-blank row, every cell cleaned (cells.clean_cell); enforce the row limit while reading.
+
+    Blank rows count towards the limit too: a sheet of millions of empty rows costs as much
+    to read as one of data (issue 11 item 9)."""
+    if row_number > MAX_DATA_ROWS + HEADER_SEARCH_ROWS + 1:
+        raise _FileProblem(
+            f"The file has more than {MAX_DATA_ROWS:,} rows. Export only the pupils on roll."
+        )
+    cells = clean_cells(cells[:MAX_COLUMNS])
     for cell in cells:
         if cell.strip():
             break

@@ -31,7 +31,9 @@ class Markup(str):
     __slots__ = ()
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls but tab and line breaks, DEL, and the bidirectional embeddings, overrides and isolates,
+# which would reorder what a reader sees (para handles right-to-left order itself).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 # Split on the whitespace reportlab breaks lines at (not no-break spaces).
 _SPACES = re.compile(r"([ \t\r\f\v\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]+)")
 

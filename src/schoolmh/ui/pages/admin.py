@@ -608,8 +608,11 @@ class VaultTab(QWidget):
             out = out.with_name(out.name + BACKUP_SUFFIX)
         session = self.ctx.session
 
+        asked = out == Path(path)  # the save dialog asked before replacing exactly this file
+
         def work(progress):
-            return vault_admin.backup(session, out, lambda done, total: progress.update(done, total, "Copying the vault…"))
+            return vault_admin.backup(session, out, lambda done, total: progress.update(done, total, "Copying the vault…"),
+                                      overwrite=asked)
 
         def done(result) -> None:
             self._say(
@@ -648,7 +651,8 @@ class VaultTab(QWidget):
             return vault_admin.restore(data_dir, archive, **credentials)
 
         def done(result) -> None:
-            kept = f" The previous files were kept in {result.replaced_folder}." if result.replaced_folder else ""
+            kept = (f" The previous files were kept in {result.replaced_folder}; only the old recovery key opens them."
+                    if result.replaced_folder else "")
             info(window, "Restore finished", f"The backup was restored and verified (integrity check and audit trail).{kept} Sign in again.")
 
         def failed(exc: BaseException) -> None:
