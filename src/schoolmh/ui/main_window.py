@@ -81,9 +81,12 @@ def pupil_page_entry() -> tuple[str, str, Any, "Action"]:
 
 
 def window_title(school_name: str, demo: bool) -> str:
-    """"SchoolMH — <school>" (+ " — DEMO"). Never a pupil's name."""
-    title = f"{APP_NAME} — {school_name}" if school_name else APP_NAME
-    return title + (" — DEMO" if demo else "")
+    """"<school> — SchoolMH" (" — DEMO" before the app name). Never a pupil's name.
+
+    The app name comes last because Windows and X11 window managers are given the title with the
+    application's display name appended unless it already ends with it ("… — SchoolMH — SchoolMH")."""
+    parts = [p for p in (school_name, "DEMO" if demo else "") if p]
+    return " — ".join([*parts, APP_NAME])
 
 
 def load_class(spec: Any) -> type:
