@@ -337,7 +337,7 @@ def test_paths_past_260_characters(vault, tmp_path):
     deep = tmp_path
     while len(str(deep)) < 300:
         deep = deep / ("a-long-folder-name-for-a-school-share-" + str(len(str(deep))))
-    deep.mkdir(parents=True)
+    Path(fsutil.os_path(deep)).mkdir(parents=True)  # the \\?\ form on Windows, as SchoolMH uses
     target = deep / "SchoolMH backup 2026-12-03.schoolmh-backup"
     assert len(str(target)) > 300
     s = access.sign_in(folder, "lead", LEAD_PASSWORD)

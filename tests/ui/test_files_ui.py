@@ -28,7 +28,7 @@ def onedrive(tmp_path, monkeypatch):
     monkeypatch.setattr(location.sys, "platform", "win32")
     monkeypatch.setattr(location, "_windows_api", lambda: (_ for _ in ()).throw(OSError("no Win32 here")))
     monkeypatch.setattr(location, "_winreg", lambda: (_ for _ in ()).throw(ImportError("winreg")))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setattr(location, "_pointer_file", lambda: tmp_path / "config" / location.POINTER_NAME)
     return root
 
 
@@ -195,3 +195,35 @@ def test_the_window_cannot_save_a_report_into_the_vault_folder(qtbot, main_windo
     qtbot.waitUntil(lambda: ops.running() == 0 and any("data folder" in t for _title, t in message_boxes),
                     timeout=20_000)
     assert (vault_dir / "vault.keys").read_bytes() == before
+
+
+def test_after_lock_no_object_the_app_holds_keeps_the_data_key(qtbot, main_window, lead_session):
+    """Issue 11 item 8: Lock from the window, then look through every container Python tracks for the
+    data key (raw or hex): the vault, the database object and the model proxy must have let go."""
+    import gc
+
+    from schoolmh.db.connection import database_proxy
+
+    vault = lead_session.vault
+    raw, hexed = bytes(vault.dek), vault.dek.hex()
+    assert main_window.ctx.session is not None
+    main_window.lock_manager.lock_now()
+    assert main_window.ctx.session is None
+    gc.collect()
+    assert vault.dek == b"" and vault.db._dek_hex == "" and database_proxy.obj is None
+
+    def holds(container) -> bool:
+        if isinstance(container, dict):
+            values = container.values()
+        elif isinstance(container, (list, tuple, set, frozenset)):
+            values = container
+        else:
+            try:  # an instance's attributes (3.11+ keeps them outside any dict until asked)
+                attributes = object.__getattribute__(container, "__dict__")
+            except Exception:
+                return False
+            values = attributes.values() if isinstance(attributes, dict) else ()
+        return any(type(v) in (bytes, str) and (v == raw or v == hexed) for v in values)
+
+    holders = [type(o).__name__ for o in gc.get_objects() if holds(o) and o is not locals()]
+    assert holders == []

@@ -66,7 +66,7 @@ def test_first_run_to_recovery_sheet_and_signed_in(qtbot, tmp_path):
     window = holder["window"]
     qtbot.addWidget(window)
     assert ctx.session is not None and ctx.session.actor.username == "a.lead"
-    assert window.windowTitle() == "SchoolMH — Oakfield Academy"
+    assert window.windowTitle() == "Oakfield Academy — SchoolMH"
     assert "Admin" in [window.workspace.sidebar.item(i).text() for i in range(window.workspace.sidebar.count())]
     assert key not in " ".join(t.text() for t in wizard.findChildren(type(key_page.panel.saved_label)))
     window.close()
@@ -107,7 +107,7 @@ def test_wrong_then_right_password(qtbot, locked_window):
     _try(qtbot, screen, "lead", "correct horse battery staple")
     assert window.ctx.session is not None
     assert window.workspace is not None and window.screens.currentWidget() is window.workspace
-    assert window.windowTitle() == "SchoolMH — Oakfield Academy"
+    assert window.windowTitle() == "Oakfield Academy — SchoolMH"
     assert window.vault_label.text() == "Vault unlocked"
     assert window.user_label.text() == "Alex Lead · Senior mental health lead"
     assert window.last_login_label.text().startswith("Last signed in: ")

@@ -129,7 +129,7 @@ class InstanceLock:
         for _attempt in range(3):
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
+            except (FileExistsError, PermissionError):  # Windows: a held file can also be a sharing violation
                 if not self._remove_if_stale():
                     raise VaultBusy(HELD_BY_WINDOW) from None
                 continue
@@ -140,6 +140,7 @@ class InstanceLock:
         raise VaultBusy(HELD_BY_WINDOW)
 
     def _remove_if_stale(self) -> bool:
+        fd: int | None
         holder = _holder(self.path)
         if holder is not None:
             pid, appname, hostname = holder
@@ -153,15 +154,20 @@ class InstanceLock:
             return True
         except OSError:
             return False
+        if not _native_lock(fd):
+            os.close(fd)
+            return False  # its holder is alive after all
+        if os.name == "nt":
+            os.close(fd)  # Windows removes no file that is still open (ours included)
+            fd = None
         try:
-            if not _native_lock(fd):
-                return False  # its holder is alive after all
             os.unlink(self.path)
             return True
         except OSError:
             return False
         finally:
-            os.close(fd)
+            if fd is not None:
+                os.close(fd)
 
     def release(self) -> None:
         if self._fd is None:

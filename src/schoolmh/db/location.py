@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import ntpath
 import os
+import posixpath
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -98,7 +99,7 @@ def _inside(path: str, root: str, windows: bool) -> bool:
     if windows:
         a, b = ntpath.normcase(ntpath.normpath(path)), ntpath.normcase(ntpath.normpath(root))
         return a == b or a.startswith(b.rstrip("\\") + "\\")
-    a, b = os.path.normpath(path), os.path.normpath(root)
+    a, b = posixpath.normpath(path), posixpath.normpath(root)
     return a == b or a.startswith(b.rstrip("/") + "/")
 
 

@@ -25,6 +25,10 @@ class Settings:
     # The school's own term dates: {"2026-27": {"autumn": ["2026-09-03", "2026-12-18"], ...}}; a school year
     # not listed uses the DfE census default (services/terms.py). Changed only through set_term_dates.
     term_dates: dict = field(default_factory=dict)
+    # The "backup overdue" reminder (services/backup_status.py): after this many days without one.
+    backup_overdue_days: int = 7
+    last_backup_on: str = ""  # ISO date of the last verified backup (written by the backup itself)
+    last_backup_place: str = ""  # the folder it went to
 
 
 def load(session: Session | None = None) -> Settings:
@@ -39,6 +43,8 @@ def _validate(s: Settings) -> None:
         raise ValidationError("Auto-lock must be between 1 and 240 minutes.", "autolock_minutes")
     if not 18 <= int(s.retention_until_age) <= 100:
         raise ValidationError("Retention must run to an age between 18 and 100.", "retention_until_age")
+    if not 1 <= int(s.backup_overdue_days) <= 365:
+        raise ValidationError("The backup reminder must come after 1 to 365 days.", "backup_overdue_days")
     if len(s.school_name) > 200:
         raise ValidationError("The school name is too long (200 characters at most).", "school_name")
 

@@ -81,9 +81,12 @@ def pupil_page_entry() -> tuple[str, str, Any, "Action"]:
 
 
 def window_title(school_name: str, demo: bool) -> str:
-    """"SchoolMH — <school>" (+ " — DEMO"). Never a pupil's name."""
-    title = f"{APP_NAME} — {school_name}" if school_name else APP_NAME
-    return title + (" — DEMO" if demo else "")
+    """"<school> — SchoolMH" (" — DEMO" before the app name). Never a pupil's name.
+
+    The app name comes last because Windows and X11 window managers are given the title with the
+    application's display name appended unless it already ends with it ("… — SchoolMH — SchoolMH")."""
+    parts = [p for p in (school_name, "DEMO" if demo else "") if p]
+    return " — ".join([*parts, APP_NAME])
 
 
 def load_class(spec: Any) -> type:
@@ -214,7 +217,7 @@ class MainWindow(QMainWindow):
         self.account_button.setMenu(menu)
         from schoolmh.ui.undo_notice import UndoNotice
 
-        self.undo_notice = UndoNotice(self)
+        self.undo_notice = UndoNotice(self, makes_room=self.last_login_label)
         self.ctx.undo_offered.connect(self.undo_notice.offer)
         bar.removeWidget(self.vault_label)  # re-added in order: chip, user, vault state, account
         bar.addWidget(self.last_login_label)
@@ -390,7 +393,7 @@ class MainWindow(QMainWindow):
             self._update_from_settings()
         if self.workspace is not None:
             if kind in ("settings", "users"):
-                self.workspace.update_handover_banner()
+                self.workspace.update_banners()
             self.workspace.refresh_current()
 
     def quick_session(self) -> None:

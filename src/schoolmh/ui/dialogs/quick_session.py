@@ -60,7 +60,12 @@ def saved_text(p: PupilSummary | None) -> str:
         return "Session saved."
     forename = p.preferred_forename or p.legal_forename
     surname = p.preferred_surname or p.legal_surname
-    return f"Session saved for {forename} {surname[:1]}." if surname else f"Session saved for {forename}."
+    if not surname.strip():
+        return f"Session saved for {forename}."
+    # The surname's own initial: "ap Rhys" is R., "van der Berg" B. (a lower-case particle is skipped)
+    words = surname.split()
+    initial = next((w[0] for w in words if w[0].isupper()), words[0][0].upper())
+    return f"Session saved for {forename} {initial}."
 
 
 def undo_session(ctx, session_uuid: str) -> str:

@@ -377,9 +377,16 @@ class SettingsTab(QWidget):
         self.retention.setPrefix("until the pupil is ")
         self.errors.add_row(security_form, "&Keep records:", "retention_until_age", self.retention)
 
+        self.backup_days = QSpinBox()
+        self.backup_days.setObjectName("backup_overdue_days")
+        self.backup_days.setRange(0, 999)
+        self.backup_days.setSuffix(" days without one")
+        self.backup_days.setAccessibleName("Backup overdue after days without one")
+        self.errors.add_row(security_form, "Backup overdue a&fter:", "backup_overdue_days", self.backup_days)
+
         for field in (self.school_name, self.local_authority):
             field.setMaximumWidth(520)
-        for field in (self.school_urn, self.autolock, self.retention):
+        for field in (self.school_urn, self.autolock, self.retention, self.backup_days):
             field.setMaximumWidth(220)
         self._loaded = False
         self.save_button = QPushButton("&Save settings")
@@ -412,6 +419,7 @@ class SettingsTab(QWidget):
         self.autolock.setValue(int(current.autolock_minutes))
         self.remember.setChecked(bool(current.remember_me_allowed))
         self.retention.setValue(int(current.retention_until_age))
+        self.backup_days.setValue(int(current.backup_overdue_days))
         self.errors.clear()
         self.saved_label.setText("")
         self._loaded = True
@@ -425,6 +433,7 @@ class SettingsTab(QWidget):
             "autolock_minutes": self.autolock.value(),
             "remember_me_allowed": self.remember.isChecked(),
             "retention_until_age": self.retention.value(),
+            "backup_overdue_days": self.backup_days.value(),
         }
         return {k: v for k, v in wanted.items() if getattr(current, k) != v}
 
@@ -619,6 +628,7 @@ class VaultTab(QWidget):
                 f"Backup saved to {result.path} ({max(1, result.size_bytes // 1024)} KB). It was opened again and passed "
                 f"the integrity check ({result.integrity}); audit trail up to row {result.audit_head}."
             )
+            self.ctx.data_changed.emit("settings")  # the last backup's date and place: the reminder resets
 
         def failed(exc: BaseException) -> None:
             self._say("The backup failed: " + (exc.message if isinstance(exc, SchoolMHError) else "see the message."))
@@ -650,7 +660,8 @@ class VaultTab(QWidget):
             return vault_admin.restore(data_dir, archive, **credentials)
 
         def done(result) -> None:
-            kept = f" The previous files were kept in {result.replaced_folder}." if result.replaced_folder else ""
+            kept = (f" The previous files were kept in {result.replaced_folder}; only the old recovery key opens them."
+                    if result.replaced_folder else "")
             info(window, "Restore finished", f"The backup was restored and verified (integrity check and audit trail).{kept} Sign in again.")
 
         def failed(exc: BaseException) -> None:
