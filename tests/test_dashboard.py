@@ -101,4 +101,4 @@ def test_activity_staff_time_is_function_2_time(school):
     f = dashboard.dashboard_figures(school, period)
     assert f.minutes_by_function == {1: 0, 2: 140, 3: 0}
     assert f.share_by_function == {1: 0.0, 2: 100.0, 3: 0.0}
-    assert "whole-school activities' staff time" in dashboard.function_caption()
+    assert "2: Whole-school activities' staff time" in dashboard.function_caption()

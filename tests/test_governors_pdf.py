@@ -97,6 +97,14 @@ def test_figures_match_the_report_data_service(school, text):
     assert "Referrals waiting for a decision" not in text and "No referral was waiting" in text
 
 
+def test_function_2_minutes_from_activities_reach_the_report(text):
+    """The seed's whole-school work: one 120-minute function-2 session and five activities at their category's
+    default staff time (330 minutes): 450 minutes, 8 hours to the nearest hour, of 29 hours in all."""
+    assert "Bar 2 counts whole-school activities' staff time and function-2 sessions (8 hours)." in text
+    assert "2. Whole school approach This school: 28% National: 24%" in text
+    assert "Share of the staff time recorded in this period (29 hours" in text
+
+
 def test_each_suppression_rule_is_visible(text):
     # primary: a count of 3 (MHST tier) prints "fewer than 8"; 12 pupils print "10"
     assert "MHST fewer than 8" in text

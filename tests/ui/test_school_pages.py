@@ -60,6 +60,7 @@ def test_dashboard_shows_the_service_figures_and_opens_records(qtbot, seeded, ct
     page.show()
     page.refresh()
     fig = dashboard.dashboard_figures(s, *page.period.currentData())
+    assert "2: Whole-school activities' staff time" in page.chart_caption.text()  # says what each bar counts
 
     tiles = page.tiles
     assert tiles["supported"].value.text() == str(fig.supported_total) == "2"
@@ -120,6 +121,46 @@ def test_activity_form_stores_principles_and_coverage_says_none(qtbot, seeded, c
     assert page.coverage.cell_text("identify").endswith("none")
     titles = [page.proxy.index(r, 1).data() for r in range(page.proxy.rowCount())]
     assert "Parents’ evening: sleep and screens" in titles
+
+
+def test_activity_and_meeting_staff_time_default_from_the_type_and_count_in_the_dashboard(qtbot, seeded, ctx):
+    """Staff time (function 2 for activities, 3 for liaison) starts at the type's usual minutes, follows the
+    type until typed over, is stored, and reaches the dashboard's figures and its chart caption."""
+    from schoolmh.domain.staff_time import activity_minutes, liaison_minutes
+    from schoolmh.ui.pages.liaison import MeetingDialog
+    from schoolmh.ui.pages.whole_school import ActivityDialog
+
+    s = seeded[0]
+    before = dashboard.dashboard_figures(s).minutes_by_function
+    dialog = ActivityDialog(ctx, None, [], None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.staff_minutes.value() == activity_minutes("assembly")
+    dialog.category.setFocus()
+    qtbot.keyClick(dialog.category, Qt.Key.Key_Down)  # the next category: the minutes follow it
+    chosen = dialog.category.currentData()
+    assert chosen != "assembly" and dialog.staff_minutes.value() == activity_minutes(chosen)
+    dialog.staff_minutes.setFocus()
+    dialog.staff_minutes.lineEdit().selectAll()
+    qtbot.keyClicks(dialog.staff_minutes, "75")
+    qtbot.keyClick(dialog.category, Qt.Key.Key_Down)  # typed over: no longer follows the category
+    assert dialog.staff_minutes.value() == 75
+    dialog.title_edit.setText("Staff wellbeing briefing")
+    dialog.set_principles(["staff_dev"])
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    stored = next(a for a in activities.list_activities(s) if a.title == "Staff wellbeing briefing")
+    assert stored.staff_minutes == 75
+    after = dashboard.dashboard_figures(s).minutes_by_function
+    assert after[2] == before[2] + 75 and after[1] == before[1]
+
+    meeting = MeetingDialog(ctx, None, {})
+    qtbot.addWidget(meeting)
+    meeting.show()
+    assert meeting.duration.value() == liaison_minutes("planning")
+    meeting.type.setCurrentIndex(meeting.type.findData("case_discussion"))
+    assert meeting.duration.value() == liaison_minutes("case_discussion")
+    assert "function 3" in meeting.duration.accessibleName()
 
 
 def _in_modal_dialog(qtbot, act) -> None:

@@ -115,3 +115,43 @@ def test_restore_locks_restores_and_asks_to_sign_in_again(qtbot, main_window, tm
     sign_in_with_enter(qtbot, window.unlock_screen, "correct horse battery staple")
     assert window.ctx.session is not None
     assert "after.backup" not in [u.username for u in users.list_users(window.ctx.session)]
+
+
+def test_term_dates_set_in_settings_are_every_this_term(qtbot, page, app_ctx):
+    """Admin -> Settings -> Term dates…: the census default is shown for a year with none; dates that do not fit
+    are refused next to the term; saved dates become "this term"; the census default can be restored."""
+    import datetime as dt
+
+    from PySide6.QtWidgets import QApplication
+
+    from schoolmh.services import terms
+    from schoolmh.ui.pages.term_dates import TermDatesDialog
+
+    page.tabs.setCurrentWidget(page.settings)
+    qtbot.mouseClick(page.settings.terms_button, admin.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), TermDatesDialog))
+    dialog = QApplication.activeModalWidget()
+    year = dialog.year.currentData()
+    assert year == terms.current_term(app_ctx.session.today()).school_year
+    assert "census default" in dialog.source.text()
+    autumn_first, autumn_last = dialog.edits["autumn"]
+    assert autumn_first.value() == dt.date(year, 8, 1)
+    own = {"autumn": (dt.date(year, 9, 3), dt.date(year, 12, 18)),
+           "spring": (dt.date(year + 1, 1, 5), dt.date(year + 1, 3, 26)),
+           "summer": (dt.date(year + 1, 4, 12), dt.date(year + 1, 8, 20))}  # summer into August: refused
+    for name, (first, last) in own.items():
+        dialog.edits[name][0].set_value(first)
+        dialog.edits[name][1].set_value(last)
+    qtbot.mouseClick(dialog.save_button, admin.Qt.MouseButton.LeftButton)
+    assert f"31 July {year + 1}" in dialog.errors.message_for("summer") and dialog.isVisible()
+    assert terms.school_terms(year)[0].from_settings is False  # nothing written
+    dialog.edits["summer"][1].set_value(dt.date(year + 1, 7, 21))
+    qtbot.mouseClick(dialog.save_button, admin.Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    autumn = terms.school_terms(year)[0]
+    assert autumn.from_settings and (autumn.first, autumn.last) == own["autumn"]
+    reopened = TermDatesDialog(app_ctx, page)
+    qtbot.addWidget(reopened)
+    assert "school's own dates" in reopened.source.text() and reopened.default_button.isEnabled()
+    qtbot.mouseClick(reopened.default_button, admin.Qt.MouseButton.LeftButton)
+    assert "census default" in reopened.source.text() and not terms.school_terms(year)[0].from_settings

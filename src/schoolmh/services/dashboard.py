@@ -47,8 +47,9 @@ __all__ = ["NO_PLAN", "PlanDue", "PendingReferral", "DashboardFigures", "dashboa
 
 def function_caption() -> str:
     """One sentence saying what each bar counts, for the chart's caption."""
-    return ("Time counts " + "; ".join(f"function {f}: {text}" for f, text in FUNCTION_COUNTS.items())
-            + ". National split from the MHST Trailblazer evaluation.")
+    return ("Bars count staff time. " + " ".join(f"{f}: {text[:1].upper()}{text[1:]}." for f, text in
+                                                 FUNCTION_COUNTS.items())
+            + " National: the MHSTs' own split (Trailblazer evaluation).")
 
 
 @dataclass(frozen=True)

@@ -391,6 +391,10 @@ class SettingsTab(QWidget):
         self._loaded = False
         self.save_button = QPushButton("&Save settings")
         self.save_button.clicked.connect(self.save)
+        self.terms_button = QPushButton("Term &dates…")  # the school's own terms (ui/pages/term_dates.py)
+        self.terms_button.setToolTip("The first and last day of each term, used for every “this term”.")
+        self.terms_button.clicked.connect(self.edit_term_dates)
+        school_form.addRow("Terms:", self.terms_button)
         self.saved_label = QLabel()
         row = QHBoxLayout()
         row.addWidget(self.save_button)
@@ -401,6 +405,11 @@ class SettingsTab(QWidget):
         layout.addWidget(self.general)
         layout.addLayout(row)
         layout.addStretch(1)
+
+    def edit_term_dates(self) -> None:
+        from schoolmh.ui.pages.term_dates import TermDatesDialog
+
+        TermDatesDialog(self.ctx, self).open()
 
     def refresh(self) -> None:
         current = self.ctx.settings()
