@@ -27,7 +27,26 @@ def _v1_initial(db: RawKeyCipherDatabase) -> None:
         db.execute_sql(sql)
 
 
-MIGRATIONS: list[Callable[[RawKeyCipherDatabase], None]] = [_v1_initial]
+AUDIT_SIGNATURE_TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS audit_signature_no_update BEFORE UPDATE ON audit_signature
+       BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_signature_no_delete BEFORE DELETE ON audit_signature
+       BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+)
+
+
+def _audit_signatures(db: RawKeyCipherDatabase) -> None:
+    """Issue 11: staff.sign_key and the audit_signature table (v1 already makes both on a new vault)."""
+    from schoolmh.db.models import AuditSignature
+
+    if "sign_key" not in {c.name for c in db.get_columns("staff")}:
+        db.execute_sql("ALTER TABLE staff ADD COLUMN sign_key VARCHAR(64) NOT NULL DEFAULT ''")
+    db.create_tables([AuditSignature], safe=True)
+    for sql in AUDIT_SIGNATURE_TRIGGERS:
+        db.execute_sql(sql)
+
+
+MIGRATIONS: list[Callable[[RawKeyCipherDatabase], None]] = [_v1_initial, _audit_signatures]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
