@@ -275,6 +275,11 @@ def verify_signatures(vault_id: str, bound_keys: dict[str, str], recovery_key: s
                     and RECOVERY not in reg.current:
                 signer = RECOVERY
             if signer is None:
+                later = (AuditEntry.select(AuditEntry.object_uuid)
+                         .where((AuditEntry.action == KEY_REGISTER) & (AuditEntry.detail == public)).first())
+                if later is not None:
+                    return bad(f"Audit row {seq} is signed with {who(later.object_uuid)}'s key before that key was "
+                               "given to them: it was forged.", seq)
                 return bad(f"Audit row {seq} is signed with a key that belongs to no account: it was forged.", seq)
         elif reg.current.get(signer) != public:
             return bad(f"Audit row {seq} is signed with {who(signer)}'s old key, replaced before it: it was forged.", seq)
@@ -283,8 +288,8 @@ def verify_signatures(vault_id: str, bound_keys: dict[str, str], recovery_key: s
             return bad(f"Audit row {seq} was signed by {who(signer)} after that account was disabled.", seq)
         for r_seq, r_actor, r_action, r_type, r_object, r_detail, _ in run:
             if r_actor is not None and r_actor != signer and signer != RECOVERY:
-                return bad(f"Audit row {r_seq} says {who(r_actor)} wrote it, but it was signed by {who(signer)}: "
-                           "it was forged or altered.", r_seq)
+                return bad(f"Audit row {r_seq} (written as {who(r_actor)}) carries no signature of theirs: the next is "
+                           f"{who(signer)}'s. It was forged, or their signature removed.", r_seq)
             if r_action == KEY_REGISTER:
                 owner = RECOVERY if r_type == RECOVERY else r_object
                 first_own = owner == signer and owner not in reg.current and r_detail == public
@@ -345,7 +350,8 @@ def rollback_problem(anchor_key: str) -> str | None:
     if row.hash != seen.digest:
         return (
             f"This vault's audit trail is not the one this laptop last saw: row {seen.seq} differs from what it "
-            f"was on {when}. The vault's files were replaced by another copy or the trail was rewritten."
+            f"was on {when}. Older copies of the vault's files may have been put back (and used since), or the "
+            "trail rewritten. If you meant to go back to a backup, restore it with Restore (or `schoolmh restore`)."
         )
     return None
 

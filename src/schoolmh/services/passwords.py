@@ -32,6 +32,7 @@ def _inputs(user_inputs: Iterable[str]) -> list[str]:
         text = (text or "").strip().casefold()
         if text:
             out.append(text)
+            out.append(re.sub(r"[\s._@-]+", "", text))
             out.extend(word for word in re.split(r"[\s._@-]+", text) if len(word) >= 3 and word != text)
     return out
 
