@@ -94,6 +94,7 @@ def cmd_users_disable(args) -> int:
     finally:
         session.close()
     out(f"Disabled {args.username}; their key slot was removed and their records keep their name.")
+    out(vault_admin.REVOCATION_NOTE.replace("(Admin → Vault → Rotate all keys…)", "(schoolmh rotate-keys)"))
     return 0
 
 

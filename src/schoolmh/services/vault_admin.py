@@ -28,6 +28,13 @@ from schoolmh.services.session import Session
 
 Progress = Callable[[int, int], None]
 
+# After disabling an account or replacing the recovery key (issue 11): removing a slot cannot reach
+# copies of the vault's files made before; only a new data key can.
+REVOCATION_NOTE = (
+    "Someone who could have copied the vault's files keeps their old way in until the keys are rotated "
+    "(Admin → Vault → Rotate all keys…)."
+)
+
 
 def backup(session: Session, out: Path, progress: Progress | None = None) -> backuplib.BackupResult:
     """A consistent encrypted copy (online backup: the app may be writing), verified before success."""
