@@ -15,6 +15,31 @@ from schoolmh.services import access  # noqa: E402
 from support import LEAD_PASSWORD, STAFF_PASSWORD, add_staff  # noqa: E402,F401
 
 
+@pytest.fixture(scope="session")
+def qapp_args():
+    """The tests' QApplication has the app's style on every OS (Fusion: ui/app.py style_arguments)…"""
+    from schoolmh.ui.app import style_arguments
+
+    return ["schoolmh-tests", *style_arguments()]
+
+
+@pytest.fixture(scope="session")
+def qapp(qapp):
+    """…and its style sheet, so CI on Windows and macOS drives the widgets staff see."""
+    from schoolmh.ui.app import apply_style
+
+    apply_style(qapp)
+    return qapp
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_qsettings(tmp_path_factory):
+    """The window's remembered geometry goes to a temp folder, never the tester's own settings."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("qsettings")))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_logs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SCHOOLMH_LOG_DIR", str(tmp_path_factory.mktemp("logs")))

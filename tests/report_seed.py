@@ -8,7 +8,9 @@ before. The numbers are chosen so each small-number rule shows:
   out from the total);
 * 31 referrals: MHST 8 accepted / 2 not accepted, CAMHS 3 accepted / 9 not
   accepted, early help 9 signposted (secondary suppression in the table);
-* 10 pupils in the gap at the end of the term;
+* 10 pupils in the gap at the end of the term (refused by the MHST and by CAMHS:
+  seven of the MHST refusals were sent in March 2025, before both periods, so the
+  tables above are the autumn's own);
 * EAL: 5 pupils on roll (a group under 10: not broken down);
 * summer 2025: 5 pupils supported, 6 sessions planned (attendance rate not
   shown: denominator under 10);
@@ -128,8 +130,11 @@ def seed_school(s) -> Seeded:
         refer(i, "camhs", dt.date(2025, 10, 10) + dt.timedelta(days=n), "not_accepted", 30)
     for n, i in enumerate(range(24, 33)):
         refer(i, "early_help", dt.date(2025, 11, 1) + dt.timedelta(days=n), "signposted", 7)
-    # one from the summer, never accepted: in the gap for over 12 weeks
-    refer(33, "ed_psych", dt.date(2025, 6, 2), "not_accepted", 20)
+    # MHST refusals from March 2025 (outside both reported periods) for the pupils CAMHS refused
+    for n, i in enumerate((15, 16, 17, 18, 19, 22, 23, 33)):
+        refer(i, "mhst", dt.date(2025, 3, 3) + dt.timedelta(days=n), "not_accepted", 14)
+    # one from the summer, never accepted: in the gap since March
+    refer(33, "camhs", dt.date(2025, 6, 2), "not_accepted", 20)
 
     # the action plan and whole-school activities
     for principle, rag in (("leadership", "green"), ("ethos", "amber"), ("curriculum", "red"),

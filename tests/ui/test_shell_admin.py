@@ -5,6 +5,7 @@ import pytest
 
 from schoolmh.services import settings, users
 from schoolmh.ui.pages import admin
+from support import click, sign_in_with_enter
 
 
 @pytest.fixture
@@ -25,12 +26,12 @@ def test_add_user_with_a_chosen_password(qtbot, page, app_ctx):
     dialog.role.setCurrentIndex(dialog.role.findData("mhst"))
     dialog.choose.setChecked(True)
     dialog.fields.password.setText("too short")
-    dialog.accept()
+    click(qtbot, dialog.save_button)
     assert "at least 12" in dialog.errors.message_for("password")  # next to the field; nothing written
     assert [u.username for u in users.list_users(app_ctx.session)] == ["lead"]
     dialog.fields.password.setText("a long enough passphrase")
     dialog.fields.confirm.setText("a long enough passphrase")
-    dialog.accept()
+    click(qtbot, dialog.save_button)
     assert dialog.result() == dialog.DialogCode.Accepted
     added = {u.username: u for u in users.list_users(app_ctx.session)}["l.nowak"]
     assert added.role == "mhst" and added.full_name == "Łukasz Nowak" and added.must_change_password
@@ -43,7 +44,7 @@ def test_add_user_duplicate_name_error_next_to_field(qtbot, page, app_ctx):
     qtbot.addWidget(dialog)
     dialog.full_name.setText("Another Lead")
     dialog.username.setText("lead")
-    dialog.accept()
+    click(qtbot, dialog.save_button)
     assert "already an account" in dialog.errors.message_for("username")
 
 
@@ -75,7 +76,7 @@ def test_backup_verify_and_new_recovery_key(qtbot, page, app_ctx, tmp_path, monk
     assert (tmp_path / "copy.schoolmh-backup").is_file()
     assert "integrity check (ok)" in vault.result.toPlainText()
 
-    vault.verify()
+    click(qtbot, vault.verify_button)
     assert "Audit trail intact" in vault.result.toPlainText()
 
     monkeypatch.setattr(admin, "confirm", lambda *a, **k: not a[1].startswith("Rotate"))  # not now
@@ -86,8 +87,8 @@ def test_backup_verify_and_new_recovery_key(qtbot, page, app_ctx, tmp_path, monk
     assert dialog is not None and dialog.isVisible()
     assert not dialog.close_button.isEnabled()  # only after "I have stored it"
     assert len(dialog.panel.key.split("-")) >= 6
-    dialog.panel.stored.setChecked(True)
-    dialog.close_button.click()
+    click(qtbot, dialog.panel.stored)
+    click(qtbot, dialog.close_button)
     assert "no longer works" in vault.result.toPlainText()
 
 
@@ -111,9 +112,7 @@ def test_restore_locks_restores_and_asks_to_sign_in_again(qtbot, main_window, tm
     qtbot.waitUntil(lambda: ops.running() == 0, timeout=15000)
     assert message_boxes and "restored and verified" in message_boxes[-1][1]
 
-    screen = window.unlock_screen
-    screen.password.setText("correct horse battery staple")
-    screen.submit()
+    sign_in_with_enter(qtbot, window.unlock_screen, "correct horse battery staple")
     assert window.ctx.session is not None
     assert "after.backup" not in [u.username for u in users.list_users(window.ctx.session)]
 

@@ -4,8 +4,9 @@
 Bad input is a ValidationError, which the CLI prints as one line on stderr (exit 2),
 so these options are read here rather than by argparse (whose errors print the usage
 too). The output file is checked before any work is done (and before an export is
-audited), and written atomically; fsutil's temporary file is created readable by
-the owner only, and the rename keeps that.
+audited) by fsutil.check_output, and written by fsutil.write_output: atomically,
+readable by the owner only, never inside the data folder, never over an existing
+file without --force.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import datetime as dt
 from pathlib import Path
 
 from schoolmh.errors import NotFound, ValidationError
-from schoolmh.fsutil import atomic_write_bytes
+from schoolmh import fsutil
 from schoolmh.services.fieldcheck import parse_date
 
 
@@ -44,21 +45,28 @@ def whole_number(text: str | None, flag: str, low: int | None = None, high: int 
     return number
 
 
-def output_path(path: str, suffix: str) -> Path:
-    """Where --out will go, checked first: not a folder, and its folder exists."""
-    target = Path(path)
-    if target.is_dir():
-        raise ValidationError(f"{path} is a folder: give a file name ending {suffix}.", "out")
-    if not target.parent.exists():
-        raise ValidationError(f"The folder {target.parent} does not exist.", "out")
-    return target
+def add_output_option(parser: argparse.ArgumentParser, flag: str = "--out", *, required: bool = True,
+                      metavar: str = "FILE", help_text: str = "the file to write") -> None:
+    """An option naming a file to write, and --force (once per command) to let it replace an existing one."""
+    parser.add_argument(flag, required=required, metavar=metavar, help=help_text + " (not inside the data folder)")
+    if not any("--force" in action.option_strings for action in parser._actions):
+        parser.add_argument("--force", action="store_true", help="replace the output file if it exists")
 
 
-def write_output(target: Path, data: bytes) -> None:
-    try:
-        atomic_write_bytes(target, data)
-    except OSError as exc:
-        raise ValidationError(f"Cannot write {target}: {exc.strerror or exc}.", "out") from None
+def output_path(args, path: str, field: str = "out", *, create_folder: bool = False) -> Path:
+    """Where an output will go, checked before any work is done (fsutil.check_output: not inside the
+    vault's data folder, not over an existing file without --force, into a folder that exists)."""
+    from schoolmh.cli.common import data_dir
+
+    return fsutil.check_output(path, data_dir(args), overwrite=getattr(args, "force", False), field=field,
+                               create_folder=create_folder)
+
+
+def write_output(args, target: Path, data: bytes, field: str = "out") -> Path:
+    """The same checks again (time has passed), then an atomic write readable by the owner only."""
+    from schoolmh.cli.common import data_dir
+
+    return fsutil.write_output(target, data, data_dir(args), overwrite=getattr(args, "force", False), field=field)
 
 
 def add_period_options(parser: argparse.ArgumentParser) -> None:

@@ -78,9 +78,9 @@ def _read_keyring(key: str) -> Anchor | None:
     if not _use_keyring():
         return None
     try:
-        import keyring
+        from schoolmh.db.device_keyring import local_keyring
 
-        return Anchor.from_json(keyring.get_password(KEYRING_SERVICE, key))
+        return Anchor.from_json(local_keyring().get_password(KEYRING_SERVICE, key))
     except Exception:
         return None
 
@@ -102,9 +102,9 @@ def _write(key: str, anchor: Anchor) -> None:
     text = anchor.to_json()
     if _use_keyring():
         try:
-            import keyring
+            from schoolmh.db.device_keyring import local_keyring  # what *this* laptop saw: never roams
 
-            keyring.set_password(KEYRING_SERVICE, key, text)
+            local_keyring().set_password(KEYRING_SERVICE, key, text)
         except Exception:
             pass  # no working keyring: the file holds it
     try:

@@ -46,7 +46,26 @@ def _audit_signatures(db: RawKeyCipherDatabase) -> None:
         db.execute_sql(sql)
 
 
-MIGRATIONS: list[Callable[[RawKeyCipherDatabase], None]] = [_v1_initial, _audit_signatures]
+def _referral_decision_history(db: RawKeyCipherDatabase) -> None:
+    """Referral decisions become dated history (issue 13.4). Idempotent: a vault whose v1
+    already made the table is left alone. Each decided referral gets one history row from
+    what it holds; for "not accepted" its reason is taken as the refusal's reason, because
+    the old decision form wrote the refusal reason over it (and required one)."""
+    from schoolmh.db.models.records import ReferralDecision
+
+    if db.table_exists(ReferralDecision._meta.table_name):
+        return
+    db.create_tables([ReferralDecision])
+    db.execute_sql(
+        "INSERT INTO referral_decision (uuid, created_at, updated_at, created_by, updated_by, referral_id, decision,"
+        " decided_on, reason, next_step)"
+        " SELECT lower(hex(randomblob(16))), updated_at, updated_at, updated_by, updated_by, id, decision,"
+        " coalesce(decision_on, sent_on), CASE WHEN decision = 'not_accepted' THEN reason ELSE '' END, ''"
+        " FROM referral WHERE decision != 'pending'"
+    )
+
+
+MIGRATIONS: list[Callable[[RawKeyCipherDatabase], None]] = [_v1_initial, _referral_decision_history, _audit_signatures]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

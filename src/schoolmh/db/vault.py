@@ -9,7 +9,6 @@ from __future__ import annotations
 import hmac
 import json
 import os
-import re
 import secrets
 import time
 from collections.abc import Callable
@@ -26,14 +25,13 @@ from schoolmh.errors import (
     DamagedDatabase,
     DamagedKeyFile,
     LockedOut,
-    UnsafeLocation,
     VaultBusy,
     VaultExists,
     VaultMissing,
     WrongPassword,
     WrongRecoveryKey,
 )
-from schoolmh.fsutil import atomic_write_bytes, fsync_dir
+from schoolmh.fsutil import atomic_write_bytes, fsync_dir, make_private
 
 ATTEMPTS_NAME = "unlock-attempts.json"
 from schoolmh.db.backup import AUDIT_HEAD as AUDIT_HEAD_NAME  # noqa: E402
@@ -41,17 +39,11 @@ KEYRING_SERVICE = "SchoolMH"
 # A key rotation's new key file, written before the database is re-encrypted (see OpenVault.rotate_keys).
 PENDING_KEYFILE_NAME = KEYFILE_NAME + ".next"
 
-_SYNCED = re.compile(r"(onedrive|dropbox|google ?drive|icloud ?drive|mobile documents|box sync)", re.I)
-
-
 def check_location(data_dir: Path) -> None:
-    """Sync tools and network shares corrupt SQLite files; refuse them for the live database."""
-    text = str(Path(data_dir).resolve())
-    if _SYNCED.search(text) or text.startswith("\\\\") or text.startswith("//"):
-        raise UnsafeLocation(
-            f"The vault cannot live in {text}: cloud-synced and network folders corrupt databases. "
-            "Choose a local folder; backups may go anywhere."
-        )
+    """Sync tools and network shares corrupt SQLite files; refuse them for the live database (see db/location.py)."""
+    from schoolmh.db.location import check_location as _check
+
+    _check(data_dir)
 
 
 def vault_exists(data_dir: Path) -> bool:
@@ -162,11 +154,16 @@ class OpenVault:
         return self.data_dir / DB_NAME
 
     def close(self) -> None:
+        """Close, and drop every copy of the data key this object and the database hold (best effort:
+        Python cannot wipe immutable bytes, so the old objects live on until collected; see docs/SECURITY.md)."""
         if not self.db.is_closed():
             self.db.close()
         self.dek = b""
         self.signer = None
         self._kek = b""
+        self.db._dek_hex = ""
+        if database_proxy.obj is self.db:
+            database_proxy.initialize(None)
 
     # -- key slots (no re-encryption: only one slot is rewritten) ------------
     def _save_keyfile(self, keyfile: KeyFile) -> None:
@@ -249,9 +246,9 @@ class OpenVault:
             raise ValueError("a device slot is only made for the signed-in account")
         secret = secrets.token_bytes(32)
         try:
-            import keyring
+            from schoolmh.db.device_keyring import local_keyring
 
-            keyring.set_password(KEYRING_SERVICE, self._keyring_account(username), crypto.b64e(secret))
+            local_keyring().set_password(KEYRING_SERVICE, self._keyring_account(username), crypto.b64e(secret))
         except Exception:
             return False
         kdf = crypto.new_hkdf_params()
@@ -263,9 +260,9 @@ class OpenVault:
     def forget_device(self, username: str) -> None:
         label = user_label(self.keyfile.vault_id, username)
         try:
-            import keyring
+            from schoolmh.db.device_keyring import local_keyring
 
-            keyring.delete_password(KEYRING_SERVICE, self._keyring_account(username))
+            local_keyring().delete_password(KEYRING_SERVICE, self._keyring_account(username))
         except Exception:
             pass
         if self.keyfile.slot_by_label(DEVICE, label):
@@ -501,9 +498,9 @@ def remove_stale_temp_files(data_dir: Path) -> None:
 
 def _forget_keyring_entry(account: str) -> None:
     try:
-        import keyring
+        from schoolmh.db.device_keyring import local_keyring
 
-        keyring.delete_password(KEYRING_SERVICE, account)
+        local_keyring().delete_password(KEYRING_SERVICE, account)
     except Exception:
         pass
 
@@ -569,6 +566,7 @@ def _open_or_finish_rotation(
 def _open(data_dir: Path, found: _Unwrapped, keyfile: KeyFile, how: str) -> OpenVault:
     db = open_database(data_dir / DB_NAME, found.opened.dek)
     remove_stale_temp_files(data_dir)
+    make_private(data_dir)
     database_proxy.initialize(db)
     try:
         migrate(db, data_dir / (DB_NAME + ".pre-migration"))
@@ -604,6 +602,7 @@ def create_vault(data_dir: Path, username: str, password: str, owner: str) -> tu
     recovery = vault.new_recovery_key()
     vault.user_label = user_label(keyfile.vault_id, username)
     vault.slot, vault.signer = vault.keyfile.user_slot(username), signing.Signer(seed)
+    make_private(data_dir)
     return vault, recovery
 
 
@@ -611,6 +610,7 @@ def load_keyfile(data_dir: Path) -> KeyFile:
     data_dir = Path(data_dir)
     if not vault_exists(data_dir):
         raise VaultMissing(f"There is no SchoolMH vault in {data_dir}. Run set-up first.")
+    check_location(data_dir)  # every way in (password, recovery key, this laptop) comes through here
     return KeyFile.load(data_dir / KEYFILE_NAME)
 
 
@@ -695,9 +695,9 @@ def unlock_with_device(data_dir: Path, username: str) -> OpenVault | None:
     if slot is None or slot.legacy:
         return None  # a format-1 device slot holds no signing key: the password upgrades the account
     try:
-        import keyring
+        from schoolmh.db.device_keyring import local_keyring
 
-        secret_text = keyring.get_password(KEYRING_SERVICE, f"{keyfile.vault_id}:{label}")
+        secret_text = local_keyring().get_password(KEYRING_SERVICE, f"{keyfile.vault_id}:{label}")
     except Exception:
         return None
     if not secret_text:
@@ -718,6 +718,11 @@ def default_data_dir() -> Path:
     env = os.environ.get("SCHOOLMH_DATA_DIR")
     if env:
         return Path(env)
+    from schoolmh.db.location import remembered_data_dir
+
+    chosen = remembered_data_dir()  # picked at set-up because the default folder was refused
+    if chosen is not None:
+        return chosen
     import platformdirs
 
     return Path(platformdirs.user_data_dir("SchoolMH", appauthor=False, roaming=False))

@@ -155,3 +155,10 @@ def _names(pupil_uuids: list[str]) -> dict[str, str]:
                               Pupil.preferred_surname).where(Pupil.uuid.in_(wanted[i:i + 900])):
             found[p.uuid] = pupils.pupil_name(p)
     return found
+
+
+def vault_is_empty(session: Session) -> bool:
+    """True while no pupil has been added: the dashboard then shows one next step (import the list).
+    Says only whether the vault is empty, so every role that sees the dashboard may ask."""
+    session.require(Action.DASHBOARD_READ)
+    return not Pupil.select().exists()

@@ -104,7 +104,7 @@ from schoolmh.services import figures
 from schoolmh.services import settings as settings_service
 from schoolmh.services import terms
 from schoolmh.services.figures import NO_PLAN
-from schoolmh.services.gap import ReferralFact, gap_since
+from schoolmh.services.gap import ReferralFact, gap_since, referral_facts
 from schoolmh.services.permissions import Action
 from schoolmh.services.referrals import waiting_days
 from schoolmh.services.session import Session
@@ -663,16 +663,11 @@ def _new_plans(start: dt.date, end: dt.date) -> int:
 
 
 def _referral_facts(as_of: dt.date, pupil_id: int | None = None):
-    """(pupil id, destination, ReferralFact as known at as_of) for referrals sent by then."""
-    q = (Referral.select(Referral.pupil, Referral.destination, Referral.sent_on, Referral.decision,
-                         Referral.decision_on)
-         .where(Referral.sent_on <= as_of))
-    if pupil_id is not None:
-        q = q.where(Referral.pupil == pupil_id)
-    for pid, dest, sent_on, decision, decision_on in q.tuples():
-        if decision_on is not None and decision_on > as_of:
-            decision, decision_on = "pending", None
-        yield pid, dest, ReferralFact(sent_on, decision, decision_on)
+    """(pupil id, destination, ReferralFact as known at as_of) for referrals sent by then (decision history: gap.py)."""
+    facts = referral_facts(as_of, None if pupil_id is None else [pupil_id])
+    for pid, theirs in facts.items():
+        for fact in theirs:
+            yield pid, fact.destination, fact
 
 
 def _gap(as_of: dt.date) -> dict[int, int]:

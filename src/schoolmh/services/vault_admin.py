@@ -1,16 +1,17 @@
 """The lead's vault jobs: backup, restore, audit verification, replacing the recovery key, rotating the keys."""
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from schoolmh import fsutil
 from schoolmh.db import anchor as anchorlib
 from schoolmh.db import backup as backuplib
 from schoolmh.db import signing
 from schoolmh.db import vault as vaultlib
-from schoolmh.db.keyfile import user_label
+from schoolmh.db.instance_lock import vault_lock
+from schoolmh.db.keyfile import KEYFILE_NAME, KeyFile, user_label
 from schoolmh.db.migrations import schema_version
 from schoolmh.db.models import Staff
 from schoolmh.errors import (
@@ -20,6 +21,7 @@ from schoolmh.errors import (
     MigrationFailed,
     PermissionDenied,
     WrongPassword,
+    WrongRecoveryKey,
 )
 from schoolmh.services import audit, settings, users
 from schoolmh.services.passwords import generate_password
@@ -36,12 +38,16 @@ REVOCATION_NOTE = (
 )
 
 
-def backup(session: Session, out: Path, progress: Progress | None = None) -> backuplib.BackupResult:
-    """A consistent encrypted copy (online backup: the app may be writing), verified before success."""
+def backup(session: Session, out: Path, progress: Progress | None = None, *, overwrite: bool = False) -> backuplib.BackupResult:
+    """A consistent encrypted copy (online backup: the app may be writing), verified before success.
+
+    `out` is checked first (not in the data folder; an existing file only with `overwrite`)."""
     session.require(Action.BACKUP)
+    fsutil.check_output(out, session.vault.data_dir, overwrite=overwrite, create_folder=True)
     session.audit("vault.backup", "vault", session.vault.keyfile.vault_id)
     return backuplib.write_backup(
-        session.db, session.vault.dek, session.vault.keyfile, schema_version(session.db), Path(out), progress
+        session.db, session.vault.dek, session.vault.keyfile, schema_version(session.db), Path(out), progress,
+        overwrite=overwrite,
     )
 
 
@@ -49,6 +55,14 @@ def backup(session: Session, out: Path, progress: Progress | None = None) -> bac
 class RestoreResult:
     replaced_folder: Path | None  # where the previous live files were moved (kept, not deleted)
     audit_rows: int
+
+
+RESTORE_SCRATCH = ".schoolmh-restore-"
+# A backup's key file is someone else's file until it has opened: its Argon2 settings are capped
+# well above anything SchoolMH writes (at most 128 MiB, calibrated to about half a second) but far
+# below the 1 GiB x 32 passes (17 s a try here) a hostile file could ask for.
+RESTORE_MAX_MEMORY_KIB = 256 * 1024
+RESTORE_MAX_COST_KIB_PASSES = 256 * 1024 * 16
 
 
 def restore(
@@ -62,19 +76,26 @@ def restore(
     """Unpack beside the live vault, unlock and verify the copy with the given credentials, then swap.
 
     The live files are only moved aside after the copy has opened, passed
-    integrity_check and its audit chain has verified against the manifest.
+    integrity_check and its audit chain has verified against the manifest. Guesses
+    count towards the live vault's unlock back-off (a backup is a way in like any
+    other), and the vault's instance lock is held, so no window has it open.
     """
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     vaultlib.check_location(data_dir)
-    with tempfile.TemporaryDirectory(dir=data_dir, prefix=".restore-") as tmp:
-        folder = Path(tmp)
+    attempts = vaultlib.AttemptLog.load(data_dir)
+    attempts.check()
+    with vault_lock(data_dir), fsutil.scratch_dir(data_dir, RESTORE_SCRATCH) as folder:
         manifest = backuplib.extract_backup(Path(archive), folder)
+        _check_kdf_ceiling(folder)
         try:
             if recovery_key:
                 opened = vaultlib.unlock_with_recovery(folder, recovery_key)
             else:
                 opened = vaultlib.unlock_with_password(folder, username, password or "")
+        except (WrongPassword, WrongRecoveryKey):
+            attempts.record_failure()
+            raise
         except (DamagedDatabase, DamagedKeyFile, MigrationFailed) as exc:
             what = {
                 DamagedDatabase: "That backup's database is damaged.",
@@ -95,11 +116,31 @@ def restore(
             dek, vault_id = opened.dek, opened.keyfile.vault_id
         finally:
             opened.close()
+        attempts.record_success()
         backuplib.verify_restored(folder, dek)
         (folder / vaultlib.ATTEMPTS_NAME).unlink(missing_ok=True)
         replaced = backuplib.swap_into_place(folder, data_dir)
     anchorlib.reset(anchorlib.key_for(vault_id, data_dir), *head)  # a restore through SchoolMH is the one way back in time
+    fsutil.make_private(data_dir)
     return RestoreResult(replaced, head[0])
+
+
+def _check_kdf_ceiling(folder: Path) -> None:
+    """Refuse a backup whose password slots would cost far more than SchoolMH ever asks, per try."""
+    try:
+        keyfile = KeyFile.load(folder / KEYFILE_NAME)
+    except Exception:
+        return  # unlocking reports a damaged key file in its own words
+    for slot in keyfile.slots:
+        kdf = slot.kdf
+        if kdf.alg == "argon2id" and (
+            kdf.memory_kib > RESTORE_MAX_MEMORY_KIB or kdf.memory_kib * kdf.time_cost > RESTORE_MAX_COST_KIB_PASSES
+        ):
+            raise BackupError(
+                f"That backup's key file asks for far more work per password try ({kdf.memory_kib // 1024} MiB, "
+                f"{kdf.time_cost} passes) than SchoolMH ever uses: it was not made by SchoolMH or was changed. "
+                "Nothing was restored."
+            )
 
 
 def _restorer(opened: vaultlib.OpenVault, username: str | None) -> str | None:

@@ -43,7 +43,7 @@ from schoolmh.services.text import search_key
 from schoolmh.ui.models.pupils_model import parse_filter_text, row_search_text, year_label
 from schoolmh.ui.widgets.common import FormDialog, FormErrorLabel, text_box, wrapped_label
 
-__all__ = ["QuickSessionDialog", "PupilPicker", "pupil_label"]
+__all__ = ["QuickSessionDialog", "PupilPicker", "pupil_label", "saved_text", "undo_session"]
 
 MAX_SUGGESTIONS = 30
 
@@ -52,6 +52,24 @@ def pupil_label(p: PupilSummary) -> str:
     """'Zoë Ní Bhriain — Year 9 — 9AB': enough to tell two pupils of the same name apart."""
     parts = [p.display_name, year_label(p.year_group), p.tutor_group]
     return " — ".join(x for x in parts if x)
+
+
+def saved_text(p: PupilSummary | None) -> str:
+    """"Session saved for Zoë N." (preferred name, surname initial: enough for the one who typed it)."""
+    if p is None:
+        return "Session saved."
+    forename = p.preferred_forename or p.legal_forename
+    surname = p.preferred_surname or p.legal_surname
+    return f"Session saved for {forename} {surname[:1]}." if surname else f"Session saved for {forename}."
+
+
+def undo_session(ctx, session_uuid: str) -> str:
+    """Undo (Ctrl+Z) straight after a quick session: removed through the service, audited as an undo."""
+    if ctx.session is None:
+        raise ValidationError("SchoolMH locked meanwhile: the session stays saved.")
+    sessions.delete_session(ctx.session, session_uuid, undo=True)
+    ctx.data_changed.emit(QuickSessionDialog.kind)
+    return "Session undone: it was removed."
 
 
 class PupilPicker(QLineEdit):
@@ -376,6 +394,15 @@ class QuickSessionDialog(FormDialog):
         if self._original is not None:
             return self.values() != self._original
         return self.picker.pupil is not None or bool(self.note.toPlainText().strip())
+
+    def accept(self) -> None:
+        """Save; a new session is then offered for undo in the status bar for a few seconds."""
+        before = self.result_value
+        super().accept()
+        saved = self.result_value
+        if self.editing is None and saved is not None and saved is not before:
+            ctx = self.ctx
+            ctx.offer_undo(saved_text(self.picker.pupil), lambda: undo_session(ctx, saved.uuid))
 
     def submit(self) -> SessionInfo:
         if self.picker.pupil is None and self.picker.text().strip():

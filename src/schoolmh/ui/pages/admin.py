@@ -600,8 +600,11 @@ class VaultTab(QWidget):
             out = out.with_name(out.name + BACKUP_SUFFIX)
         session = self.ctx.session
 
+        asked = out == Path(path)  # the save dialog asked before replacing exactly this file
+
         def work(progress):
-            return vault_admin.backup(session, out, lambda done, total: progress.update(done, total, "Copying the vault…"))
+            return vault_admin.backup(session, out, lambda done, total: progress.update(done, total, "Copying the vault…"),
+                                      overwrite=asked)
 
         def done(result) -> None:
             self._say(

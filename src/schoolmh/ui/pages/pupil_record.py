@@ -658,7 +658,9 @@ class SessionsTab(_Tab):
         fit_columns(self.view)
         self.add_button.setVisible(self.can(Action.SESSION_WRITE))
         minutes = sum(s.duration_minutes for s in rows)
-        self.count.setText(f"{len(rows)} session{'' if len(rows) == 1 else 's'}, {minutes / 60:.1f} hours")
+        from schoolmh.ui.widgets.charts import hours_text
+
+        self.count.setText(f"{len(rows)} session{'' if len(rows) == 1 else 's'}, {hours_text(minutes)}")
 
     def clear(self) -> None:
         self.model.clear()
@@ -1265,8 +1267,13 @@ class PupilRecordPage(QWidget):
             return make(session, uuid)
 
         def done(data: bytes) -> None:
-            try:
-                Path(name).write_bytes(data)
+            from schoolmh import fsutil
+
+            try:  # the save dialog asked before replacing a file; never into the vault's folder
+                fsutil.write_output(name, data, self.ctx.data_dir, overwrite=True)
+            except ValidationError as exc:
+                self.ctx.report_error(self, exc, "saving the PDF")
+                return
             except OSError as exc:
                 self.ctx.report_error(self, ValidationError(f"Could not save the PDF: {exc.strerror}."), "saving the PDF")
                 return

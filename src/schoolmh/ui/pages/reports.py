@@ -306,10 +306,14 @@ class ReportsPage(QWidget):
             return data
 
         def done(pdf: bytes) -> None:
-            from schoolmh.fsutil import atomic_write_bytes
+            from schoolmh import fsutil
+            from schoolmh.errors import ValidationError
 
-            try:
-                atomic_write_bytes(path, pdf)
+            try:  # the save dialog asked before replacing a file; never into the vault's folder
+                fsutil.write_output(path, pdf, self.ctx.data_dir, overwrite=True)
+            except ValidationError as exc:
+                info(self, "Governors' report", exc.message)
+                return
             except OSError as exc:
                 info(self, "Governors' report", f"The report could not be saved in {path.parent} ({exc.strerror}). "
                      "Choose another folder.")
