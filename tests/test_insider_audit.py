@@ -147,7 +147,7 @@ def test_promoting_oneself_in_own_name_is_named(vault):
     insider.append(insider.pat, "staff.role", "staff", insider.pat, "pastoral->lead")
     insider.done()
     result = verify_as_lead(vault)
-    assert not result.ok and "changes a role but was signed by Pat Pastoral (pat), who is not a lead" in result.problem
+    assert not result.ok and "changes a role or an account but was signed by Pat Pastoral (pat), who is not a lead" in result.problem
 
 
 def test_a_key_made_up_for_the_lead_is_named(vault):
@@ -296,3 +296,20 @@ def test_the_anchor_lives_in_the_keyring_when_one_works(vault, tmp_path, monkeyp
         s = access.sign_in(vault, "lead", LEAD_PASSWORD)
         assert s.rollback_warning
         s.close()
+
+
+def test_a_disabled_colleague_writing_with_an_old_copy_of_the_key_file_is_named(vault, tmp_path):
+    """Item 2 says what revocation cannot undo (copies made before); item 3 names what such a copy writes."""
+    forget_anchor(vault)
+    shutil.copy(vault / KEYFILE_NAME, tmp_path / "pat-kept-this.keys")
+    s = access.sign_in(vault, "lead", LEAD_PASSWORD)
+    users.disable(s, "pat")
+    s.close()
+    live = (vault / KEYFILE_NAME).read_bytes()
+    shutil.copy(tmp_path / "pat-kept-this.keys", vault / KEYFILE_NAME)
+    insider = Insider(vault)  # the old slot still opens the data key: only Rotate all keys changes that
+    insider.append(insider.pat, "pupil.view", "pupil", uuid.uuid4().hex, "")
+    insider.done()
+    (vault / KEYFILE_NAME).write_bytes(live)
+    result = verify_as_lead(vault)
+    assert not result.ok and "signed by Pat Pastoral (pat) after that account was disabled" in result.problem

@@ -159,6 +159,7 @@ def rows_for(object_uuids: list[str], limit: int = 500) -> list[AuditRow]:
 KEY_REGISTER = "key.register"
 SIGNING_START = "audit.signing_start"  # first signed row of a vault made before signing (issue 11)
 RECOVERY = "recovery"  # object_type of the recovery key's registration; also its "account" below
+_LEADS_ONLY = ("staff.create", "staff.role", "staff.disable", "staff.enable")  # count only when a lead signed them
 
 
 def signed_message(vault_id: str, seq: int, digest: str) -> bytes:
@@ -300,8 +301,9 @@ def verify_signatures(vault_id: str, bound_keys: dict[str, str], recovery_key: s
                 reg.register(owner, r_detail)
                 if owner == signer and signer_is_authority is False:
                     signer_is_authority = reg.roles.get(signer) == "lead"
-            elif r_action in ("staff.create", "staff.role") and not signer_is_authority:
-                return bad(f"Audit row {r_seq} changes a role but was signed by {who(signer)}, who is not a lead.", r_seq)
+            elif r_action in _LEADS_ONLY and not signer_is_authority:
+                return bad(f"Audit row {r_seq} changes a role or an account but was signed by {who(signer)}, "
+                           "who is not a lead.", r_seq)
             else:
                 reg.role_row(r_seq, r_action, r_actor, r_object, r_detail)
                 if r_action == "vault.create":
