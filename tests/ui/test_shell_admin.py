@@ -79,7 +79,7 @@ def test_backup_verify_and_new_recovery_key(qtbot, page, app_ctx, tmp_path, monk
     click(qtbot, vault.verify_button)
     assert "Audit trail intact" in vault.result.toPlainText()
 
-    monkeypatch.setattr(admin, "confirm", lambda *a, **k: True)
+    monkeypatch.setattr(admin, "confirm", lambda *a, **k: not a[1].startswith("Rotate"))  # not now
     vault.replace_key()
     from schoolmh.ui.recovery import NewRecoveryKeyDialog
 
@@ -155,3 +155,41 @@ def test_term_dates_set_in_settings_are_every_this_term(qtbot, page, app_ctx):
     assert "school's own dates" in reopened.source.text() and reopened.default_button.isEnabled()
     qtbot.mouseClick(reopened.default_button, admin.Qt.MouseButton.LeftButton)
     assert "census default" in reopened.source.text() and not terms.school_terms(year)[0].from_settings
+
+
+@pytest.mark.parametrize("rotate", [False, True], ids=["not now", "rotate"])
+def test_disabling_an_account_says_copies_keep_their_way_in_and_offers_rotation(qtbot, page, app_ctx, monkeypatch, rotate):
+    """Issue 11: removing a slot cannot reach copies of the files; the lead is told once and offered Rotate all keys…."""
+    users.add_user(app_ctx.session, "pat", "Pat Pastoral", "pastoral", "another long passphrase")
+    page.users.refresh()
+    asked, rotations = [], []
+    monkeypatch.setattr(admin, "confirm", lambda _w, title, text, yes="", **k: asked.append((title, text, yes)) or (
+        rotate or not title.startswith("Rotate")))
+    monkeypatch.setattr(admin.VaultTab, "rotate_keys", lambda self, password=None: rotations.append(self))
+    table = page.users.table
+    row = next(r for r in range(page.users.proxy.rowCount())
+               if page.users.proxy.row_at(page.users.proxy.index(r, 0)).username == "pat")
+    table.setCurrentIndex(page.users.proxy.index(row, 0))
+    qtbot.mouseClick(page.users.disable_button, admin.Qt.MouseButton.LeftButton)
+    assert not {u.username: u for u in users.list_users(app_ctx.session)}["pat"].active
+    title, text, yes = asked[-1]
+    assert "keeps their old way in until the keys are rotated" in text and yes == "&Rotate all keys…"
+    assert rotations == ([page.vault] if rotate else [])
+
+
+def test_the_meter_and_the_check_refuse_the_schools_name_with_a_year(qtbot, page, app_ctx):
+    """Issue 11 item 7: the window's meter is zxcvbn with the school's name, the same as the check."""
+    dialog = admin.AddUserDialog(app_ctx, page)
+    qtbot.addWidget(dialog)
+    dialog.full_name.setText("Pat Pastoral")
+    qtbot.keyClicks(dialog.username, "pat")
+    dialog.choose.setChecked(True)
+    qtbot.keyClicks(dialog.fields.password, "Oakfield2026!")
+    assert "Too easy to guess" in dialog.fields.word.text() and dialog.fields.meter.value() < 3
+    dialog.fields.confirm.setText("Oakfield2026!")
+    dialog.accept()
+    assert "too easy to guess" in dialog.errors.message_for("password")
+    assert [u.username for u in users.list_users(app_ctx.session)] == ["lead"]
+    dialog.fields.password.clear()
+    qtbot.keyClicks(dialog.fields.password, "my allotment has twelve leeks")
+    assert "strong" in dialog.fields.word.text() and dialog.fields.meter.value() >= 3

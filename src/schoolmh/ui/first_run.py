@@ -148,7 +148,8 @@ class LeadPage(QWizardPage):
         self.full_name = QLineEdit()
         self.full_name.setObjectName("full_name")
         self.errors.add_row(form, "&Full name:", "full_name", self.full_name)
-        self.fields = NewPasswordFields(form, self.errors)
+        self.fields = NewPasswordFields(form, self.errors, names=lambda: [
+            wizard.school_page.school.text(), self.username.text(), self.full_name.text()])
         layout.addLayout(form)
         layout.addWidget(self.general)
         layout.addStretch(1)

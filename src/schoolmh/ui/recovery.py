@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from schoolmh.errors import LockedOut, SchoolMHError, ValidationError, WrongRecoveryKey
 from schoolmh.ui.context import AppContext
-from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, NewPasswordFields, report_error, warn
+from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, NewPasswordFields, confirm, report_error, warn
 
 SHEET_MISSING = (
     "SchoolMH cannot make the recovery sheet on this computer (the PDF part is missing). "
@@ -330,11 +330,22 @@ class RecoveryDialog(QDialog):
             password = self.fields.check()
             from schoolmh.services import access
 
-            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            def recover(enable: bool):
+                QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+                try:
+                    return access.recover(
+                        self.ctx.data_dir, self.key.text(), self.username.text().strip(), password, enable=enable
+                    )
+                finally:
+                    QApplication.restoreOverrideCursor()
+
             try:
-                session = access.recover(self.ctx.data_dir, self.key.text(), self.username.text().strip(), password)
-            finally:
-                QApplication.restoreOverrideCursor()
+                session = recover(False)
+            except access.AccountDisabled as exc:  # a leaver's account comes back only when the lead says so
+                if not confirm(self, "Enable the account?", exc.message.replace(" (from the command line, add --enable)", ""),
+                               "&Enable it and set the password"):
+                    return
+                session = recover(True)
         except WrongRecoveryKey as exc:
             self.errors.show(ValidationError(exc.message, "recovery_key"))
             return

@@ -311,6 +311,7 @@ class UsersTab(QWidget):
             self.ctx.report_error(self, exc, "disabling the account")
             return
         self._changed()
+        offer_rotation(self, f"{user.full_name}'s account is disabled.")
 
     def enable_user(self) -> None:
         from schoolmh.services import users
@@ -710,6 +711,7 @@ class VaultTab(QWidget):
         del key
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self._key_stored)
+        dialog.accepted.connect(lambda: offer_rotation(self, "The old recovery key no longer opens the vault."))
         dialog.open()
 
     def _key_stored(self) -> None:
@@ -799,6 +801,18 @@ class OneTimePasswordsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+
+def offer_rotation(widget: QWidget, done: str) -> None:
+    """After revoking a way in (issue 11): say what it does not undo, and offer Rotate all keys…."""
+    from schoolmh.services.vault_admin import REVOCATION_NOTE
+
+    if confirm(widget, "Rotate all keys?", f"{done} {REVOCATION_NOTE}", "&Rotate all keys…"):
+        page = widget
+        while page is not None and not isinstance(page, AdminPage):
+            page = page.parentWidget()
+        if page is not None:
+            page.vault.rotate_keys()
 
 
 class AdminPage(QWidget):
