@@ -67,11 +67,18 @@ def test_settings_validation_error_shown_next_to_the_field(qtbot, page, app_ctx)
     assert seen == ["settings"]
 
 
+def _save_as(monkeypatch, path) -> None:
+    """The system's Save As dialog answers `path` (it is the OS's window, not ours)."""
+    monkeypatch.setattr(admin.QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+
+
 def test_backup_verify_and_new_recovery_key(qtbot, page, app_ctx, tmp_path, monkeypatch):
     from schoolmh.ui import ops
 
     vault = page.vault
-    vault.backup(str(tmp_path / "copy"))
+    page.tabs.setCurrentWidget(vault)
+    _save_as(monkeypatch, tmp_path / "copy")
+    qtbot.mouseClick(vault.backup_button, admin.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ops.running() == 0 and "Backup saved" in vault.result.toPlainText(), timeout=10000)
     assert (tmp_path / "copy.schoolmh-backup").is_file()
     assert "integrity check (ok)" in vault.result.toPlainText()
@@ -80,7 +87,7 @@ def test_backup_verify_and_new_recovery_key(qtbot, page, app_ctx, tmp_path, monk
     assert "Audit trail intact" in vault.result.toPlainText()
 
     monkeypatch.setattr(admin, "confirm", lambda *a, **k: not a[1].startswith("Rotate"))  # not now
-    vault.replace_key()
+    click(qtbot, vault.key_button)
     from schoolmh.ui.recovery import NewRecoveryKeyDialog
 
     dialog = vault.findChild(NewRecoveryKeyDialog)
@@ -92,22 +99,39 @@ def test_backup_verify_and_new_recovery_key(qtbot, page, app_ctx, tmp_path, monk
     assert "no longer works" in vault.result.toPlainText()
 
 
-def test_restore_locks_restores_and_asks_to_sign_in_again(qtbot, main_window, tmp_path, message_boxes):
+def test_restore_locks_restores_and_asks_to_sign_in_again(qtbot, main_window, tmp_path, message_boxes, monkeypatch):
+    """Issue 13.1: Restore is clicked (it crashed with "'bool' object has no attribute 'file'" when it was)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
     from schoolmh.ui import ops
 
     window = main_window
     window.go("admin")
-    vault = window.workspace.pages["admin"].vault
-    vault.backup(str(tmp_path / "before"))
+    admin_page = window.workspace.pages["admin"]
+    vault = admin_page.vault
+    admin_page.tabs.setCurrentWidget(vault)
+    _save_as(monkeypatch, tmp_path / "before")
+    qtbot.mouseClick(vault.backup_button, admin.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ops.running() == 0 and "Backup saved" in vault.result.toPlainText(), timeout=10000)
     users.add_user(window.ctx.session, "after.backup", "Added Later", "pastoral", "another long passphrase")
 
-    dialog = admin.RestoreDialog(vault, "lead")
-    dialog.file.setText(str(tmp_path / "before.schoolmh-backup"))
-    dialog.password.setText("correct horse battery staple")
-    dialog.accept()
-    assert dialog.result() == dialog.DialogCode.Accepted
-    vault.restore(dialog)
+    seen = {}
+
+    def fill_in_the_restore_dialog():  # what the lead types into the modal dialog the button opens
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, admin.RestoreDialog):
+            QTimer.singleShot(20, fill_in_the_restore_dialog)
+            return
+        seen["opened"] = True
+        qtbot.keyClicks(dialog.file, str(tmp_path / "before.schoolmh-backup"))
+        qtbot.keyClicks(dialog.password, "correct horse battery staple")
+        go = next(b for b in dialog.findChildren(admin.QPushButton) if b.text() == "&Lock and restore")
+        qtbot.mouseClick(go, admin.Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, fill_in_the_restore_dialog)
+    qtbot.mouseClick(vault.restore_button, admin.Qt.MouseButton.LeftButton)
+    assert seen == {"opened": True}
     assert window.ctx.session is None  # locked before restoring
     qtbot.waitUntil(lambda: ops.running() == 0, timeout=15000)
     assert message_boxes and "restored and verified" in message_boxes[-1][1]
