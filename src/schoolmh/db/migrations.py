@@ -27,7 +27,14 @@ def _v1_initial(db: RawKeyCipherDatabase) -> None:
         db.execute_sql(sql)
 
 
-MIGRATIONS: list[Callable[[RawKeyCipherDatabase], None]] = [_v1_initial]
+def _team_tables(db: RawKeyCipherDatabase) -> None:
+    """Several laptops (issue 12): sync tables and change-capture triggers; idempotent."""
+    from schoolmh.db.team_schema import create_team_schema
+
+    create_team_schema(db)
+
+
+MIGRATIONS: list[Callable[[RawKeyCipherDatabase], None]] = [_v1_initial, _team_tables]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
