@@ -27,6 +27,12 @@ from schoolmh.services.team import records, state
 # Columns that say who/when, not what: two copies differing only here are not a conflict.
 STAMP_COLUMNS = {"uuid", "created_at", "updated_at", "created_by", "updated_by", "search_text"}
 IDENTITY_TABLES = ("pupil", "staff")
+UNIQUE_COLUMN = {"pupil": "upn", "staff": "username"}
+
+
+def placeholder(table: str, uuid: str) -> str | None:
+    """A value for the unique column while two copies are folded together (UPNs may be empty; user names not)."""
+    return None if table == "pupil" else f"~merging~{uuid}"
 
 
 @dataclass
@@ -60,13 +66,14 @@ def meta(table: str, uuid: str) -> Meta | None:
     return Meta(row[0], row[1], bool(row[2]), bool(row[3]), (row[4], row[5]), bool(row[6])) if row else None
 
 
-def set_meta(table: str, uuid: str, version: tuple[int, str], base: tuple[int, str], deleted: bool, mhst: bool) -> None:
+def set_meta(table: str, uuid: str, version: tuple[int, str], base: tuple[int, str], deleted: bool, mhst: bool,
+             dirty: bool = False) -> None:
     db.execute_sql(
         "INSERT INTO team_change (tbl, uuid, hlc, laptop, deleted, dirty, base_hlc, base_laptop, mhst) "
-        "VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (tbl, uuid) DO UPDATE SET hlc = excluded.hlc, "
-        "laptop = excluded.laptop, deleted = excluded.deleted, dirty = 0, base_hlc = excluded.base_hlc, "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tbl, uuid) DO UPDATE SET hlc = excluded.hlc, "
+        "laptop = excluded.laptop, deleted = excluded.deleted, dirty = excluded.dirty, base_hlc = excluded.base_hlc, "
         "base_laptop = excluded.base_laptop, mhst = max(team_change.mhst, excluded.mhst)",
-        (table, uuid, version[0], version[1], int(deleted), base[0], base[1], int(mhst)),
+        (table, uuid, version[0], version[1], int(deleted), int(dirty), base[0], base[1], int(mhst)),
     )
 
 
@@ -151,6 +158,9 @@ class Merger:
         mhst = via_mhst or bool(c.get("m"))
         state.receive(c["h"])
         local = meta(table, uuid)
+        # Sent under a copy's UUID that was merged here: the sender may not know the surviving UUID
+        # yet, so a survivor still waiting to be sent from here stays waiting.
+        keep_dirty = c["u"] != uuid and local is not None and local.dirty
         if local is not None and local.deleted:
             self.result.skipped += 1  # a tombstone is never undone
             return True
@@ -185,7 +195,7 @@ class Merger:
                     record_conflict(table, uuid, local.version, current, found=c["h"])
                     self.result.conflicts += 1
             records.write_row(table, fields, link_ids)
-            set_meta(table, uuid, version, base, False, mhst)
+            set_meta(table, uuid, version, base, False, mhst, dirty=keep_dirty)
             self.result.applied += 1
         else:
             if local.base < version:  # ours was made without seeing this one: it is the conflict
@@ -254,44 +264,12 @@ class Merger:
         return row[0] if row else None
 
     def _merge_duplicate(self, table: str, c: dict, fields: dict, link_ids: dict, other: str, mhst: bool) -> None:
-        incoming_uuid, version = fields["uuid"], (c["h"], c["l"])
-        local = meta(table, other)
-        local_version = local.version if local else (0, "")
-        local_fields = records.read_rows(table, [other])[other]
-        survivor, gone = min(incoming_uuid, other), max(incoming_uuid, other)
-        winner_fields, loser_fields, loser_version = (
-            (fields, local_fields, local_version) if version > local_version else (local_fields, fields, version)
-        )
-        winner_fields = dict(winner_fields, uuid=survivor)
-        winner_links = link_ids if winner_fields is not local_fields else self._resolve_links(table, dict(winner_fields))
-        if survivor == other:
-            records.write_row(table, winner_fields, winner_links or {})
-        else:
-            self._repoint(table, other, winner_fields, winner_links or {})
-        db.execute_sql("INSERT INTO team_alias (old_uuid, new_uuid) VALUES (?, ?) ON CONFLICT DO NOTHING", (gone, survivor))
-        db.execute_sql("DELETE FROM team_change WHERE tbl = ? AND uuid = ?", (table, gone))  # never sent as a deletion
-        set_meta(table, survivor, max(version, local_version), (0, ""), False, mhst or bool(local and local.mhst))
-        if _differs(loser_fields, winner_fields):
-            record_conflict(table, survivor, loser_version, dict(loser_fields, uuid=survivor), found=c["h"])
-            self.result.conflicts += 1
-        audit.append(self.actor, f"team.merge_{table}", table, survivor, f"merged={gone}")
-        self.result.merged.append((table, survivor, gone))
-        self.result.applied += 1
-
-    def _repoint(self, table: str, old_uuid: str, fields: dict, link_ids: dict) -> None:
-        """The incoming copy survives: insert it, move everything linked from the local copy, drop the local copy."""
-        unique = {"pupil": "upn", "staff": "username"}[table]
-        held = fields.get(unique)
-        records.write_row(table, dict(fields, **{unique: None if table == "pupil" else f"~merging~{fields['uuid']}"}), link_ids)
-        new_id = records.exists(table, fields["uuid"])
-        old_id = records.exists(table, old_uuid)
-        for info in records.tables().values():
-            for link in info.links:
-                if link.table == table:
-                    db.execute_sql(f'UPDATE "{info.name}" SET {link.column} = ? WHERE {link.column} = ?', (new_id, old_id))
-        db.execute_sql(f'DELETE FROM "{table}" WHERE id = ?', (old_id,))
-        db.execute_sql(f'UPDATE "{table}" SET {unique} = ? WHERE id = ?', (held, new_id))
-        db.execute_sql("UPDATE team_conflict SET uuid = ? WHERE tbl = ? AND uuid = ?", (fields["uuid"], table, old_uuid))
+        """The incoming record is a second copy of `other`: insert it aside, then fold the two together."""
+        unique = UNIQUE_COLUMN[table]
+        records.write_row(table, dict(fields, **{unique: placeholder(table, fields["uuid"])}), link_ids)
+        set_meta(table, fields["uuid"], (c["h"], c["l"]), tuple(c.get("b") or (0, "")), False, mhst)
+        survivor, gone = min(fields["uuid"], other), max(fields["uuid"], other)
+        merge_into(table, survivor, gone, self.actor, self.result, held=(fields["uuid"], fields.get(unique)))
 
     # -- withdrawal from an MHST-scope laptop ----------------------------------------------------------
     def withdraw(self, table: str, uuid: str) -> None:
@@ -333,3 +311,65 @@ def purge_deleted() -> None:
         "DELETE FROM team_pending WHERE EXISTS (SELECT 1 FROM team_change m WHERE m.tbl = team_pending.tbl "
         "AND m.uuid = team_pending.uuid AND m.deleted = 1)"
     )
+
+
+def merge_into(table: str, survivor: str, gone: str, actor: str | None, result: Applied,
+               held: tuple[str, object] | None = None) -> None:
+    """Fold the copy `gone` into `survivor` (the smaller UUID, so every laptop picks the same one).
+
+    The newer version's values are kept (the other is listed as a conflict when it differs),
+    everything linked to `gone` is re-pointed, `gone` becomes an alias and is never sent as a
+    deletion, and the merge is audited. Runs with the capture triggers paused.
+    """
+    m_s, m_g = meta(table, survivor), meta(table, gone)
+    v_s = m_s.version if m_s else (0, "")
+    v_g = m_g.version if m_g else (0, "")
+    rows = records.read_rows(table, [survivor, gone])
+    f_s, f_g = rows[survivor], rows[gone]
+    unique = UNIQUE_COLUMN[table]
+    if held is not None:  # the incoming copy's unique value, set aside while it was inserted
+        f_s, f_g = [dict(f, **{unique: held[1]}) if u == held[0] else f for u, f in ((survivor, f_s), (gone, f_g))]
+    winner, loser, loser_version = (f_g, f_s, v_s) if v_g > v_s else (f_s, f_g, v_g)
+    winner = dict(winner, uuid=survivor)
+    survivor_id, gone_id = records.exists(table, survivor), records.exists(table, gone)
+    for row_id, uuid in ((gone_id, gone), (survivor_id, survivor)):
+        db.execute_sql(f'UPDATE "{table}" SET {unique} = ? WHERE id = ?', (placeholder(table, uuid), row_id))
+    for info in records.tables().values():
+        for link in info.links:
+            if link.table == table:
+                db.execute_sql(f'UPDATE "{info.name}" SET {link.column} = ? WHERE {link.column} = ?', (survivor_id, gone_id))
+    db.execute_sql(f'DELETE FROM "{table}" WHERE id = ?', (gone_id,))
+    links = {link.column: records.exists(link.table, winner.get(link.key)) if winner.get(link.key) else None
+             for link in records.tables()[table].links}
+    records.write_row(table, winner, links)
+    db.execute_sql("DELETE FROM team_change WHERE tbl = ? AND uuid = ?", (table, gone))
+    # Still this laptop's to send if either copy was (a copy typed here and not yet sent).
+    set_meta(table, survivor, max(v_s, v_g), (0, ""), False, bool((m_s and m_s.mhst) or (m_g and m_g.mhst)),
+             dirty=bool((m_s and m_s.dirty) or (m_g and m_g.dirty)))
+    db.execute_sql("INSERT INTO team_alias (old_uuid, new_uuid) VALUES (?, ?) ON CONFLICT DO NOTHING", (gone, survivor))
+    db.execute_sql("UPDATE team_alias SET new_uuid = ? WHERE new_uuid = ?", (survivor, gone))
+    db.execute_sql("UPDATE team_conflict SET uuid = ? WHERE tbl = ? AND uuid = ?", (survivor, table, gone))
+    if _differs(loser, winner):
+        record_conflict(table, survivor, loser_version, dict(loser, uuid=survivor), found=max(v_s, v_g)[0])
+        result.conflicts += 1
+    audit.append(actor, f"team.merge_{table}", table, survivor, f"merged={gone}")
+    result.merged.append((table, survivor, gone))
+    result.applied += 1
+
+
+def dedupe_pupils(actor: str | None, result: Applied | None = None) -> Applied:
+    """Pupils without a UPN typed twice (on one laptop or arriving from two) with the same legal name and
+    date of birth are one pupil: fold each group into its smallest UUID, as every laptop will."""
+    result = result or Applied()
+    groups: dict[tuple, list[str]] = {}
+    for uuid, forename, surname, dob in db.execute_sql(
+        "SELECT uuid, legal_forename, legal_surname, dob FROM pupil WHERE upn IS NULL AND dob IS NOT NULL"
+    ).fetchall():
+        key = records.pupil_identity({"legal_forename": forename, "legal_surname": surname, "dob": dob, "uuid": uuid})
+        if key:
+            groups.setdefault(key, []).append(uuid)
+    for uuids in groups.values():
+        uuids.sort()
+        for gone in uuids[1:]:
+            merge_into("pupil", uuids[0], gone, actor, result)
+    return result

@@ -202,6 +202,7 @@ def _apply(session: Session, me: state.TeamState, sender: state.Laptop, p: Parse
             result = merge.Merger(me.scope, session.actor.uuid).apply_all(records, via_mhst=p.stream == "mhst")
             for change in (c for c in body if "s" in c):
                 slots.apply(session.vault, change, me.scope)
+            merge.dedupe_pupils(session.actor.uuid, result)
             merge.purge_deleted()
             report.changes_in += result.applied
             report.conflicts += result.conflicts
@@ -267,6 +268,9 @@ def write(session: Session, report: SyncReport | None = None) -> SyncReport:
     with session.transaction():
         adopt_own(me)
         slots.capture(session.vault, me.laptop_id)
+        state.set_applying(True)
+        merge.dedupe_pupils(session.actor.uuid)
+        state.set_applying(False)
         merge.purge_deleted()
         out = changes.collect(me)
         for entry in slots.outgoing(session.vault):
