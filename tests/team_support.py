@@ -34,7 +34,7 @@ class Laptop:
 
 def start_team(tmp_path: Path, school: str = "Oakfield Academy") -> tuple[Laptop, Path]:
     folder = tmp_path / "team-folder"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     setup = access.init_school(tmp_path / "lead-laptop", school, "lead", "Alex Lead", LEAD_PASSWORD)
     lead = Laptop("Lead's laptop", tmp_path / "lead-laptop", setup.session)
     with lead as s:

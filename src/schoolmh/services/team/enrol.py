@@ -34,8 +34,8 @@ from schoolmh.fsutil import atomic_write_bytes
 from schoolmh.services import audit, settings
 from schoolmh.services.permissions import Action
 from schoolmh.services.session import Actor, Session
-from schoolmh.services.team import changes, control, folder, keys, slots, state, sync
-from schoolmh.services.team.sync import TeamError
+from schoolmh.services.team import changes, control, folder, keys, slots, state, exchange
+from schoolmh.services.team.exchange import TeamError
 from schoolmh.services.users import normalise_username
 
 JOIN_MAGIC = b"SMHJOIN1\n"
@@ -61,7 +61,7 @@ def _check_folder(session: Session, path: Path) -> Path:
 
 
 # -- set-up ------------------------------------------------------------------------------------
-def init_team(session: Session, team_folder: Path, laptop_name: str = "") -> sync.SyncReport:
+def init_team(session: Session, team_folder: Path, laptop_name: str = "") -> exchange.SyncReport:
     """This laptop starts the team; its first bundle holds the whole school."""
     session.require(Action.SETTINGS_MANAGE)
     if state.load() is not None:
@@ -83,14 +83,14 @@ def init_team(session: Session, team_folder: Path, laptop_name: str = "") -> syn
         count = changes.mark_everything_changed(laptop_id, stamp)
         audit.append(session.actor.uuid, "team.init", "laptop", laptop_id, f"records={count}")
     folder.write_marker(path, team_id)
-    return sync.write(session)
+    return exchange.write(session)
 
 
 # -- adding a laptop -----------------------------------------------------------------------------
 def add_laptop(session: Session, name: str, scope: str, out: Path) -> str:
     """Write the enrolment file to `out`; returns the one-time code (shown once, never stored)."""
     session.require(Action.SETTINGS_MANAGE)
-    me = sync.require_team(session)
+    me = exchange.require_team(session)
     if scope not in keys.SCOPES:
         raise TeamError("The scope must be 'school' (the whole school) or 'mhst' (pupils shared with the MHST).")
     if me.scope != "school":
@@ -102,7 +102,7 @@ def add_laptop(session: Session, name: str, scope: str, out: Path) -> str:
     out = Path(out)
     if not out.parent.is_dir():
         raise TeamError(f"The folder {out.parent} does not exist.")
-    sync.write(session)  # everything typed so far is in the folder before the new laptop reads it
+    exchange.write(session)  # everything typed so far is in the folder before the new laptop reads it
     laptop_id = uuidlib.uuid4().hex
     sign_key, box_key = keys.new_sign_key(), keys.new_box_key()
     allowed_scopes = keys.SCOPES if scope == "school" else ("mhst",)
@@ -139,7 +139,7 @@ def add_laptop(session: Session, name: str, scope: str, out: Path) -> str:
         stamp = state.tick()
         state.add_laptop(laptop_id, name, scope, keys.sign_public(sign_key), keys.box_public(box_key), stamp)
         entry = control.add_entry(laptop_id, name, scope, keys.sign_public(sign_key), keys.box_public(box_key), stamp)
-        sync.write_stream(me, "control", [entry], stamp)
+        exchange.write_stream(me, "control", [entry], stamp)
         audit.append(session.actor.uuid, "team.add_laptop", "laptop", laptop_id, f"scope={scope}")
     return code
 
@@ -220,7 +220,7 @@ def join(data_dir: Path, enrol_path: Path, code: str, username: str, password: s
             audit.append(account["uuid"], "team.join", "laptop", me["id"], f"scope={me['scope']}")
         vault.write_audit_head(*audit.head())
         session = Session(vault, Actor(account["uuid"], username, username, account["role"]))
-        sync.read(session)
+        exchange.read(session)
         staff = Staff.get_or_none(Staff.uuid == account["uuid"])
         if staff is not None:
             session.actor = Actor(staff.uuid, staff.username, staff.full_name, staff.role)

@@ -11,13 +11,13 @@ from __future__ import annotations
 from schoolmh.services import audit
 from schoolmh.services.permissions import Action
 from schoolmh.services.session import Session
-from schoolmh.services.team import bundle, control, keys, state, sync
-from schoolmh.services.team.sync import TeamError
+from schoolmh.services.team import bundle, control, keys, state, exchange
+from schoolmh.services.team.exchange import TeamError
 
 
 def remove_laptop(session: Session, name: str) -> None:
     session.require(Action.SETTINGS_MANAGE)
-    me = sync.require_team(session)
+    me = exchange.require_team(session)
     if me.scope != "school":
         raise TeamError("Only a whole-school laptop can remove laptops.")
     laptops = state.laptops()
@@ -29,7 +29,7 @@ def remove_laptop(session: Session, name: str) -> None:
     if target.laptop_id == me.laptop_id:
         raise TeamError("A laptop cannot remove itself: remove it from another whole-school laptop.")
     try:
-        sync.read(session)  # take everything it wrote before now
+        exchange.read(session)  # take everything it wrote before now
     except Exception:
         pass  # a damaged or unreachable folder does not stop a removal; the cut-off is what this laptop has
     cutoff = {stream: state.chain(target.laptop_id, stream)[0] for stream in bundle.STREAMS}
@@ -41,6 +41,6 @@ def remove_laptop(session: Session, name: str) -> None:
         state.remove_laptop(target.laptop_id, cutoff)
         remaining = [l for l in state.laptops().values() if not l.removed]
         entries = [control.remove_entry(target.laptop_id, cutoff, stamp), control.keys_entry(new_keys, remaining, stamp)]
-        sync.write_stream(me, "control", entries, stamp)
+        exchange.write_stream(me, "control", entries, stamp)
         audit.append(session.actor.uuid, "team.remove_laptop", "laptop", target.laptop_id,
                      ",".join(f"{s}={n}" for s, n in cutoff.items()))

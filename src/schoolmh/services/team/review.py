@@ -9,8 +9,8 @@ from schoolmh.db.models.base import utcnow
 from schoolmh.errors import NotFound
 from schoolmh.services.permissions import Action
 from schoolmh.services.session import Session
-from schoolmh.services.team import changes, hlc, merge, records, state, sync
-from schoolmh.services.team.sync import TeamError
+from schoolmh.services.team import changes, hlc, merge, records, state, exchange
+from schoolmh.services.team.exchange import TeamError
 
 TABLE_NAMES = {
     "staff": "Staff account", "pupil": "Pupil", "support_plan": "Support plan", "goal": "Goal",
@@ -85,7 +85,7 @@ class ConflictInfo:
 
 def conflicts(session: Session) -> list[ConflictInfo]:
     session.require(Action.SETTINGS_MANAGE)
-    sync.require_team(session)
+    exchange.require_team(session)
     names = {l.laptop_id: l.name for l in state.laptops().values()}
     out = []
     for cid, table, uuid, loser_hlc, loser_laptop, fields in db.execute_sql(
@@ -110,7 +110,7 @@ def resolve(session: Session, conflict_id: str, keep_other: bool) -> None:
     """keep_other: the version listed under the conflict replaces the kept one (a new change that syncs).
     Either way the conflict is closed everywhere."""
     session.require(Action.SETTINGS_MANAGE)
-    sync.require_team(session)
+    exchange.require_team(session)
     row = db.execute_sql("SELECT tbl, uuid, fields, resolved FROM team_conflict WHERE id = ?", (conflict_id,)).fetchone()
     if row is None or row[3]:
         raise NotFound("There is no open conflict with that id (it may have been resolved on another laptop).")
