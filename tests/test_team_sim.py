@@ -99,9 +99,12 @@ class TeamMachine(RuleBasedStateMachine):
                 shutil.move(str(place), str(home))
         self.held.clear()
         self.offline.clear()
-        for _ in range(4):
-            for laptop in self.laptops:
-                laptop.sync()
+        for _ in range(10):  # until a whole round moves nothing
+            reports = [laptop.sync() for laptop in self.laptops]
+            if not any(r.applied or r.written for r in reports):
+                break
+        else:
+            raise AssertionError("the laptops kept exchanging changes: no quiet round after ten")
 
     def _check_converged(self) -> None:
         exports = []
@@ -131,13 +134,14 @@ class TeamMachine(RuleBasedStateMachine):
             return uuid
 
         erased = {resolve(u) for u in self.erased} | self.erased
+        overwritten = {(t, resolve(u), f, v) for t, u, f, v in self.overwritten}
         for table, uuid, field, value in self.typed:
             uuid = resolve(uuid)
             if uuid in erased:
                 continue
             row = current.get((table, uuid))
             assert row is not None, f"a {table} typed here vanished"
-            if row.get(field) == value or (table, uuid, field, str(value)) in self.overwritten:
+            if row.get(field) == value or (table, uuid, field, str(value)) in overwritten:
                 continue
             assert any(t == table and resolve(u) == uuid and f.get(field) == value for t, u, f in conflicts), (
                 f"{table}.{field}={value!r} typed on a laptop is neither kept nor listed as a conflict"

@@ -348,7 +348,13 @@ def merge_into(table: str, survivor: str, gone: str, actor: str | None, result: 
              dirty=bool((m_s and m_s.dirty) or (m_g and m_g.dirty)))
     db.execute_sql("INSERT INTO team_alias (old_uuid, new_uuid) VALUES (?, ?) ON CONFLICT DO NOTHING", (gone, survivor))
     db.execute_sql("UPDATE team_alias SET new_uuid = ? WHERE new_uuid = ?", (survivor, gone))
-    db.execute_sql("UPDATE team_conflict SET uuid = ? WHERE tbl = ? AND uuid = ?", (survivor, table, gone))
+    for loser_hlc, loser_laptop, text, resolved, found in db.execute_sql(
+        "SELECT loser_hlc, loser_laptop, fields, resolved, found_hlc FROM team_conflict WHERE tbl = ? AND uuid = ?",
+        (table, gone),
+    ).fetchall():  # a conflict's id names the record: re-made under the survivor's UUID, as other laptops make it
+        record_conflict(table, survivor, (loser_hlc, loser_laptop), dict(json.loads(text), uuid=survivor),
+                        resolved=bool(resolved), found=found)
+    db.execute_sql("DELETE FROM team_conflict WHERE tbl = ? AND uuid = ?", (table, gone))
     if _differs(loser, winner):
         record_conflict(table, survivor, loser_version, dict(loser, uuid=survivor), found=max(v_s, v_g)[0])
         result.conflicts += 1
