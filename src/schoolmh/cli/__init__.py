@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "schoolmh.cli.records_cmds",
     "schoolmh.cli.records2_cmds",
     "schoolmh.cli.report_cmds",
+    "schoolmh.cli.team_cmds",
 ]
 
 
