@@ -102,10 +102,12 @@ def bench(ctx) -> list:
     for i in range(extra):
         join(f"laptop-{i + 3}")
         lead = access.sign_in(demo.data_dir, demo.username, demo.password)
+    lead.close()
     for name in [f"laptop-{i + 2}" for i in range(extra + 1)]:
         s = access.sign_in(ctx.tmp / name, demo.username, demo.password)
         team.sync(s)
         s.close()
+    lead = access.sign_in(demo.data_dir, demo.username, demo.password)
     team.sync(lead)
     team.sync(lead)
     files = len(team_folder.scan(folder))
