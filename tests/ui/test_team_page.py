@@ -65,3 +65,36 @@ def test_start_team_add_laptop_and_keep_a_conflict(qtbot, page, app_ctx, tmp_pat
     assert tab.conflicts.rowCount() == 0
     assert pupils.get_pupil(session, uuid).tutor_group != kept_before
     assert "1 change" in tab.summary.text() or "changes to send" in tab.summary.text()
+
+
+def test_first_run_join_my_schools_schoolmh(qtbot, tmp_path):
+    from PySide6.QtWidgets import QPushButton, QWizard
+
+    from schoolmh.ui.context import AppContext
+    from schoolmh.ui.first_run import FirstRunWizard
+    from team_support import start_team
+
+    lead, folder = start_team(tmp_path / "school")
+    with lead as s:
+        uuid = pupils.create_pupil(s, legal_forename="Joined", legal_surname="Pupil", year_group=9).uuid
+        code = team.add_laptop(s, "Head's laptop", "school", tmp_path / "head.smhjoin")
+    lead.close()
+    wizard = FirstRunWizard(AppContext(tmp_path / "head"))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.mouseClick(wizard.school_page.findChild(QPushButton, "joinSchool"), Qt.MouseButton.LeftButton)
+    assert wizard.currentPage() is wizard.join_page
+    page = wizard.join_page
+    page.path.setText(str(tmp_path / "head.smhjoin"))
+    qtbot.keyClicks(page.code, code.lower())  # typed in lower case: still accepted
+    qtbot.keyClicks(page.username, "lead")
+    qtbot.keyClicks(page.password, "wrong password here")
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
+    assert "do not match" in page.error.text() and wizard.isVisible()
+    qtbot.keyClicks(page.password, LEAD_PASSWORD)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
+    session = wizard.take_session()
+    assert session is not None and session.actor.username == "lead"
+    assert pupils.get_pupil(session, uuid).uuid == uuid
+    assert team.status(session).laptop_name == "Head's laptop"
+    session.close()

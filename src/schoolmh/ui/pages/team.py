@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QVBoxLayout,
     QWidget,
+    QWizardPage,
 )
 
 from schoolmh.ui.context import AppContext
@@ -265,3 +267,152 @@ class TeamTab(QWidget):
             self.ctx.report_error(self, exc, "settling the conflict")
         self.refresh()
         self.ctx.data_changed.emit("team")
+
+
+# -- first run: "Join my school's SchoolMH" ---------------------------------------------------------
+class JoinPage(QWizardPage):
+    """The first-run wizard's other way: this laptop joins a school that already uses SchoolMH.
+
+    The person types the enrolment file's one-time code and their own user name and password;
+    the school (or its MHST scope) then arrives from the team folder.
+    """
+
+    def __init__(self, wizard) -> None:
+        super().__init__()
+        self.wizard_ = wizard
+        self.setTitle("Join my school's SchoolMH")
+        self.setSubTitle("Your lead added this laptop to the school's team and gave you an enrolment file and a one-time code.")
+        self.path = QLineEdit()
+        self.path.setObjectName("joinFile")
+        self.path.setAccessibleName("Enrolment file")
+        browse = QPushButton("&Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        self.code = QLineEdit()
+        self.code.setObjectName("joinCode")
+        self.code.setAccessibleName("One-time code")
+        self.code.setPlaceholderText("e.g. 7KQ2-M9XD-4TRB-HW3N-E8")
+        self.username = QLineEdit()
+        self.username.setObjectName("joinUser")
+        self.username.setAccessibleName("Your user name")
+        self.password = QLineEdit()
+        self.password.setObjectName("joinPassword")
+        self.password.setAccessibleName("Your password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form = QFormLayout()
+        form.addRow("Enrolment &file:", row)
+        form.addRow("One-time &code:", self.code)
+        form.addRow("Your &user name:", self.username)
+        form.addRow("Your &password:", self.password)
+        self.error = FormErrorLabel()
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose the enrolment file", self.path.text(), "Enrolment files (*.smhjoin)")
+        if path:
+            self.path.setText(path)
+
+    def nextId(self) -> int:  # noqa: N802 - Qt override: joining ends the wizard
+        return -1
+
+    def validatePage(self) -> bool:  # noqa: N802
+        from schoolmh.errors import SchoolMHError
+        from schoolmh.services import team
+
+        if not all(w.text().strip() for w in (self.path, self.code, self.username)) or not self.password.text():
+            self.error.show_error("Choose the enrolment file and fill in the code, your user name and your password.")
+            return False
+        try:
+            session = team.join(self.wizard_.ctx.data_dir, Path(self.path.text().strip()), self.code.text(),
+                                self.username.text().strip(), self.password.text())
+        except SchoolMHError as exc:
+            self.error.show_error(exc.message)
+            return False
+        except Exception as exc:
+            from schoolmh.ui.widgets.common import report_error
+
+            report_error(self, exc, "joining the school's team")
+            return False
+        finally:
+            self.password.clear()
+        self.wizard_.session = session
+        self.wizard_.joined = True
+        return True
+
+
+def add_join_entry(wizard) -> None:
+    """Registers the join page and a button on the wizard's first page that starts there instead."""
+    wizard.join_page = JoinPage(wizard)
+    join_id = wizard.addPage(wizard.join_page)
+    button = QPushButton("&Join my school's SchoolMH…")
+    button.setObjectName("joinSchool")
+    button.setToolTip("Another laptop of your school already uses SchoolMH and your lead gave you an enrolment file.")
+
+    def go() -> None:
+        wizard.setStartId(join_id)
+        wizard.restart()
+
+    button.clicked.connect(go)
+    wizard.school_page.layout().addWidget(button)
+
+
+# -- exchanging in the background ----------------------------------------------------------------------
+class TeamSyncer(QObject):
+    """Exchanges with the team folder at sign-in, every few minutes, and at lock; shows the state in the status bar.
+
+    An up-to-date exchange takes milliseconds (bench/bench_team.py), so it runs on the GUI
+    thread, which owns the vault's connection. Moving the folder reading and decryption to a
+    worker thread (applying in small steps here) is not done yet: a hanging network share
+    would stall the window for the length of the hang.
+    """
+
+    INTERVAL_MS = 5 * 60 * 1000
+
+    def __init__(self, ctx: AppContext, bar) -> None:
+        super().__init__(bar)
+        self.ctx = ctx
+        self.label = QLabel()
+        self.label.setObjectName("teamStatus")
+        self.label.setAccessibleName("Team sync")
+        bar.addPermanentWidget(self.label)
+        self.label.hide()
+        self.timer = QTimer(self)
+        self.timer.setInterval(self.INTERVAL_MS)
+        self.timer.timeout.connect(self.exchange)
+
+    def started(self) -> None:
+        self.timer.start()
+        QTimer.singleShot(0, self.exchange)
+
+    def exchange(self) -> None:
+        from schoolmh.services import team
+
+        session = self.ctx.session
+        if session is None or not session.is_open:
+            return
+        try:
+            if not team.status(session).in_team:
+                self.label.hide()
+                return
+            report = team.sync(session)
+            if report.applied:
+                self.ctx.data_changed.emit("team")
+        except team.TeamError:
+            pass  # shown below as "not reachable since …"
+        except Exception as exc:
+            from schoolmh.logs import log_exception
+
+            log_exception(exc, "team exchange")
+        self.label.setText("Team: " + team.status(session).summary)
+        self.label.show()
+
+    def stopping(self) -> None:
+        """At lock, before the session closes: one last exchange."""
+        self.timer.stop()
+        self.exchange()
+        self.label.hide()
