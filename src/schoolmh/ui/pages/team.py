@@ -45,6 +45,13 @@ CONFLICT_COLUMNS = [
 ]
 
 
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    """A form label whose &-key focuses `widget` (a row holding a layout gets no buddy by itself)."""
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label
+
+
 class AddLaptopDialog(QDialog):
     """Name, scope and where to write the enrolment file; the code is shown after, once."""
 
@@ -68,7 +75,7 @@ class AddLaptopDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Name:", self.name)
         form.addRow("&Scope:", self.scope)
-        form.addRow("Enrolment &file:", row)
+        form.addRow(_buddy("Enrolment &file:", self.path), row)
         self.error_label = FormErrorLabel()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -302,7 +309,7 @@ class JoinPage(QWizardPage):
         self.password.setAccessibleName("Your password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         form = QFormLayout()
-        form.addRow("Enrolment &file:", row)
+        form.addRow(_buddy("Enrolment &file:", self.path), row)
         form.addRow("One-time &code:", self.code)
         form.addRow("Your &user name:", self.username)
         form.addRow("Your &password:", self.password)
@@ -416,3 +423,58 @@ class TeamSyncer(QObject):
         self.timer.stop()
         self.exchange()
         self.label.hide()
+
+
+def screenshots(app, out: Path, save, settle) -> None:
+    """For `make screenshots`: the Team tab with two laptops and a conflict, and the wizard's join step.
+
+    Everything lives in a throwaway folder with fictional names."""
+    import tempfile
+
+    from schoolmh.db.connection import database_proxy
+    from schoolmh.services import access, pupils, team
+    from schoolmh.ui.context import AppContext
+    from schoolmh.ui.first_run import FirstRunWizard
+    from schoolmh.ui.pages.admin import AdminPage
+
+    password = "a sentence is easy to remember"
+    with tempfile.TemporaryDirectory(prefix="schoolmh-team-") as tmp:
+        root = Path(tmp)
+        (root / "team").mkdir()
+        lead = access.init_school(root / "lead", "Demo Academy (fictional)", "m.ellis", "Morgan Ellis", password).session
+        uuid = pupils.create_pupil(lead, legal_forename="Ada", legal_surname="Example", year_group=8).uuid
+        team.init_team(lead, root / "team", "Lead's laptop")
+        code = team.add_laptop(lead, "Pastoral office", "school", root / "office.smhjoin")
+        team.add_laptop(lead, "MHST practitioner", "mhst", root / "mhst.smhjoin")
+        office = team.join(root / "office", root / "office.smhjoin", code, "m.ellis", password)
+        pupils.update_pupil(office, uuid, tutor_group="8B")
+        team.sync(office)
+        office.close()
+        database_proxy.initialize(lead.vault.db)
+        pupils.update_pupil(lead, uuid, tutor_group="8C")
+        team.sync(lead)
+        ctx = AppContext(root / "lead")
+        ctx.set_session(lead)
+        page = AdminPage(ctx)
+        page.resize(1000, 640)
+        page.tabs.setCurrentWidget(page.team)
+        page.show()
+        page.refresh()
+        page.team.conflict_view.setCurrentIndex(page.team.conflict_proxy.index(0, 0))
+        settle(app, 200)
+        save(page, out, "team_page")
+        page.close()
+        lead.close()
+
+        wizard = FirstRunWizard(AppContext(root / "new"))
+        wizard.resize(760, 560)
+        wizard.show()
+        wizard.setStartId(wizard.pageIds()[-1])
+        wizard.restart()
+        join = wizard.join_page
+        join.path.setText(str(Path.home() / "SchoolMH team" / "head.smhjoin"))
+        join.code.setText("7KQ2-M9XD-4TRB-HW3N-E8")
+        join.username.setText("j.head")
+        settle(app, 150)
+        save(wizard, out, "first_run_join")
+        wizard.close()
