@@ -1,14 +1,16 @@
 """A small fictional school for the report tests, seeded through the services.
 
-Autumn 2025 (1 Sep - 31 Dec 2025) is the reported term; summer 2025 the one
-before. The numbers are chosen so each small-number rule shows:
+Autumn 2025 (1 Aug - 31 Dec 2025, the DfE census default: no term dates are set)
+is the reported term; summer 2025 (Easter Monday 21 Apr - 31 Jul 2025) the one before. The numbers are chosen so each small-number rule shows:
 
 * 12 pupils supported (prints "10"); by tier 9 targeted, 3 MHST (3 prints
   "fewer than 8", and the targeted cell is hidden "*" so it cannot be worked
   out from the total);
 * 31 referrals: MHST 8 accepted / 2 not accepted, CAMHS 3 accepted / 9 not
   accepted, early help 9 signposted (secondary suppression in the table);
-* 10 pupils in the gap at the end of the term;
+* 10 pupils in the gap at the end of the term (refused by the MHST and by CAMHS:
+  seven of the MHST refusals were sent in March 2025, before both periods, so the
+  tables above are the autumn's own);
 * EAL: 5 pupils on roll (a group under 10: not broken down);
 * summer 2025: 5 pupils supported, 6 sessions planned (attendance rate not
   shown: denominator under 10);
@@ -24,10 +26,10 @@ from support import LEAD_PASSWORD, STAFF_PASSWORD, add_staff
 from schoolmh.domain.upn import make_upn
 from schoolmh.services import activities, liaison, measures, plans, pupils, referrals, sessions
 
-TERM_START = dt.date(2025, 9, 1)
+TERM_START = dt.date(2025, 8, 1)
 TERM_END = dt.date(2025, 12, 31)
-PREV_START = dt.date(2025, 4, 1)
-PREV_END = dt.date(2025, 8, 31)
+PREV_START = dt.date(2025, 4, 21)
+PREV_END = dt.date(2025, 7, 31)
 PRODUCED = dt.date(2026, 1, 12)
 N_PUPILS = 40
 
@@ -128,8 +130,11 @@ def seed_school(s) -> Seeded:
         refer(i, "camhs", dt.date(2025, 10, 10) + dt.timedelta(days=n), "not_accepted", 30)
     for n, i in enumerate(range(24, 33)):
         refer(i, "early_help", dt.date(2025, 11, 1) + dt.timedelta(days=n), "signposted", 7)
-    # one from the summer, never accepted: in the gap for over 12 weeks
-    refer(33, "ed_psych", dt.date(2025, 6, 2), "not_accepted", 20)
+    # MHST refusals from March 2025 (outside both reported periods) for the pupils CAMHS refused
+    for n, i in enumerate((15, 16, 17, 18, 19, 22, 23, 33)):
+        refer(i, "mhst", dt.date(2025, 3, 3) + dt.timedelta(days=n), "not_accepted", 14)
+    # one from the summer, never accepted: in the gap since March
+    refer(33, "camhs", dt.date(2025, 6, 2), "not_accepted", 20)
 
     # the action plan and whole-school activities
     for principle, rag in (("leadership", "green"), ("ethos", "amber"), ("curriculum", "red"),

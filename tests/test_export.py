@@ -13,7 +13,7 @@ from support import STAFF_PASSWORD
 from schoolmh.db.models.core import AuditEntry, Staff
 from schoolmh.db.models.records import (
     Activity, Consultation, Goal, GoalRating, LiaisonAction, LiaisonMeeting, MeasureResult, Objective, PlanReview,
-    Pupil, Referral, Session as SessionRow, SupportPlan,
+    Pupil, Referral, ReferralDecision, Session as SessionRow, SupportPlan,
 )
 from schoolmh.errors import PermissionDenied
 from schoolmh.services import access, activities, export, sessions
@@ -21,7 +21,7 @@ from schoolmh.services import access, activities, export, sessions
 MODEL_OF = {
     "staff": Staff, "pupils": Pupil, "plans": SupportPlan, "goals": Goal, "goal_ratings": GoalRating,
     "plan_reviews": PlanReview, "sessions": SessionRow, "measures": MeasureResult, "referrals": Referral,
-    "objectives": Objective, "activities": Activity, "liaison_meetings": LiaisonMeeting,
+    "referral_decisions": ReferralDecision, "objectives": Objective, "activities": Activity, "liaison_meetings": LiaisonMeeting,
     "liaison_actions": LiaisonAction, "consultations": Consultation,
 }
 

@@ -156,3 +156,19 @@ def test_migration_adds_team_tables_to_an_older_vault(tmp_path):
 
     create_team_schema(session.db)  # idempotent: running it again changes nothing
     session.close()
+
+
+def test_joined_laptops_audit_trail_verifies_with_signatures(school, tmp_path):
+    from schoolmh.services import vault_admin
+
+    lead, folder, _, _ = school
+    office = add_and_join(tmp_path, lead, "Pastoral office")
+    with lead as s:
+        users.set_password(s, "pastoral1", "a brand new passphrase here")
+    lead.sync()
+    office.sync()
+    with office as s:
+        assert vault_admin.verify_audit(s).ok, vault_admin.verify_audit(s).problem
+        result = vault_admin.verify_signatures(s)
+        assert result.ok, result.problem
+    office.close()

@@ -15,8 +15,9 @@ from schoolmh.db.connection import RawKeyCipherDatabase
 # takes max(previous + 1, now << 16): Kulkarni et al.'s l/c pair in one sortable integer.
 NOW_PACKED_SQL = "(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) << 16)"
 
-# Staff: only the fields every laptop shares; last_login_at is per laptop.
-STAFF_SYNCED_COLUMNS = ("username", "full_name", "role", "active", "must_change_password")
+# Staff: only the fields every laptop shares (sign_key: the account's public signing key, when the
+# vault has it); last_login_at is per laptop.
+STAFF_SYNCED_COLUMNS = ("username", "full_name", "role", "active", "must_change_password", "sign_key")
 
 TABLES_SQL = (
     """CREATE TABLE IF NOT EXISTS team_state (
@@ -92,11 +93,12 @@ def _apply_delete_sql(table: str) -> str:
 
 
 def synced_tables() -> list[str]:
-    """Every table of records that travels between laptops (not settings, not the audit trail)."""
+    """Every table of records that travels between laptops: the ones whose rows carry a UUID
+    (BaseModel). Settings and the audit trail (rows and signatures) stay on each laptop."""
     from schoolmh.db.models import all_models
+    from schoolmh.db.models.base import BaseModel
 
-    local_only = {"setting", "audit_entry"}
-    return [m._meta.table_name for m in all_models() if m._meta.table_name not in local_only]
+    return [m._meta.table_name for m in all_models() if issubclass(m, BaseModel)]
 
 
 def create_team_schema(db: RawKeyCipherDatabase) -> None:
@@ -104,7 +106,8 @@ def create_team_schema(db: RawKeyCipherDatabase) -> None:
     for sql in TABLES_SQL:
         db.execute_sql(sql)
     for table in synced_tables():
-        columns = STAFF_SYNCED_COLUMNS if table == "staff" else ()
+        present = {c.name for c in db.get_columns("staff")} if table == "staff" else set()
+        columns = tuple(c for c in STAFF_SYNCED_COLUMNS if c in present)
         db.execute_sql(_capture_sql(table, "INSERT", "NEW", 0))
         db.execute_sql(_capture_sql(table, "UPDATE", "NEW", 0, columns))
         db.execute_sql(_capture_sql(table, "DELETE", "OLD", 1))

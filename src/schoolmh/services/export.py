@@ -36,6 +36,7 @@ from schoolmh.db.models.records import (
     PlanReview,
     Pupil,
     Referral,
+    ReferralDecision,
     Session as SessionRow,
     SupportPlan,
 )
@@ -73,7 +74,7 @@ VERSION = 1
 # vault and in the JSON is how the round-trip test proves nothing was left out.
 TABLES = (
     "staff", "pupils", "plans", "goals", "goal_ratings", "plan_reviews", "sessions", "measures", "referrals",
-    "objectives", "activities", "liaison_meetings", "liaison_actions", "consultations",
+    "referral_decisions", "objectives", "activities", "liaison_meetings", "liaison_actions", "consultations",
 )
 
 
@@ -174,13 +175,22 @@ class _Builder:
         } for r in reviews]
         tables["measures"], tables["measure_changes"] = self._measures(session_uuid)
         today = dt.date.today()
-        referrals = self._for_pupils(Referral.select(), Referral.pupil).order_by(Referral.id)
+        referrals = list(self._for_pupils(Referral.select(), Referral.pupil).order_by(Referral.id))
         tables["referrals"] = [{
             "uuid": r.uuid, "pupil_uuid": self.pupil_uuid[r.pupil_id], "destination": r.destination,
             "sent_on": _iso(r.sent_on), "decision": r.decision, "decision_on": _iso(r.decision_on),
             "reason": r.reason, "next_step": r.next_step,
             "waiting_days": waiting_days(r.sent_on, r.decision_on, today), **_meta(r),
         } for r in referrals]
+        referral_uuid = {r.id: r.uuid for r in referrals}
+        ids = list(referral_uuid)
+        decisions = []
+        for start in range(0, len(ids), 900):  # SQLite's limit on bound parameters
+            decisions.extend(ReferralDecision.select().where(ReferralDecision.referral.in_(ids[start:start + 900])))
+        tables["referral_decisions"] = [{
+            "uuid": d.uuid, "referral_uuid": referral_uuid[d.referral_id], "decision": d.decision,
+            "decided_on": _iso(d.decided_on), "reason": d.reason, "next_step": d.next_step, **_meta(d),
+        } for d in sorted(decisions, key=lambda d: (d.referral_id, d.decided_on, d.id))]
         gaps = gap.gap_map(self.pupil_filter)
         tables["gap"] = [
             {"pupil_uuid": self.pupil_uuid[pid], "since": _iso(since), "days_waiting": (today - since).days}
@@ -291,7 +301,7 @@ def _activities() -> list[dict]:
         "uuid": a.uuid, "title": a.title, "start_on": _iso(a.start_on), "end_on": _iso(a.end_on),
         "principles": principles.get(a.id, []), "category": a.category, "audience": a.audience,
         "reach_pupils": a.reach_pupils, "reach_staff": a.reach_staff, "reach_parents": a.reach_parents,
-        "led_by": a.led_by, "function": a.function, "notes": a.notes, "rag": a.rag,
+        "staff_minutes": a.staff_minutes, "led_by": a.led_by, "function": a.function, "notes": a.notes, "rag": a.rag,
         "objective_uuid": objective_uuid.get(a.objective_id) if a.objective_id else None, **_meta(a),
     } for a in Activity.select().order_by(Activity.id)]
 

@@ -45,6 +45,7 @@ class Action(str, Enum):
     MEASURE_WRITE = "measure.write"
     REFERRAL_READ = "referral.read"
     REFERRAL_WRITE = "referral.write"
+    REFERRAL_DELETE = "referral.delete"  # a referral made by mistake (audited; withdrawing keeps it)
     # whole school and liaison
     ACTIVITY_READ = "activity.read"
     ACTIVITY_WRITE = "activity.write"
@@ -84,6 +85,7 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.MEASURE_WRITE: frozenset({LEAD, PASTORAL, MHST}),
     Action.REFERRAL_READ: _ALL,
     Action.REFERRAL_WRITE: frozenset({LEAD, PASTORAL, MHST}),
+    Action.REFERRAL_DELETE: frozenset({LEAD}),
     Action.ACTIVITY_READ: _ALL,
     Action.ACTIVITY_WRITE: frozenset({LEAD, PASTORAL, MHST}),
     Action.ACTION_PLAN_WRITE: frozenset({LEAD}),
@@ -118,6 +120,7 @@ _PLAIN = {
     Action.SESSION_WRITE: "record sessions",
     Action.MEASURE_WRITE: "record outcome measures",
     Action.IMPORT_RECORDS: "import records from files",
+    Action.REFERRAL_DELETE: "delete referrals",
     Action.LIAISON_READ: "read MHST liaison notes",
     Action.EXPORT_ALL: "export every record",
     Action.EXPORT_PUPIL: "export a pupil's complete record",

@@ -1,22 +1,31 @@
-"""Referrals to other services, their decisions, waiting times and the pupils in the gap.
+"""Referrals to other services, their dated decisions, waiting times and the pupils in the gap.
 
-Waiting time is the days from sending a referral to its decision, or to today
-while it is pending. Who is "in the gap" is decided in one place,
+A referral keeps what it was sent for (reason, next step). Each answer from the
+service is a dated ``ReferralDecision`` (decision, date, reason, next step) added
+to its history, never written over an earlier one; the referral's current outcome
+is its latest entry by date (mirrored on the referral row, in the same
+transaction, so lists can filter on it). A referral made by mistake is withdrawn
+(a history entry like any other), and a lead can delete one outright (audited).
+
+Waiting time is the days from sending a referral to its current decision, or to
+today while it is pending. Who is "in the gap" is decided in one place,
 schoolmh.services.gap; this module only adds what a list needs (name, which
 services said no).
 
 Referring a pupil to the MHST shares the pupil with the MHST
 (`Pupil.shared_with_mhst = True`): the practitioners who will work with the
-pupil must be able to see them. The share is audited ("pupil.share_mhst") in the
-same transaction and is not undone by a later decision; the lead or pastoral
-staff can unshare through the pupil record.
+pupil must be able to see them. The share is audited ("pupil.share_mhst",
+detail "referral to mhst") in the same transaction and is not undone by a later
+decision; the lead or pastoral staff can unshare through the pupil record, and
+deleting the referral that alone shared a pupil can unshare them too.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from schoolmh.db.models.records import Pupil, Referral
+from schoolmh.db.models.core import AuditEntry
+from schoolmh.db.models.records import Pupil, Referral, ReferralDecision
 from schoolmh.domain.codes import REFERRAL_DECISIONS, REFERRAL_DESTINATIONS
 from schoolmh.errors import NotFound, ValidationError
 from schoolmh.services import gap
@@ -26,6 +35,18 @@ from schoolmh.services.pupils import mhst_scope, pupil_name, pupil_record
 from schoolmh.services.session import Session
 
 DECIDED = tuple(code for code in REFERRAL_DECISIONS if code != "pending")
+SHARED_BY_REFERRAL = "referral to mhst"  # the audit detail of the share a referral to the MHST makes
+
+
+@dataclass(frozen=True)
+class DecisionInfo:
+    """One dated answer in a referral's history."""
+
+    uuid: str
+    decision: str
+    decided_on: dt.date
+    reason: str
+    next_step: str
 
 
 @dataclass(frozen=True)
@@ -34,15 +55,20 @@ class ReferralInfo:
     pupil_uuid: str
     destination: str
     sent_on: dt.date
-    decision: str
+    decision: str  # the current outcome: the latest history entry's, or "pending"
     decision_on: dt.date | None
-    reason: str
-    next_step: str
+    reason: str  # why the school referred (decisions never change it)
+    next_step: str  # what the school planned when referring
     waiting_days: int  # sent → decision, or sent → today while pending
+    decisions: tuple[DecisionInfo, ...] = ()  # the history, oldest first
 
     @property
     def pending(self) -> bool:
         return self.decision == "pending"
+
+    @property
+    def latest(self) -> DecisionInfo | None:
+        return self.decisions[-1] if self.decisions else None
 
 
 @dataclass(frozen=True)
@@ -51,9 +77,17 @@ class GapPupil:
 
     pupil_uuid: str
     display_name: str
-    since: dt.date  # sent date of the first not-accepted referral of the current run
+    since: dt.date  # sent date of the first of the two refused referrals
     days_waiting: int
     not_accepted_by: tuple[str, ...]  # destination codes that did not accept, oldest first
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """What deleting a referral would do, for the question the lead is asked first."""
+
+    referral: ReferralInfo
+    unshares_pupil: bool  # this referral alone shared the pupil with the MHST
 
 
 def waiting_days(sent_on: dt.date, decision_on: dt.date | None, today: dt.date) -> int:
@@ -61,21 +95,39 @@ def waiting_days(sent_on: dt.date, decision_on: dt.date | None, today: dt.date) 
     return max(0, ((decision_on or today) - sent_on).days)
 
 
-def _info(r: Referral, pupil_uuid: str, today: dt.date) -> ReferralInfo:
+def _history(referral_ids: list[int]) -> dict[int, list[DecisionInfo]]:
+    """{referral id: its decisions by date (then entry order)}; one query per 900 referrals."""
+    out: dict[int, list[DecisionInfo]] = {}
+    for start in range(0, len(referral_ids), 900):
+        query = (ReferralDecision.select()
+                 .where(ReferralDecision.referral.in_(referral_ids[start:start + 900]))
+                 .order_by(ReferralDecision.decided_on, ReferralDecision.id))
+        for d in query:
+            out.setdefault(d.referral_id, []).append(DecisionInfo(d.uuid, d.decision, d.decided_on, d.reason, d.next_step))
+    return out
+
+
+def _info(r: Referral, pupil_uuid: str, today: dt.date, history: list[DecisionInfo] | None = None) -> ReferralInfo:
+    if history is None:
+        history = _history([r.id]).get(r.id, [])
     return ReferralInfo(
         r.uuid, pupil_uuid, r.destination, r.sent_on, r.decision, r.decision_on, r.reason, r.next_step,
-        waiting_days(r.sent_on, r.decision_on, today),
+        waiting_days(r.sent_on, r.decision_on, today), tuple(history),
     )
 
 
 def create_referral(
-    session: Session, pupil_uuid: str, destination: str, sent_on: dt.date, reason: str = "", next_step: str = ""
+    session: Session, pupil_uuid: str, destination: str | None, sent_on: dt.date, reason: str = "", next_step: str = ""
 ) -> ReferralInfo:
     """Record a referral sent (pending). An MHST referral also shares the pupil with the MHST."""
     session.require(Action.REFERRAL_WRITE)
     pupil = pupil_record(session, pupil_uuid)
     p = Problems()
-    dest = p.code("destination", destination, REFERRAL_DESTINATIONS, "service referred to")
+    if not destination:
+        p.add("destination", "Choose the service the pupil was referred to.")
+        dest = None
+    else:
+        dest = p.code("destination", destination, REFERRAL_DESTINATIONS, "service referred to")
     day = p.date("sent_on", sent_on, "date sent", not_after=session.today())
     clean_reason = p.text("reason", reason, "reason for referral", max_length=2000)
     step = p.text("next_step", next_step, "next step", max_length=2000)
@@ -87,8 +139,8 @@ def create_referral(
             Pupil.update(shared_with_mhst=True, updated_by=session.actor.uuid, updated_at=r.updated_at).where(
                 Pupil.id == pupil.id
             ).execute()
-            session.audit("pupil.share_mhst", "pupil", pupil.uuid, "referral to mhst")
-    return _info(r, pupil.uuid, session.today())
+            session.audit("pupil.share_mhst", "pupil", pupil.uuid, SHARED_BY_REFERRAL)
+    return _info(r, pupil.uuid, session.today(), [])
 
 
 def _get(session: Session, referral_uuid: str) -> tuple[Referral, Pupil]:
@@ -100,16 +152,23 @@ def _get(session: Session, referral_uuid: str) -> tuple[Referral, Pupil]:
 
 
 def record_decision(
-    session: Session, referral_uuid: str, decision: str, decision_on: dt.date, reason: str = "", next_step: str = ""
+    session: Session, referral_uuid: str, decision: str | None, decision_on: dt.date, reason: str = "",
+    next_step: str = "",
 ) -> ReferralInfo:
-    """The service's answer. "not_accepted" needs the reason given (e.g. "above remit").
+    """Add the service's answer (or the school's withdrawal) to the referral's dated history.
 
-    A blank reason or next step keeps what was recorded when the referral was sent.
+    "not_accepted" needs the reason given (e.g. "above remit", "below threshold").
+    The referral's own reason and next step (what it was sent for) are never changed.
+    An MHST referral it accepted and later asks to step up gets a later "not_accepted" entry.
     """
     session.require(Action.REFERRAL_WRITE)
     r, pupil = _get(session, referral_uuid)
     p = Problems()
-    code = p.code("decision", decision, dict.fromkeys(DECIDED), "decision")
+    if not decision:
+        p.add("decision", "Choose the decision.")
+        code = None
+    else:
+        code = p.code("decision", decision, dict.fromkeys(DECIDED), "decision")
     day = p.date("decision_on", decision_on, "decision date", not_after=session.today())
     if day and day < r.sent_on:
         p.add("decision_on", f"The decision date is before the referral was sent ({r.sent_on:%d/%m/%Y}).")
@@ -119,13 +178,60 @@ def record_decision(
         p.add("reason", "Give the reason the referral was not accepted (for example 'above remit').")
     p.raise_if_any()
     with session.transaction():
-        r.decision, r.decision_on = code, day
-        if clean_reason:
-            r.reason = clean_reason
-        if step:
-            r.next_step = step
+        entry = ReferralDecision(referral=r, decision=code, decided_on=day, reason=clean_reason, next_step=step)
+        session.stamp(entry, created=True)
+        entry.save()
+        latest = (ReferralDecision.select().where(ReferralDecision.referral == r)
+                  .order_by(ReferralDecision.decided_on.desc(), ReferralDecision.id.desc()).first())
+        r.decision, r.decision_on = latest.decision, latest.decided_on
         session.save(r, "referral.decision", f"decision={code}")
     return _info(r, pupil.uuid, session.today())
+
+
+def withdraw_referral(session: Session, referral_uuid: str, on: dt.date | None = None, reason: str = "") -> ReferralInfo:
+    """The school takes a referral back (e.g. made by mistake): a "withdrawn" entry dated `on` (today)."""
+    return record_decision(session, referral_uuid, "withdrawn", on or session.today(), reason)
+
+
+def _shared_only_by(r: Referral, pupil: Pupil) -> bool:
+    """True when this MHST referral is what shared the pupil: the pupil's latest share change came from
+    a referral, and they have no other MHST referral."""
+    if r.destination != "mhst" or not pupil.shared_with_mhst:
+        return False
+    others = Referral.select().where((Referral.pupil == pupil.id) & (Referral.destination == "mhst")
+                                     & (Referral.id != r.id)).exists()
+    if others:
+        return False
+    last_share = (AuditEntry.select(AuditEntry.detail)
+                  .where((AuditEntry.object_uuid == pupil.uuid) & (AuditEntry.action == "pupil.share_mhst"))
+                  .order_by(AuditEntry.seq.desc()).first())
+    return last_share is not None and last_share.detail == SHARED_BY_REFERRAL
+
+
+def deletion_preview(session: Session, referral_uuid: str) -> Deletion:
+    """What `delete_referral` would do (the lead is asked before un-sharing the pupil)."""
+    session.require(Action.REFERRAL_DELETE)
+    r, pupil = _get(session, referral_uuid)
+    return Deletion(_info(r, pupil.uuid, session.today()), _shared_only_by(r, pupil))
+
+
+def delete_referral(session: Session, referral_uuid: str, *, unshare_pupil: bool = False) -> None:
+    """Delete a referral made by mistake, with its decisions (lead only; audited).
+
+    `unshare_pupil` also stops sharing the pupil with the MHST, only when this
+    referral alone shared them (see `deletion_preview`); otherwise it is ignored.
+    """
+    session.require(Action.REFERRAL_DELETE)
+    r, pupil = _get(session, referral_uuid)
+    unshare = unshare_pupil and _shared_only_by(r, pupil)
+    with session.transaction():
+        ReferralDecision.delete().where(ReferralDecision.referral == r.id).execute()
+        r.delete_instance()
+        # filed under the pupil, so their record's history shows it once the referral is gone
+        session.audit("referral.delete", "pupil", pupil.uuid, f"referral={r.uuid},destination={r.destination}")
+        if unshare:
+            pupil.shared_with_mhst = False
+            session.save(pupil, "pupil.share_mhst", "shared=0,referral deleted")
 
 
 def get_referral(session: Session, referral_uuid: str) -> ReferralInfo:
@@ -146,8 +252,9 @@ def list_referrals(session: Session, pupil_uuid: str | None = None, decision: st
         query = query.where(Referral.decision == decision)
     query = mhst_scope(session, query)
     today = session.today()
-    rows = query.order_by(Referral.sent_on.desc(), Referral.id.desc()).objects()
-    return [_info(r, r.pupil_uuid, today) for r in rows]
+    rows = list(query.order_by(Referral.sent_on.desc(), Referral.id.desc()).objects())
+    history = _history([r.id for r in rows])
+    return [_info(r, r.pupil_uuid, today, history.get(r.id, [])) for r in rows]
 
 
 def pending_referrals(session: Session) -> list[ReferralInfo]:

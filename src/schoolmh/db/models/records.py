@@ -105,11 +105,28 @@ class MeasureResult(BaseModel):
 
 
 class Referral(BaseModel):
+    """What the referral was sent for (reason, next step: never overwritten by a decision).
+
+    `decision`/`decision_on` mirror the latest ReferralDecision (or "pending"/None when
+    there is none); services.referrals writes both in one transaction so lists and
+    figures can filter on the current outcome without reading the history.
+    """
+
     pupil = ForeignKeyField(Pupil, backref="referrals", on_delete="CASCADE")
     destination = CharField(max_length=24)  # mhst | camhs | early_help | school_nurse | ed_psych | voluntary | gp | other
     sent_on = DateField(index=True)
     decision = CharField(max_length=16, default="pending")  # pending | accepted | not_accepted | signposted | withdrawn
     decision_on = DateField(null=True)
+    reason = TextField(default="")  # why the school referred
+    next_step = TextField(default="")  # what the school planned when it referred
+
+
+class ReferralDecision(BaseModel):
+    """One dated answer from the service (or the school withdrawing it): history, never overwritten."""
+
+    referral = ForeignKeyField(Referral, backref="decisions", on_delete="CASCADE")
+    decision = CharField(max_length=16)  # accepted | not_accepted | signposted | withdrawn
+    decided_on = DateField(index=True)
     reason = TextField(default="")  # e.g. "above remit", "below threshold"
     next_step = TextField(default="")
 
@@ -133,6 +150,7 @@ class Activity(BaseModel):
     reach_pupils = IntegerField(default=0)
     reach_staff = IntegerField(default=0)
     reach_parents = IntegerField(default=0)
+    staff_minutes = IntegerField(default=0)  # staff time, counted as function 2 (domain/staff_time.py)
     led_by = CharField(max_length=16, default="school")  # school | mhst | external
     function = IntegerField(default=2)
     notes = TextField(default="")
@@ -186,6 +204,7 @@ MODELS = [
     GoalRating,
     MeasureResult,
     Referral,
+    ReferralDecision,
     Objective,
     Activity,
     ActivityPrinciple,

@@ -23,7 +23,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from schoolmh.db import crypto
+from schoolmh.db import crypto, signing
 from schoolmh.db.connection import DB_NAME, database_proxy, open_database
 from schoolmh.db.keyfile import KEYFILE_NAME, USER, KeyFile, Slot, user_label
 from schoolmh.db.migrations import migrate
@@ -194,15 +194,17 @@ def join(data_dir: Path, enrol_path: Path, code: str, username: str, password: s
     keyfile = KeyFile(vault_id=vault_id, slots=tuple(slot_list), default_label=user_label(vault_id, username))
     slot = keyfile.user_slot(username)
     opened = keyfile.open_slot(slot, crypto.derive_password_key(password, slot.kdf)) if slot and account else None
-    if opened is None or opened != dek:
+    if opened is None or opened.dek != dek:
         raise WrongPassword("That user name and password do not match an account allowed on this laptop.")
+    signer = signing.Signer(opened.seed) if opened.seed else None
     data_dir.mkdir(parents=True, exist_ok=True)
     db = open_database(data_dir / DB_NAME, dek, must_exist=False)
     database_proxy.initialize(db)
     try:
         migrate(db)
         keyfile.save(data_dir / KEYFILE_NAME)
-        vault = OpenVault(data_dir=data_dir, db=db, dek=dek, keyfile=keyfile, how="password", user_label=slot.label)
+        vault = OpenVault(data_dir=data_dir, db=db, dek=dek, keyfile=keyfile, how="password", user_label=slot.label,
+                          slot=slot, signer=signer)
         me = payload["laptop"]
         with db.atomic():
             state.create(payload["team"], me["id"], me["name"], me["scope"], str(path), me["sign_key"], me["box_key"])
@@ -217,8 +219,18 @@ def join(data_dir: Path, enrol_path: Path, code: str, username: str, password: s
                     db.execute_sql("INSERT INTO team_slot (label, slot_id, hlc, laptop) VALUES (?, ?, 0, '')",
                                    (s.label, s.id))
             settings.write_raw(school_name=payload.get("school_name", ""))
-            audit.append(account["uuid"], "team.join", "laptop", me["id"], f"scope={me['scope']}")
+            # This laptop's own audit trail begins here. A lead's join is this vault's creation (so the
+            # lead's signature can introduce the other accounts' keys as their slots arrive); anyone
+            # else's join introduces only their own key (see slots.register_keys).
+            first = "vault.create" if account["role"] == "lead" else "team.join"
+            audit.append(account["uuid"], first, "laptop", me["id"], f"role={account['role']},team.join,scope={me['scope']}")
+            if signer is not None:
+                audit.register_key(account["uuid"], "staff", account["uuid"], signer.public)
+                if keyfile.recovery_public_key() and account["role"] == "lead":
+                    audit.register_key(account["uuid"], audit.RECOVERY, vault_id, keyfile.recovery_public_key())
+                audit.sign_head(vault_id, signer)
         vault.write_audit_head(*audit.head())
+        audit.advance_anchor(vault.anchor_key)
         session = Session(vault, Actor(account["uuid"], username, username, account["role"]))
         exchange.read(session)
         staff = Staff.get_or_none(Staff.uuid == account["uuid"])

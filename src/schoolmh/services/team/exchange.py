@@ -202,6 +202,7 @@ def _apply(session: Session, me: state.TeamState, sender: state.Laptop, p: Parse
             result = merge.Merger(me.scope, session.actor.uuid).apply_all(records, via_mhst=p.stream == "mhst")
             for change in (c for c in body if "s" in c):
                 slots.apply(session.vault, change, me.scope)
+            slots.register_keys(session.vault, session.actor.uuid, session.actor.role == "lead")
             merge.dedupe_pupils(session.actor.uuid, result)
             merge.purge_deleted()
             report.changes_in += result.applied

@@ -145,6 +145,8 @@ def mhst_scope() -> dict[str, set[str]]:
         "goal_rating": f"SELECT uuid FROM goal_rating WHERE goal_id IN ({goals})",
         "measure_result": f"SELECT uuid FROM measure_result WHERE pupil_id IN ({shared})",
         "referral": f"SELECT uuid FROM referral WHERE pupil_id IN ({shared})",
+        "referral_decision": f"SELECT uuid FROM referral_decision WHERE referral_id IN "
+                             f"(SELECT id FROM referral WHERE pupil_id IN ({shared}))",
         "liaison_meeting": "SELECT uuid FROM liaison_meeting",
         "liaison_pupil": f"SELECT uuid FROM liaison_pupil WHERE pupil_id IN ({shared})",
         "liaison_action": "SELECT uuid FROM liaison_action",

@@ -15,7 +15,7 @@ from schoolmh.services.team.exchange import TeamError
 TABLE_NAMES = {
     "staff": "Staff account", "pupil": "Pupil", "support_plan": "Support plan", "goal": "Goal",
     "plan_review": "Plan review", "session": "Session", "goal_rating": "Goal rating", "measure_result": "Measure",
-    "referral": "Referral", "objective": "Action-plan objective", "activity": "Whole-school activity",
+    "referral": "Referral", "referral_decision": "Referral decision", "objective": "Action-plan objective", "activity": "Whole-school activity",
     "activity_principle": "Activity principle", "liaison_meeting": "Liaison meeting", "liaison_pupil": "Liaison pupil",
     "liaison_action": "Liaison action", "consultation": "Consultation",
 }

@@ -106,3 +106,29 @@ def apply(vault: OpenVault, change: dict, my_scope: str) -> bool:
     vault.keyfile = new
     _upsert(label, slot_id, version[0], version[1], bool(change.get("d")), False)
     return True
+
+
+def register_keys(vault: OpenVault, actor: str, actor_is_lead: bool) -> int:
+    """Introduce to this laptop's own audit trail the signing keys bound into slots that arrived from
+    other laptops (issue 11: every key in the key file must be its account's latest registered key).
+
+    Only a lead's signature may introduce someone else's key, so under another account this waits for
+    the next exchange a lead makes here; an account may always introduce its own first key.
+    Call inside the transaction of the exchange (its rows are signed with it)."""
+    from schoolmh.db.models import AuditEntry
+    from schoolmh.services import audit
+
+    done = 0
+    for slot in KeyFile.load(vault.keyfile_path).user_slots():
+        if slot.legacy or not slot.owner or not slot.sign_pub:
+            continue
+        latest = (AuditEntry.select(AuditEntry.detail)
+                  .where((AuditEntry.action == audit.KEY_REGISTER) & (AuditEntry.object_type == "staff")
+                         & (AuditEntry.object_uuid == slot.owner))
+                  .order_by(AuditEntry.seq.desc()).first())
+        if latest is not None and latest.detail == slot.sign_pub:
+            continue
+        if actor_is_lead or (slot.owner == actor and latest is None):
+            audit.register_key(actor, "staff", slot.owner, slot.sign_pub)
+            done += 1
+    return done
