@@ -79,8 +79,15 @@ def _activity_staff_minutes(db: RawKeyCipherDatabase) -> None:
     db.execute_sql("UPDATE activity SET staff_minutes = ? WHERE staff_minutes = 0", (activity_minutes("other"),))
 
 
+def _team_tables(db: RawKeyCipherDatabase) -> None:
+    """Several laptops (issue 12): sync tables and change-capture triggers; idempotent."""
+    from schoolmh.db.team_schema import create_team_schema
+
+    create_team_schema(db)
+
+
 MIGRATIONS: list[Callable[[RawKeyCipherDatabase], None]] = [
-    _v1_initial, _referral_decision_history, _audit_signatures, _activity_staff_minutes,
+    _v1_initial, _referral_decision_history, _audit_signatures, _activity_staff_minutes, _team_tables,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

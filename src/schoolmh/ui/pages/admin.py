@@ -828,6 +828,10 @@ class AdminPage(QWidget):
         self.tabs.addTab(self.users, "&Users")
         self.tabs.addTab(self.settings, "Se&ttings")
         self.tabs.addTab(self.vault, "&Vault")
+        from schoolmh.ui.pages.team import TeamTab  # several laptops (issue 12)
+
+        self.team = TeamTab(ctx)
+        self.tabs.addTab(self.team, "T&eam")
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
