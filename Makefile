@@ -33,11 +33,13 @@ soak: $(STAMP_TEST)
 
 screenshots: $(STAMP_TEST)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m schoolmh.ui.screenshots docs/screenshots
+	QT_SCALE_FACTOR=1.5 $(BIN)/python -m schoolmh.ui.screenshots docs/screenshots/911x512
 
+# The self-test shows its window on the real platform: the desktop's (cocoa, xcb…) or offscreen without a display.
 dist: $(STAMP_TEST)
 	$(BIN)/pip install -q -e '.[build]'
 	$(BIN)/pyinstaller --noconfirm --clean build.spec
-	QT_QPA_PLATFORM=offscreen dist/SchoolMH/SchoolMH --selftest
+	dist/SchoolMH/SchoolMH --selftest
 
 clean:
 	rm -rf build dist

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ["SCHOOLMH_TEST_FAST_KDF"] = "1"
+# The rollback anchor (db/anchor.py) never in the real profile or keyring, even for module-scoped vaults.
+os.environ["SCHOOLMH_CONFIG_DIR"] = tempfile.mkdtemp(prefix="schoolmh-config-")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
@@ -12,9 +15,36 @@ from schoolmh.services import access  # noqa: E402
 from support import LEAD_PASSWORD, STAFF_PASSWORD, add_staff  # noqa: E402,F401
 
 
+@pytest.fixture(scope="session")
+def qapp_args():
+    """The tests' QApplication has the app's style on every OS (Fusion: ui/app.py style_arguments)…"""
+    from schoolmh.ui.app import style_arguments
+
+    return ["schoolmh-tests", *style_arguments()]
+
+
+@pytest.fixture(scope="session")
+def qapp(qapp):
+    """…and its style sheet, so CI on Windows and macOS drives the widgets staff see."""
+    from schoolmh.ui.app import apply_style
+
+    apply_style(qapp)
+    return qapp
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_qsettings(tmp_path_factory):
+    """The window's remembered geometry goes to a temp folder, never the tester's own settings."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("qsettings")))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_logs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SCHOOLMH_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
+    # The rollback anchor (db/anchor.py) in a folder of the test's own, not the user's profile or keyring.
+    monkeypatch.setenv("SCHOOLMH_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
 
 
 @pytest.fixture

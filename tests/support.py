@@ -66,3 +66,53 @@ def keyring_backend(backend: KeyringBackend) -> Iterator[KeyringBackend]:
         yield backend
     finally:
         keyring.set_keyring(previous)
+
+
+# --- driving the window as a user does (Qt imported here only when a UI test calls these) ------------------
+def activate(qtbot, window) -> None:
+    """Make `window` the active one: shortcuts reach an active window only, and activation is asynchronous."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+
+
+def press(qtbot, window, key, modifier=None) -> None:
+    """A key pressed in `window` where its focus is (e.g. Ctrl+L), as a user would."""
+    from PySide6.QtCore import Qt
+
+    activate(qtbot, window)
+    target = window.focusWidget() or window
+    qtbot.keyClick(target, key, modifier if modifier is not None else Qt.KeyboardModifier.NoModifier)
+
+
+def ctrl_l(qtbot, window) -> None:
+    """Lock the main window with Ctrl+L."""
+    from PySide6.QtCore import Qt
+
+    press(qtbot, window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+
+
+def sign_in_with_enter(qtbot, screen, password: str, username: str | None = None) -> None:
+    """Type the password (and user name) on the unlock screen and press Enter."""
+    from PySide6.QtCore import Qt
+
+    if username is not None:
+        screen.username.setText(username)
+    screen.password.setText(password)
+    qtbot.keyClick(screen.password, Qt.Key.Key_Return)
+
+
+def click(qtbot, button) -> None:
+    """A left click where a user would click: a check box or radio button on its box (its middle may
+    be empty space past the label, which Qt rightly ignores), any other button in its middle."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtWidgets import QCheckBox, QRadioButton, QStyle, QStyleOptionButton
+
+    if isinstance(button, (QCheckBox, QRadioButton)):
+        option = QStyleOptionButton()
+        button.initStyleOption(option)
+        element = QStyle.SubElement.SE_CheckBoxIndicator if isinstance(button, QCheckBox) \
+            else QStyle.SubElement.SE_RadioButtonIndicator
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton,
+                         pos=button.style().subElementRect(element, option, button).center())
+        return
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(button.width() // 2, button.height() // 2))

@@ -11,7 +11,9 @@ import pytest
 from support import LEAD_PASSWORD, STAFF_PASSWORD, file_sha256, vault_copy
 from schoolmh.db import backup as backuplib
 from schoolmh.db.connection import DB_NAME, integrity_ok
-from schoolmh.db.keyfile import KEYFILE_NAME
+from schoolmh.db import vault as vaultlib
+from schoolmh.db.keyfile import KEYFILE_NAME, RECOVERY, KeyFile
+from schoolmh.db.models import Staff
 from schoolmh.db.models.records import Pupil
 from schoolmh.errors import BackupError, PermissionDenied, WrongPassword, WrongRecoveryKey
 from schoolmh.services import access, audit, users, vault_admin
@@ -137,8 +139,15 @@ def test_restore_replaces_live_vault_and_keeps_the_old_files(vault, tmp_path):
     result = vault_admin.restore(folder, out, recovery_key=key)
     assert result.replaced_folder is not None and result.replaced_folder.parent == folder
     kept = snapshot(result.replaced_folder)
-    for name in (DB_NAME, KEYFILE_NAME):
-        assert kept[name] == old_files[name]
+    assert kept[DB_NAME] == old_files[DB_NAME]  # the records kept, byte for byte
+    # ...but no password or device slot stays aside, where a later revocation could not reach it.
+    kept_keys = [KeyFile.load(p) for p in result.replaced_folder.glob(KEYFILE_NAME + "*")]
+    assert kept_keys and all({slot.kind for slot in k.slots} == {RECOVERY} for k in kept_keys)
+    with pytest.raises(WrongPassword):
+        vaultlib.unlock_with_password(result.replaced_folder, "late", STAFF_PASSWORD)
+    old = vaultlib.unlock_with_recovery(result.replaced_folder, key)  # the old vault's recovery key still does
+    assert Staff.get_or_none(Staff.username == "late") is not None
+    old.close()
     with pytest.raises(WrongPassword):
         access.sign_in(folder, "late", STAFF_PASSWORD)  # the restored vault predates the account
     s = access.sign_in(folder, "pat", STAFF_PASSWORD)
@@ -147,7 +156,7 @@ def test_restore_replaces_live_vault_and_keeps_the_old_files(vault, tmp_path):
     s = access.sign_in(folder, "lead", LEAD_PASSWORD)
     assert vault_admin.verify_audit(s).ok
     s.close()
-    assert not [p for p in folder.iterdir() if p.name.startswith(".restore-")]
+    assert not [p for p in folder.iterdir() if p.name.startswith(".schoolmh-")]
 
 
 def test_restore_needs_the_password_as_it_was(vault, tmp_path):
@@ -236,7 +245,11 @@ def test_restore_refused_changes_nothing(vault, tmp_path, who):
             vault_admin.restore(folder, out, recovery_key=new_recovery_key())
         else:
             vault_admin.restore(folder, out, username="pat", password=STAFF_PASSWORD)
-    assert snapshot(folder) == before
+    after = snapshot(folder)
+    # A wrong guess counts towards the live vault's unlock back-off (the only file that changes).
+    assert (vaultlib.ATTEMPTS_NAME in after) == (who != "not a lead")
+    after.pop(vaultlib.ATTEMPTS_NAME, None)
+    assert after == before
 
 
 def test_live_files_stay_in_place_until_the_copy_is_verified(vault, tmp_path, monkeypatch):
@@ -255,7 +268,7 @@ def test_live_files_stay_in_place_until_the_copy_is_verified(vault, tmp_path, mo
     monkeypatch.setattr(backuplib, "verify_restored", spy)
     with pytest.raises(BackupError):
         vault_admin.restore(folder, out, recovery_key=key)
-    assert {k: v for k, v in seen["live at verification"].items() if not k.startswith(".restore-")} == before
+    assert {k: v for k, v in seen["live at verification"].items() if not k.startswith(".schoolmh-") and k != "schoolmh.lock"} == before
     assert snapshot(folder) == before
 
 

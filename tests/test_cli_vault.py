@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from conftest import LEAD_PASSWORD
+from support import LEAD_PASSWORD
 from schoolmh.cli import common
 from schoolmh.cli import main as cli_main
 from schoolmh.db.crypto import parse_recovery_key

@@ -100,7 +100,7 @@ def test_cli_demo_export_dashboard_import(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SCHOOLMH_PASSWORD", PASSWORD)
     vault = tmp_path / "vault"
     assert main(["demo", "--pupils", "30", "--seed", "2", "--data-dir", str(vault), "--quiet"]) == 0
-    assert (vault / "recovery-key.txt").exists()
+    assert (vault.parent / f"{vault.name}-recovery-key.txt").exists()  # beside, never inside, the data folder
     assert main(["demo", "--pupils", "30", "--data-dir", str(vault), "--quiet"]) == 2  # a vault is already there
     assert main(["demo", "--mis-csv", str(tmp_path / "mis.csv"), "--pupils", "12"]) == 0
     assert main(["export", "all", "--data-dir", str(vault), "--out", str(tmp_path / "all.json")]) == 0

@@ -6,6 +6,7 @@ by running the code, so a wrong table or a wrong direction makes a test fail.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 
 import pytest
@@ -577,3 +578,44 @@ def test_no_change_is_neither_improvement_nor_deterioration() -> None:
     assert change.improvement is None
     assert change.classification == NO_RELIABLE_CHANGE
     assert change.reliable is False
+
+
+# --- reliable change: published or indicative (issue 10, section 5) ------------------------------------
+# Written out by hand: which thresholds are published values and which are indicative (no published
+# threshold found; Jacobson & Truax from published norms). A change here must be a deliberate one.
+EXPECTED_RELIABLE_CHANGE = {
+    ("SDQ", "parent"): (8, False), ("SDQ", "teacher"): (6, True), ("SDQ", "self"): (7, True),
+    ("RCADS25", "child"): (10, True), ("RCADS25", "parent"): (10, True),
+    ("GBO", "self"): (3, False), ("GBO", "parent"): (3, False),
+    ("ORS", "self"): (5, False), ("CORS", "self"): (5, True), ("CORS", "parent"): (5, True),
+    ("WEMWBS", "self"): (8, False), ("SWEMWBS", "self"): (3, False),
+}
+
+
+def test_every_threshold_is_published_or_marked_indicative() -> None:
+    got = {(code, rater): (inst.reliable_change_for(rater), inst.reliable_change_is_indicative(rater))
+           for code, inst in INSTRUMENTS.items() for rater in inst.raters}
+    assert got == EXPECTED_RELIABLE_CHANGE
+    for code, inst in INSTRUMENTS.items():
+        says_indicative = "ndicative" in inst.reliable_change_source
+        assert says_indicative == any(inst.reliable_change_is_indicative(r) for r in inst.raters), code
+        assert "PROVISIONAL" not in inst.reliable_change_source and "VERIFY" not in inst.reliable_change_source
+
+
+@pytest.mark.parametrize("sd, alpha, threshold", [(5.9, 0.87, 6), (5.2, 0.80, 7), (12, 0.91, 10)])
+def test_indicative_thresholds_are_the_jacobson_truax_rci_rounded_up(sd, alpha, threshold) -> None:
+    from schoolmh.domain.instruments import jacobson_truax_rci
+
+    assert math.ceil(jacobson_truax_rci(sd, alpha) - 0.05) == threshold
+    assert jacobson_truax_rci(sd, alpha) <= threshold  # never more generous than the formula
+
+
+def test_a_change_says_whether_its_threshold_is_indicative() -> None:
+    def sdq_total(total: int) -> dict:
+        return {"emotional": total // 4, "conduct": total // 4, "hyperactivity": total // 4,
+                "peer": total - 3 * (total // 4), "prosocial": 5}
+
+    for rater, indicative in (("parent", False), ("teacher", True), ("self", True)):
+        first, latest = score("SDQ", rater, sdq_total(20)), score("SDQ", rater, sdq_total(10))
+        change = classify_change("SDQ", rater, first, latest)
+        assert change.classification == "reliable improvement" and change.indicative is indicative

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LEAD_PASSWORD, STAFF_PASSWORD
+from support import LEAD_PASSWORD, STAFF_PASSWORD
 from schoolmh.errors import WrongPassword
 from schoolmh.logs import log_dir
 from schoolmh.services import access, settings, users, vault_admin
@@ -89,9 +89,9 @@ def test_planted_names_never_leave_the_database(tmp_path, temp_dir, monkeypatch,
     write_records(s)
     # while open: WAL and SHM exist and hold fresh pages
     assert (data / "schoolmh.db-wal").exists()
-    leaks, files = scan(data, log_dir(), temp_dir)
+    leaks, files = scan(data, tmp_path / "backups", log_dir(), temp_dir)
     assert not leaks, leaks
-    vault_admin.backup(s, data / "backups" / "first.zip")
+    vault_admin.backup(s, tmp_path / "backups" / "first.zip")  # never inside the data folder
     vault_admin.verify_audit(s)
     s.close()
 
@@ -101,7 +101,7 @@ def test_planted_names_never_leave_the_database(tmp_path, temp_dir, monkeypatch,
     users.set_password(s, USERNAME, "a new password for zqxw")  # key file rewritten, .bak kept
     write_records(s)  # as a pastoral colleague this time
     s.close()
-    vault_admin.restore(data, data / "backups" / "first.zip", recovery_key=setup.recovery_key)  # replaced-*/
+    vault_admin.restore(data, tmp_path / "backups" / "first.zip", recovery_key=setup.recovery_key)  # replaced-*/
     s = access.recover(data, setup.recovery_key, USERNAME, "recovered password 123")
     s.close()
 
@@ -126,9 +126,9 @@ def test_planted_names_never_leave_the_database(tmp_path, temp_dir, monkeypatch,
     leaks, _ = scan(data, log_dir(), temp_dir)
     assert not leaks, leaks
     s.close()
-    leaks, files = scan(data, log_dir(), temp_dir)
+    leaks, files = scan(data, tmp_path / "backups", log_dir(), temp_dir)
     assert not leaks, leaks
-    names = {p.name for p in data.rglob("*") if p.is_file()}
+    names = {p.name for folder in (data, tmp_path / "backups") for p in folder.rglob("*") if p.is_file()}
     # the scan really covered every kind of file the app writes
     for expected in ("schoolmh.db", "vault.keys", "vault.keys.bak", "audit.head", "unlock-attempts.json", "first.zip"):
         assert expected in names, names

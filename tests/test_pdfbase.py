@@ -224,7 +224,7 @@ def test_suppressed_table_renders():
 
 
 def test_works_without_harfbuzz(monkeypatch):
-    monkeypatch.setattr(pb, "SHAPING_AVAILABLE", False)
+    monkeypatch.setattr(pb.fonts, "SHAPING_AVAILABLE", False)
     data = pb.build_pdf([pb.para(n) for n in (ARABIC, DEVANAGARI, HEBREW, "Fatima فاطمة الزهراء")],
                         title="t", school="s", produced=PRODUCED)
     text = _nfkc(_pages(data)[0])
@@ -304,3 +304,12 @@ def test_recovery_sheet_long_key_still_one_page_and_deterministic():
     assert recovery_sheet_pdf("Oakfield Academy", long_key, PRODUCED) == data
     with pytest.raises(ValueError):
         recovery_sheet_pdf("Oakfield Academy", "   ", PRODUCED)
+
+
+def test_control_and_bidi_override_characters_never_reach_the_pdf():
+    # typed into the window (imports strip them already): "\u202e" would make "Evans" display reversed
+    data = pb.build_pdf([pb.para("Mia \u202eEvans\u202c \u2066Jones\u2069 \x1b[2J\x07end")], title="t", school="s",
+                        produced=PRODUCED)
+    text = _pages(data)[0]
+    assert "Mia Evans Jones [2Jend" in text
+    assert not any(c in text for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\x1b\x07")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import LEAD_PASSWORD, STAFF_PASSWORD
+from support import LEAD_PASSWORD, STAFF_PASSWORD
 from support import file_sha256, vault_copy
 from schoolmh.db.keyfile import KEYFILE_NAME
 from schoolmh.db.models import AuditEntry

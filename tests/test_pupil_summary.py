@@ -116,6 +116,27 @@ def test_cli_by_upn(school, tmp_path, monkeypatch, capsys):
         capsys.readouterr()
         from schoolmh.domain.upn import make_upn
 
-        rc = cli_main(["report", "pupil", make_upn(9999), "--data-dir", str(school.folder), "--out", str(out)])
+        rc = cli_main(["report", "pupil", make_upn(9999), "--data-dir", str(school.folder), "--out", str(out),
+                       "--force"])
         err = capsys.readouterr().err
         assert rc == 2 and err.count("\n") == 1 and "No pupil with UPN" in err
+
+
+def test_indicative_reliable_change_is_said_to_be_indicative(school, zoe):
+    text = " ".join(zoe)
+    # SDQ self and RCADS-25 thresholds are not published values: the PDF says so, next to the verdict
+    assert "-10 Reliable improvement (indicative)" in text and "-30 Reliable improvement (indicative)" in text
+    assert "Indicative: no published reliable-change value was found for SDQ (self), RCADS25 (child)" in text
+    assert "Self: reliable improvement (indicative)." in text  # the chart caption too
+
+
+def test_a_published_threshold_is_not_called_indicative(school):
+    import dataclasses
+
+    from schoolmh.reports.pupil_summary import pupil_summary_pdf_from_data
+
+    data = pupil_summary_data(school.session, school.seeded.pupil_uuids[0])
+    parent = tuple(dataclasses.replace(c, rater="parent") for c in data.changes if c.instrument == "SDQ")
+    text = " ".join(_pages(pupil_summary_pdf_from_data(dataclasses.replace(data, changes=parent), PRODUCED)))
+    assert "SDQ parent 20 (15 Sep 2025) 10 (1 Dec 2025) -10 Reliable improvement" in text
+    assert "indicative" not in text.lower()

@@ -5,7 +5,6 @@ All names are fictional. Tests run against a real encrypted vault in tmp_path.
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
@@ -197,8 +196,8 @@ def test_mhst_sees_only_shared_pupils(lead_session, sign_in_as):
 
 
 # --- list speed -------------------------------------------------------------------------------------------
-def test_list_2000_pupils_fast(lead_session):
-    """2,000 pupils with plans and referrals list in well under 100 ms (a few set-based queries)."""
+def test_list_2000_pupils_with_plans_and_gaps(lead_session):
+    """2,000 pupils with plans and referrals list correctly (how fast: bench/bench_vault.py)."""
     rows = [dict(uuid=f"{n:032x}", legal_forename=f"Forename{n}", legal_surname=f"Surname{n}",
                  year_group=7 + n % 5, upn=make_upn(n), search_text=f" forename{n} surname{n} ")
             for n in range(2000)]
@@ -215,16 +214,10 @@ def test_list_2000_pupils_fast(lead_session):
         ReferralDecision.insert_many([dict(uuid=f"d{n:031x}", referral=rid, decision="not_accepted",
                                            decided_on=days_ago(10), reason="below threshold")
                                       for n, (rid,) in enumerate(Referral.select(Referral.id).tuples())]).execute()
-    pupils.list_pupils(lead_session)  # warm up
-    start = time.perf_counter()
     listed = pupils.list_pupils(lead_session)
-    elapsed = time.perf_counter() - start
     assert len(listed) == 2000
     assert sum(s.has_open_plan for s in listed) == 300 and sum(s.in_gap for s in listed) == 100
-    assert elapsed < 0.1, f"list_pupils took {elapsed * 1000:.0f} ms"
-    start = time.perf_counter()
-    assert len(pupils.search_pupils(lead_session, "surname1999")) == 1
-    assert time.perf_counter() - start < 0.1
+    assert [p.legal_surname for p in pupils.search_pupils(lead_session, "surname1999")] == ["Surname1999"]
 
 
 # --- search ---------------------------------------------------------------------------------------------

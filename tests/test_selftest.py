@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from schoolmh import selftest
 
 
@@ -45,3 +47,45 @@ def test_gui_entry_point_routes_selftest(monkeypatch):
 
     monkeypatch.setattr(selftest, "run_selftest", lambda: 42)
     assert entry.main(["--selftest"]) == 42
+
+
+# --- the real window system on Windows and macOS ---------------------------------------------------
+def test_selftest_uses_the_real_platform_plugin_on_windows_and_macos():
+    """qwindows and cocoa whatever QT_QPA_PLATFORM says (CI sets offscreen for the suite)."""
+    assert selftest.qt_platform("win32", {"QT_QPA_PLATFORM": "offscreen"}) == "windows"
+    assert selftest.qt_platform("darwin", {"QT_QPA_PLATFORM": "offscreen"}) == "cocoa"
+    assert selftest.qt_platform("linux", {"QT_QPA_PLATFORM": "offscreen"}) == "offscreen"
+    assert selftest.qt_platform("linux", {"DISPLAY": ":0"}) == ""  # a Linux desktop: Qt's own choice (xcb or wayland)
+    assert selftest.qt_platform("linux", {}) == "offscreen"  # a build machine without a display
+
+
+# --- keyring: a real set/get/delete round trip --------------------------------------------------------
+def test_keyring_check_stores_reads_and_deletes():
+    from support import MemoryKeyring, keyring_backend
+
+    with keyring_backend(MemoryKeyring()) as ring:
+        detail = selftest.check_keyring()
+        assert detail == "set, get and delete with support.MemoryKeyring" and ring.items == {}
+
+
+def test_keyring_check_on_windows_proves_local_machine_persistence(monkeypatch):
+    from support import keyring_backend
+    from winvault_sim import CredentialManager, win_vault_keyring
+
+    manager = CredentialManager()
+    with keyring_backend(win_vault_keyring(manager, monkeypatch)):
+        detail = selftest.check_keyring()
+    assert detail.endswith("WinVaultKeyring (local machine persistence)") and manager.credentials == {}
+
+
+def test_keyring_check_fails_when_the_secret_does_not_come_back():
+    from support import MemoryKeyring, keyring_backend
+
+    class Forgetful(MemoryKeyring):
+        def get_password(self, service, username):
+            return None
+
+    with keyring_backend(Forgetful()) as ring:
+        with pytest.raises(RuntimeError, match="did not return the secret it stored"):
+            selftest.check_keyring()
+        assert ring.items == {}  # deleted even so

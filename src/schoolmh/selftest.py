@@ -1,4 +1,4 @@
-"""`SchoolMH --selftest`: does this installation work? Checked without a display, frozen or not.
+"""`schoolmh --selftest`: does this installation work? Checked frozen or not, on the real window system.
 
 One line per check, "ok  <check>: detail" or "FAIL <check>: why", and a non-zero exit
 status when anything failed. `make dist` and the CI build run it on the built app, so
@@ -118,22 +118,53 @@ def check_pdf() -> CheckResult:
 
 
 def check_keyring() -> CheckResult:
-    import keyring
+    """Store, read back and delete a throwaway secret the way "remember me" does (local-machine persistence)."""
+    from schoolmh.db.device_keyring import local_keyring, verify_local_persistence
 
-    backend = keyring.get_keyring()
+    backend = local_keyring()
     name = f"{type(backend).__module__}.{type(backend).__qualname__}"
-    module = type(backend).__module__
-    if module.endswith((".fail", ".null")):
+    if type(backend).__module__.endswith((".fail", ".null")):
         return f"importable; no OS keyring here ({name}): 'remember me' is unavailable, passwords work"
-    return f"importable; backend {name}"
+    service, account, secret = "SchoolMH self-test", "selftest-" + secrets.token_hex(4), secrets.token_urlsafe(24)
+    backend.set_password(service, account, secret)
+    try:
+        if backend.get_password(service, account) != secret:
+            raise RuntimeError(f"{name} did not return the secret it stored")
+        stored_as = verify_local_persistence(backend, service, account)
+    finally:
+        backend.delete_password(service, account)
+    if backend.get_password(service, account) is not None:
+        raise RuntimeError(f"{name} still returns a deleted secret")
+    return f"set, get and delete with {name}" + (f" ({stored_as})" if stored_as else "")
+
+
+def qt_platform(platform: str | None = None, environ: dict[str, str] | None = None) -> str:
+    """The platform plugin the self-test must show a window on ('' lets Qt choose).
+
+    The real one on Windows and macOS whatever QT_QPA_PLATFORM says; on Linux the one asked
+    for, the desktop's own when there is a display, else offscreen (a build machine or CI).
+    """
+    platform = sys.platform if platform is None else platform
+    environ = dict(os.environ) if environ is None else environ
+    if platform == "win32":
+        return "windows"
+    if platform == "darwin":
+        return "cocoa"
+    if environ.get("QT_QPA_PLATFORM"):
+        return environ["QT_QPA_PLATFORM"]
+    return "" if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY") else "offscreen"
 
 
 def check_qt() -> CheckResult:
     """The window check lives in ui/ (the only package that imports Qt)."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from schoolmh.startup import linux_qt_hint
+
+    hint = linux_qt_hint()
+    if hint and qt_platform() in ("", "xcb"):
+        raise RuntimeError(hint)
     from schoolmh.ui.selftest_window import show_test_window
 
-    return show_test_window()
+    return show_test_window(qt_platform())
 
 
 CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [
@@ -142,12 +173,11 @@ CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [
     ("argon2id and aes-gcm", check_crypto),
     ("pdf with bundled fonts", check_pdf),
     ("keyring", check_keyring),
-    ("qt offscreen window", check_qt),
+    ("qt window", check_qt),
 ]
 
 
 def run_selftest() -> int:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from schoolmh import __version__
 
     print(f"SchoolMH {__version__} self-test ({'built app' if is_frozen() else 'from source'}, "

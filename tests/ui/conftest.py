@@ -56,6 +56,8 @@ def main_window(qtbot, lead_session, vault_dir):
     window.resize(1366, 768)
     window.show()
     window.signed_in(lead_session)
+    window.activateWindow()  # shortcuts reach an active window only; activation is asynchronous
+    qtbot.waitUntil(window.isActiveWindow)
     yield window
     window.lock_manager.stop()
 

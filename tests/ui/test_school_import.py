@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from schoolmh.services import access, activities
@@ -49,7 +49,7 @@ def _import(qtbot, page, tmp_path, data: bytes, act):
         act(dialog)
 
     QTimer.singleShot(0, on_dialog)
-    page.import_button.click()
+    qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None)
     return seen
 
@@ -65,17 +65,17 @@ def test_a_bad_row_imports_nothing_and_a_good_file_imports_every_row(qtbot, ctx,
     ctx.data_changed.connect(changed.append)
     assert page.import_button.text() == "&Import activities…"
 
-    seen = _import(qtbot, page, tmp_path, BAD, lambda d: d.cancel_button.click())
+    seen = _import(qtbot, page, tmp_path, BAD, lambda d: qtbot.mouseClick(d.cancel_button, Qt.MouseButton.LeftButton))
     assert "activities.csv: 3 rows checked; 1 problem" in seen["summary"]
     assert seen["problems"].startswith("row 4, column Start on:")
     assert not seen["import_enabled"]
     assert activities.list_activities(s) == [] and changed == []
 
     # a header that is not ours: the problem names the column as the file spells it
-    seen = _import(qtbot, page, tmp_path, b"Title,When\nAssembly,01/10/2025\n", lambda d: d.reject())
+    seen = _import(qtbot, page, tmp_path, b"Title,When\nAssembly,01/10/2025\n", lambda d: qtbot.keyClick(d, Qt.Key.Key_Escape))
     assert "row 1, column When: not a column of an activities file" in seen["problems"]
 
-    seen = _import(qtbot, page, tmp_path, GOOD, lambda d: d.save_button.click())
+    seen = _import(qtbot, page, tmp_path, GOOD, lambda d: qtbot.mouseClick(d.save_button, Qt.MouseButton.LeftButton))
     assert "2 activities checked, no problems" in seen["summary"] and seen["import_enabled"]
     rows = {a.title: a for a in activities.list_activities(s)}
     assert set(rows) == {"Year 7 drop-in", "Kindness week"}

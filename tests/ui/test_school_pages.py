@@ -60,6 +60,7 @@ def test_dashboard_shows_the_service_figures_and_opens_records(qtbot, seeded, ct
     page.show()
     page.refresh()
     fig = dashboard.dashboard_figures(s, *page.period.currentData())
+    assert "2: Whole-school activities' staff time" in page.chart_caption.text()  # says what each bar counts
 
     tiles = page.tiles
     assert tiles["supported"].value.text() == str(fig.supported_total) == "2"
@@ -103,14 +104,14 @@ def test_activity_form_stores_principles_and_coverage_says_none(qtbot, seeded, c
 
     dialog = ActivityDialog(ctx, None, activities.list_objectives(s), page)
     qtbot.addWidget(dialog)
-    dialog.save_button.click()  # nothing filled in: errors next to the fields, nothing stored
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # nothing filled in: errors next to the fields, nothing stored
     assert dialog.errors.message_for("title")
     assert dialog.errors.message_for("principles")
     dialog.title_edit.setText("Parents’ evening: sleep and screens")
     dialog.set_principles(["parents", "ethos"])
     dialog.reach["reach_parents"].setValue(42)
     dialog.category.setCurrentIndex(dialog.category.findData("parents"))
-    dialog.save_button.click()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == dialog.DialogCode.Accepted
 
     stored = next(a for a in activities.list_activities(s) if a.title.startswith("Parents’ evening"))
@@ -120,6 +121,46 @@ def test_activity_form_stores_principles_and_coverage_says_none(qtbot, seeded, c
     assert page.coverage.cell_text("identify").endswith("none")
     titles = [page.proxy.index(r, 1).data() for r in range(page.proxy.rowCount())]
     assert "Parents’ evening: sleep and screens" in titles
+
+
+def test_activity_and_meeting_staff_time_default_from_the_type_and_count_in_the_dashboard(qtbot, seeded, ctx):
+    """Staff time (function 2 for activities, 3 for liaison) starts at the type's usual minutes, follows the
+    type until typed over, is stored, and reaches the dashboard's figures and its chart caption."""
+    from schoolmh.domain.staff_time import activity_minutes, liaison_minutes
+    from schoolmh.ui.pages.liaison import MeetingDialog
+    from schoolmh.ui.pages.whole_school import ActivityDialog
+
+    s = seeded[0]
+    before = dashboard.dashboard_figures(s).minutes_by_function
+    dialog = ActivityDialog(ctx, None, [], None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.staff_minutes.value() == activity_minutes("assembly")
+    dialog.category.setFocus()
+    qtbot.keyClick(dialog.category, Qt.Key.Key_Down)  # the next category: the minutes follow it
+    chosen = dialog.category.currentData()
+    assert chosen != "assembly" and dialog.staff_minutes.value() == activity_minutes(chosen)
+    dialog.staff_minutes.setFocus()
+    dialog.staff_minutes.lineEdit().selectAll()
+    qtbot.keyClicks(dialog.staff_minutes, "75")
+    qtbot.keyClick(dialog.category, Qt.Key.Key_Down)  # typed over: no longer follows the category
+    assert dialog.staff_minutes.value() == 75
+    dialog.title_edit.setText("Staff wellbeing briefing")
+    dialog.set_principles(["staff_dev"])
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    stored = next(a for a in activities.list_activities(s) if a.title == "Staff wellbeing briefing")
+    assert stored.staff_minutes == 75
+    after = dashboard.dashboard_figures(s).minutes_by_function
+    assert after[2] == before[2] + 75 and after[1] == before[1]
+
+    meeting = MeetingDialog(ctx, None, {})
+    qtbot.addWidget(meeting)
+    meeting.show()
+    assert meeting.duration.value() == liaison_minutes("planning")
+    meeting.type.setCurrentIndex(meeting.type.findData("case_discussion"))
+    assert meeting.duration.value() == liaison_minutes("case_discussion")
+    assert "function 3" in meeting.duration.accessibleName()
 
 
 def _in_modal_dialog(qtbot, act) -> None:
@@ -159,7 +200,7 @@ def test_marking_an_action_done_asks_the_date_and_removes_it_from_open_actions(q
         qtbot.keyClick(dialog.date_edit, Qt.Key.Key_Return)
 
     _in_modal_dialog(qtbot, enter)
-    page.done_button.click()
+    qtbot.mouseClick(page.done_button, Qt.MouseButton.LeftButton)
     assert seen == {"date": today, "max": today}
     assert page.actions_proxy.rowCount() == before - 1
     assert target.uuid not in {a.uuid for a in liaison.open_actions(s)}
@@ -173,35 +214,57 @@ def test_marking_an_action_done_asks_the_date_and_removes_it_from_open_actions(q
 
     def earlier(dialog):
         dialog.date_edit.setDate(QDate(meeting.date - dt.timedelta(days=1)))
-        dialog.save_button.click()
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
         seen["error"] = dialog.errors.message_for("done_on")
         dialog.date_edit.setDate(QDate(meeting.date))
-        dialog.save_button.click()
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
 
     _in_modal_dialog(qtbot, earlier)
-    page.done_button.click()
+    qtbot.mouseClick(page.done_button, Qt.MouseButton.LeftButton)
     assert "before its meeting" in seen["error"]
     done = next(a for m in liaison.list_meetings(s) for a in m.actions if a.uuid == other.uuid)
     assert done.done_on == meeting.date and page.actions_proxy.rowCount() == 0
 
 
 def test_reports_preview_and_pdf(qtbot, seeded, ctx, tmp_path):
+    from pypdf import PdfReader
+
     from schoolmh.ui import ops
-    from schoolmh.ui.pages.reports import NOT_READY_TIP, ReportsPage
+    from schoolmh.ui.pages.reports import ReportsPage
 
     page = ReportsPage(ctx)
     qtbot.addWidget(page)
+    page.show()
     page.refresh()
     text = page.preview.toPlainText()
-    assert "Pupils supported" in text or "supported" in text.lower()
-    if page.governors_pdf is None:
-        assert not page.save_button.isEnabled() and page.save_button.toolTip() == NOT_READY_TIP
-        return
+    assert "Pupils supported directly" in text and "Referrals waiting at the end" in text
+    assert page.save_button.isEnabled()
+    # custom dates that are not whole months: the page says why and will not save
+    qtbot.mouseClick(page.by_dates, Qt.MouseButton.LeftButton)
+    assert page.start.isEnabled() and not page.term.isEnabled()
+    page.start.set_value(dt.date(2026, 3, 2))
+    page.end.set_value(dt.date(2026, 3, 31))
+    page.refresh()
+    assert "whole terms or whole calendar months" in page.preview.toPlainText()
+    assert not page.save_button.isEnabled() and "subtracted" in page.save_button.toolTip()
+    page.start.set_value(dt.date(2026, 3, 1))
+    page.refresh()
+    assert page.save_button.isEnabled() and "March 2026" in page.preview.toPlainText()
+    # back to the current term, and save it
+    page.by_term.setFocus()
+    qtbot.keyClick(page.by_term, Qt.Key.Key_Space)
+    assert page.by_term.isChecked() and page.term.isEnabled()
+    page.refresh()
     target = tmp_path / "governors.pdf"
     page.ask_path = lambda _suggested: target
-    page.save_pdf()
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ops.running() == 0 and target.exists(), timeout=20_000)
-    assert target.read_bytes().startswith(b"%PDF")
+    import re
+
+    from schoolmh.services import terms
+
+    first = re.sub(r"\s+", " ", PdfReader(str(target)).pages[0].extract_text())
+    assert f"{terms.current_term(seeded[0].today()).label} term:" in first
 
 
 def test_meeting_form_links_a_pupil_found_by_typing_and_adds_actions(qtbot, seeded, ctx):
@@ -213,18 +276,17 @@ def test_meeting_form_links_a_pupil_found_by_typing_and_adds_actions(qtbot, seed
     dialog.show()
     dialog.attendees.setText("SMHL, EMHP")
     picker = dialog.picker
-    picker.search.setText("okaf")
-    picker._run_search()  # what the debounce timer does after typing
-    assert picker.matches.rowCount() == 1
+    qtbot.keyClicks(picker.search, "okaf")
+    qtbot.waitUntil(lambda: picker.matches.rowCount() == 1)  # searched once typing pauses
     picker.completer.activated[type(picker.matches.index(0, 0))].emit(picker.matches.index(0, 0))
     assert picker.uuids() == [people[2].uuid]
     text, owner, _due, _error = dialog.action_rows.rows[0]
     owner.setText("EMHP")  # an owner without an action: refused next to the row, nothing saved
-    dialog.save_button.click()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.isVisible() and dialog.action_rows.rows[0][3].message == "Enter the action."
     count = len(liaison.list_meetings(s))
     text.setText("Ask CAMHS for an update")
-    dialog.save_button.click()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
     newest = liaison.list_meetings(s)
     assert len(newest) == count + 1

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
-from support import MemoryKeyring, keyring_backend
+from support import STAFF_PASSWORD, MemoryKeyring, click, ctrl_l, keyring_backend, press, sign_in_with_enter
 from schoolmh.services import access, settings, users
 from schoolmh.ui.context import AppContext
 
@@ -27,7 +27,7 @@ def window(qtbot, vault_dir):
         w = MainWindow(AppContext(vault_dir))
         qtbot.addWidget(w)
         w.show()
-        w.unlock_screen._after_shown()
+        qtbot.wait(200)  # the screen looks at the keyring and key file once it has painted
         return w
 
     return make
@@ -45,32 +45,32 @@ def test_remember_me_on_this_laptop(qtbot, recovery_key, vault_dir, memory_keyri
     screen = win.unlock_screen
     assert not screen.remember.isVisible()  # nobody remembered yet and the setting is unknown before unlock
     qtbot.keyClicks(screen.username, "lead")
-    screen.password.setText(LEAD_PW)
-    screen.submit()
+    sign_in_with_enter(qtbot, screen, LEAD_PW)
     assert win.ctx.session is not None
-    win.lock()
+    ctrl_l(qtbot, win)
     assert screen.remember.isVisible()  # now known: the lead allows it and a keyring works
-    screen.remember.setChecked(True)
-    screen.password.setText(LEAD_PW)
-    screen.submit()
+    screen.remember.setFocus()
+    qtbot.keyClick(screen.remember, Qt.Key.Key_Space)  # ticked from the keyboard
+    assert screen.remember.isChecked()
+    sign_in_with_enter(qtbot, screen, LEAD_PW)
     assert memory_keyring.items  # a device secret is in the keyring
-    win.lock()
+    ctrl_l(qtbot, win)
     win.close()
 
     win = window()  # next start: the user name alone opens the vault
     screen = win.unlock_screen
     screen.username.setText("lead")
-    screen._update_remembered()
-    assert screen.remember.isChecked() and "Remembered" in screen.password.placeholderText()
+    qtbot.waitUntil(screen.remember.isChecked)  # looked up a moment after typing
+    assert "Remembered" in screen.password.placeholderText()
     qtbot.keyClick(screen.username, Qt.Key.Key_Return)
     assert win.ctx.session is not None and win.ctx.session.vault.how == "device"
-    win.lock()
+    ctrl_l(qtbot, win)
     # unticking on a remembered account forgets the laptop
-    screen.remember.setChecked(False)
-    screen.password.setText(LEAD_PW)
-    screen.submit()
+    click(qtbot, screen.remember)
+    assert not screen.remember.isChecked()
+    sign_in_with_enter(qtbot, screen, LEAD_PW)
     assert not memory_keyring.items
-    win.lock()
+    ctrl_l(qtbot, win)
 
 
 def test_without_a_keyring_the_choice_is_not_offered(qtbot, recovery_key, vault_dir, window, monkeypatch):
@@ -78,10 +78,8 @@ def test_without_a_keyring_the_choice_is_not_offered(qtbot, recovery_key, vault_
         _allow_remember(vault_dir)
         win = window()
         screen = win.unlock_screen
-        screen.username.setText("lead")
-        screen.password.setText(LEAD_PW)
-        screen.submit()
-        win.lock()
+        sign_in_with_enter(qtbot, screen, LEAD_PW, username="lead")
+        ctrl_l(qtbot, win)
         assert not screen.remember.isVisible()
 
 
@@ -90,23 +88,20 @@ def test_password_set_by_the_lead_must_be_changed_at_sign_in(qtbot, lead_session
     lead_session.close()
     win = window()
     screen = win.unlock_screen
-    screen.username.setText("p.worker")
-    screen.password.setText(account.generated_password)
-    screen.submit()
+    sign_in_with_enter(qtbot, screen, account.generated_password, username="p.worker")
     from schoolmh.ui.unlock import ChangePasswordDialog
 
     qtbot.waitUntil(lambda: win.findChild(ChangePasswordDialog) is not None)
     dialog = win.findChild(ChangePasswordDialog)
     dialog.fields.password.setText("my very own passphrase")
     dialog.fields.confirm.setText("my very own passphrase")
-    dialog.save_button.click()
+    click(qtbot, dialog.save_button)
     assert dialog.result() == QDialog.DialogCode.Accepted
-    win.lock()
-    screen.password.setText("my very own passphrase")
-    screen.submit()
+    ctrl_l(qtbot, win)
+    sign_in_with_enter(qtbot, screen, "my very own passphrase")
     assert win.ctx.session is not None
     assert not access.login_required_change(win.ctx.session)
-    win.lock()
+    ctrl_l(qtbot, win)
 
 
 def test_forgotten_password_with_the_recovery_key(qtbot, recovery_key, vault_dir, window):
@@ -115,23 +110,22 @@ def test_forgotten_password_with_the_recovery_key(qtbot, recovery_key, vault_dir
     win = window()
     screen = win.unlock_screen
     screen.username.setText("lead")
-    screen.forgot_button.click()
+    click(qtbot, screen.forgot_button)
     dialog = win.findChild(RecoveryDialog)
     assert dialog is not None and dialog.username.text() == "lead"
     dialog.key.setText("0000-0000-0000-0000-0000-0000-0000")
     dialog.fields.password.setText("a brand new passphrase")
     dialog.fields.confirm.setText("a brand new passphrase")
-    dialog.ok_button.click()
+    click(qtbot, dialog.ok_button)
     assert dialog.errors.message_for("recovery_key")  # next to the key field
     assert win.ctx.session is None
     dialog.key.setText(recovery_key.lower().replace("-", " "))
-    dialog.ok_button.click()
+    click(qtbot, dialog.ok_button)
     assert win.ctx.session is not None and win.ctx.session.actor.username == "lead"
-    win.lock()
-    screen.password.setText("a brand new passphrase")
-    screen.submit()
+    ctrl_l(qtbot, win)
+    sign_in_with_enter(qtbot, screen, "a brand new passphrase")
     assert win.ctx.session is not None
-    win.lock()
+    ctrl_l(qtbot, win)
 
 
 def test_ctrl_n_opens_quick_session_only_for_roles_that_record(qtbot, main_window, sign_in_as, monkeypatch):
@@ -145,33 +139,64 @@ def test_ctrl_n_opens_quick_session_only_for_roles_that_record(qtbot, main_windo
             opened.append(self)
 
     monkeypatch.setattr(mw, "load_class", lambda spec: FakeQuickSession if spec == mw.QUICK_SESSION else mw.load_class(spec))
-    main_window.activateWindow()
-    qtbot.keyClick(main_window.workspace.sidebar, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, main_window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert len(opened) == 1 and opened[0].isVisible()
     opened[0].done(0)
-    head = sign_in_as("head")  # adds the account with the lead's session, then closes it
-    main_window.do_lock()
-    main_window.signed_in(head)
-    qtbot.keyClick(main_window.workspace.sidebar, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    sign_in_as("head")  # adds the account with the lead's session, then closes it
+    ctrl_l(qtbot, main_window)
+    sign_in_with_enter(qtbot, main_window.unlock_screen, STAFF_PASSWORD, username="head1")
+    assert main_window.ctx.session.actor.role == "head"
+    press(qtbot, main_window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert len(opened) == 1  # the head does not record sessions
 
 
 def test_changing_my_password_asks_for_the_current_one(qtbot, main_window, vault_dir):
     from schoolmh.ui.unlock import ChangePasswordDialog
 
-    main_window._change_password()
+    main_window.change_password_action.trigger()  # Account ▸ Change my password…
     dialog = main_window.findChild(ChangePasswordDialog)
     assert dialog is not None and dialog.current is not None
     dialog.fields.password.setText("my very own passphrase")
     dialog.fields.confirm.setText("my very own passphrase")
-    dialog.save_button.click()  # no current password yet
+    click(qtbot, dialog.save_button)  # no current password yet
     assert "current password" in dialog.errors.message_for("current")
     dialog.current.setText("not my password")
-    dialog.save_button.click()
+    click(qtbot, dialog.save_button)
     assert "not your current password" in dialog.errors.message_for("current")
     assert dialog.result() != QDialog.DialogCode.Accepted
     assert users.verify_password(main_window.ctx.session, LEAD_PW)  # unchanged
     dialog.current.setText(LEAD_PW)
-    dialog.save_button.click()
+    click(qtbot, dialog.save_button)
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert users.verify_password(main_window.ctx.session, "my very own passphrase")
+
+
+@pytest.mark.parametrize("answer", [False, True], ids=["keep it disabled", "enable it"])
+def test_the_recovery_key_asks_before_enabling_a_disabled_account(qtbot, recovery_key, vault_dir, window, monkeypatch, answer):
+    """Issue 11: a leaver's account does not come back through the recovery route unless the lead says so."""
+    from schoolmh.ui import recovery
+    from schoolmh.ui.recovery import RecoveryDialog
+
+    session = access.sign_in(vault_dir, "lead", LEAD_PW)
+    users.add_user(session, "pat", "Pat Pastoral", "pastoral", "another long passphrase")
+    users.disable(session, "pat")
+    session.close()
+    asked = []
+    monkeypatch.setattr(recovery, "confirm", lambda _w, title, text, yes="", **k: asked.append(text) or answer)
+    win = window()
+    win.unlock_screen.username.setText("pat")
+    win.unlock_screen.forgot_button.click()
+    dialog = win.findChild(RecoveryDialog)
+    dialog.key.setText(recovery_key)
+    dialog.fields.password.setText("pat's brand new passphrase")
+    dialog.fields.confirm.setText("pat's brand new passphrase")
+    dialog.ok_button.click()
+    assert len(asked) == 1 and "pat is disabled" in asked[0] and "--enable" not in asked[0]
+    if answer:
+        assert win.ctx.session is not None and win.ctx.session.actor.username == "pat"
+        win.lock()
+    else:
+        assert win.ctx.session is None and dialog.isVisible()
+        check = access.sign_in(vault_dir, "lead", LEAD_PW)
+        assert not {u.username: u for u in users.list_users(check)}["pat"].active
+        check.close()

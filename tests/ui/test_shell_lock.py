@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from schoolmh.services.permissions import Action
 from schoolmh.ui import main_window as mw
+from support import click, ctrl_l
 
 PLANTED = "Zoë Plantedname"
 
@@ -77,7 +78,7 @@ def test_ctrl_l_deletes_pages_and_needs_the_password(qtbot, monkeypatch, main_wi
     _unlock(qtbot, window)
     assert window.ctx.session is not None
     assert PlantedPage.built == built + 1  # pages are built again after unlocking
-    window.lock()
+    ctrl_l(qtbot, window)
 
 
 def test_idle_lock_and_warning_for_unsaved_dialog(qtbot, monkeypatch, main_window, texts_under):
@@ -103,10 +104,10 @@ def test_lock_now_from_the_warning(qtbot, monkeypatch, main_window):
     _unlock(qtbot, window)
     dialog = DraftDialog(window)
     dialog.open()
-    window.lock()  # Ctrl+L with a half-filled form
+    ctrl_l(qtbot, dialog)  # Ctrl+L with a half-filled form
     warning = window.lock_manager.warning
     assert warning is not None and window.ctx.session is not None
-    qtbot.mouseClick(warning.lock_button, Qt.MouseButton.LeftButton)
+    click(qtbot, warning.lock_button)
     assert window.ctx.session is None
 
 
@@ -115,10 +116,10 @@ def test_keep_working_cancels_the_lock(qtbot, monkeypatch, main_window):
     _unlock(qtbot, window)
     dialog = DraftDialog(window)
     dialog.open()
-    window.lock()
-    qtbot.mouseClick(window.lock_manager.warning.keep_button, Qt.MouseButton.LeftButton)
+    ctrl_l(qtbot, dialog)
+    click(qtbot, window.lock_manager.warning.keep_button)
     assert window.lock_manager.warning is None
     assert window.ctx.session is not None and dialog.isVisible()
     dialog.edit.clear()  # nothing typed: locks straight away
-    window.lock()
+    ctrl_l(qtbot, dialog)
     assert window.ctx.session is None

@@ -20,6 +20,8 @@ COMMAND_MODULES = [
     "schoolmh.cli.records2_cmds",
     "schoolmh.cli.report_cmds",
     "schoolmh.cli.referral_cmds",
+    "schoolmh.cli.terms_cmds",
+    "schoolmh.cli.team_cmds",
 ]
 
 
@@ -83,7 +85,9 @@ def main(argv: list[str]) -> int:
     try:
         return int(args.func(args) or 0)
     except SchoolMHError as exc:
-        print(f"schoolmh: {exc.message}", file=sys.stderr)
+        from schoolmh.cli.common import err  # terminal-safe: messages quote file cells and names
+
+        err(f"schoolmh: {exc.message}")
         return 2
     except KeyboardInterrupt:
         print("schoolmh: stopped; nothing half-done was kept.", file=sys.stderr)

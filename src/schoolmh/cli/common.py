@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -46,8 +47,34 @@ def username(args) -> str | None:
 
 
 def sign_in(args) -> Session:
-    return access.sign_in(data_dir(args), username(args), read_secret(args, "SCHOOLMH_PASSWORD", "Password: "))
+    session = access.sign_in(data_dir(args), username(args), read_secret(args, "SCHOOLMH_PASSWORD", "Password: "))
+    if session.rollback_warning:  # said on every command, as the window's banner does
+        print(f"schoolmh: warning: {session.rollback_warning}", file=sys.stderr, flush=True)
+    return session
+
+
+# Everything a terminal may act on rather than show: C0 controls but tab and newline
+# (ESC starts a sequence that can move the cursor, rewrite the screen or set the
+# window title), DEL, C1 controls (0x9B is a one-byte CSI on some terminals), and
+# the bidirectional embeddings, overrides and isolates that reorder a line.
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every character a terminal would act on shown as a visible escape (``\\x1b``, ``\\u202e``).
+
+    Names and notes in the vault came from people and files; printed raw, a crafted
+    one could rewrite the screen or reorder what a line says. Imports already strip
+    these characters; this covers anything stored before that, or typed in the window.
+    """
+    return _TERMINAL_UNSAFE.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
 
 
 def out(text: str) -> None:
-    print(text, flush=True)
+    """Print a line for the user on stdout, terminal-safe."""
+    print(terminal_safe(text), flush=True)
+
+
+def err(text: str) -> None:
+    """Print a line for the user on stderr, terminal-safe (error messages quote cells and names)."""
+    print(terminal_safe(text), file=sys.stderr, flush=True)

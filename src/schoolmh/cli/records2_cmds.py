@@ -17,7 +17,7 @@ from pathlib import Path
 
 from schoolmh.cli.common import data_dir, out, read_secret, sign_in
 from schoolmh.cli.options import (
-    add_period_options, command_group, output_path, period, pupil_uuid, whole_number, write_output,
+    add_output_option, add_period_options, command_group, output_path, period, pupil_uuid, whole_number, write_output,
 )
 from schoolmh.errors import ValidationError
 
@@ -28,13 +28,13 @@ EXPORT_FORMAT_DOC = "docs/EXPORT_FORMAT.md"
 def cmd_export_pupil(args) -> int:
     from schoolmh.services import export
 
-    target = output_path(args.out, ".json")
+    target = output_path(args, args.out)
     session = sign_in(args)
     try:
         data = export.to_json_bytes(export.export_pupil(session, pupil_uuid(session, args.upn)))
     finally:
         session.close()
-    write_output(target, data)
+    write_output(args, target, data)
     out(f"Wrote the pupil's complete record to {target} ({len(data) // 1024 + 1} KB, format schoolmh-export v1).")
     out("Review it before disclosing: liaison notes may mention other pupils.")
     return 0
@@ -43,14 +43,14 @@ def cmd_export_pupil(args) -> int:
 def cmd_export_all(args) -> int:
     from schoolmh.services import export
 
-    target = output_path(args.out, ".json")
+    target = output_path(args, args.out)
     session = sign_in(args)
     try:
         payload = export.export_all(session)
         data = export.to_json_bytes(payload)
     finally:
         session.close()
-    write_output(target, data)
+    write_output(args, target, data)
     counts = ", ".join(f"{len(payload[t])} {t.replace('_', ' ')}" for t in ("pupils", "sessions", "measures", "referrals"))
     out(f"Wrote every record to {target} ({len(data) // 1024 + 1} KB: {counts}; format schoolmh-export v1).")
     return 0
@@ -96,12 +96,15 @@ def cmd_demo(args) -> int:
     count = whole_number(args.pupils, "--pupils", 1, 50_000, what="a number of pupils")
     seed = whole_number(args.seed, "--seed", what="a seed")
     if args.mis_csv:
-        target = output_path(args.mis_csv, ".csv")
-        demo.write_demo_mis_csv(target, count, seed)
+        target = write_output(args, output_path(args, args.mis_csv, "mis-csv"), demo.mis_csv_bytes(
+            demo.demo_pupils(count, seed)), "mis-csv")
         out(f"Wrote a synthetic MIS export of {count} fictional pupils to {target}.")
         return 0
     folder = data_dir(args)
-    key_file = Path(args.recovery_key_file) if args.recovery_key_file else folder / "recovery-key.txt"
+    if not args.recovery_key_file:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    key_file = output_path(args, args.recovery_key_file or str(folder.parent / f"{folder.name}-recovery-key.txt"),
+                           "recovery-key-file")
     password = read_secret(args, "SCHOOLMH_PASSWORD", "Password for the demo accounts: ")
     started = time.perf_counter()
 
@@ -111,7 +114,7 @@ def cmd_demo(args) -> int:
 
     session, key = demo.create_demo_vault(folder, count, seed, password, progress)
     session.close()
-    write_recovery_key(key_file, key, demo.DEMO_SCHOOL)
+    write_recovery_key(args, key_file, key, demo.DEMO_SCHOOL)
     out(f"Created a demo vault of {count} fictional pupils in {folder} in {time.perf_counter() - started:.1f} s.")
     out("Accounts (all with the password you gave; demo only): lead, lead2, pastoral1-3, head, mhst1-2.")
     out(f"The recovery key is in {key_file}.")
@@ -156,10 +159,10 @@ def cmd_dashboard(args) -> int:
     from schoolmh.domain.codes import FUNCTIONS, PRINCIPLE_SHORT, TIERS
     from schoolmh.services import dashboard
 
-    start, end = period(args, required=False) or (None, None)
+    chosen = period(args, required=False)
     session = sign_in(args)
     try:
-        f = dashboard.dashboard_figures(session, start, end)
+        f = dashboard.dashboard_figures(session, chosen.resolve() if chosen else None)
     finally:
         session.close()
     out(f"{f.label}: {f.supported_total} pupils supported")
@@ -182,10 +185,10 @@ def register(sub, common) -> None:
     esub = command_group(sub, "export", "export records as JSON (format: docs/EXPORT_FORMAT.md)", "export_what")
     p = esub.add_parser("pupil", parents=[common], help="one pupil's complete record, for a subject access request")
     p.add_argument("upn")
-    p.add_argument("--out", required=True, help="the .json file to write")
+    add_output_option(p, metavar="FILE.json", help_text="the .json file to write")
     p.set_defaults(func=cmd_export_pupil)
     p = esub.add_parser("all", parents=[common], help="every record of every kind (lead only)")
-    p.add_argument("--out", required=True, help="the .json file to write")
+    add_output_option(p, metavar="FILE.json", help_text="the .json file to write")
     p.set_defaults(func=cmd_export_all)
 
     p = sub.add_parser(
@@ -194,8 +197,10 @@ def register(sub, common) -> None:
                     "--password-stdin or SCHOOLMH_PASSWORD), or with --mis-csv write a synthetic MIS export.")
     p.add_argument("--pupils", help="how many fictional pupils (1 to 50000)")
     p.add_argument("--seed", default="1", help="the same seed gives the same data (default 1)")
-    p.add_argument("--recovery-key-file", help="where to write the recovery key (default: recovery-key.txt beside the data)")
-    p.add_argument("--mis-csv", help="write a synthetic SIMS-style pupil export here instead of a vault")
+    add_output_option(p, "--recovery-key-file", required=False, help_text="where to write the recovery key "
+                      "(default: <data folder>-recovery-key.txt beside the data folder)")
+    add_output_option(p, "--mis-csv", required=False, help_text="write a synthetic SIMS-style pupil export here "
+                      "instead of a vault")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_demo)
 

@@ -6,23 +6,21 @@ import sys
 from pathlib import Path
 
 from schoolmh.cli.common import data_dir, out, read_secret, sign_in, username
+from schoolmh.cli.options import add_output_option, output_path, write_output
 from schoolmh.errors import ValidationError
-from schoolmh.fsutil import atomic_write_bytes
 from schoolmh.services import access, users, vault_admin
 from schoolmh.services.permissions import ROLES
 
 
-def write_recovery_key(path: Path, key: str, school: str) -> None:
+def write_recovery_key(args, path: Path, key: str, school: str) -> None:
+    """Through the same output checks as every file a command writes (cli.options.write_output: never in
+    the data folder, never over a file without --force, atomic, readable by the owner only)."""
     text = (
         f"SchoolMH recovery key for {school}\n\n{key}\n\n"
         "This key opens the vault and can set a new password for any account.\n"
         "Print it, keep it locked away from the laptop, then delete this file.\n"
     )
-    atomic_write_bytes(Path(path), text.encode("utf-8"))
-    try:
-        os.chmod(path, 0o600)
-    except OSError:
-        pass
+    write_output(args, Path(path), text.encode("utf-8"), "recovery-key-file")
 
 
 def read_recovery_key(path: str) -> str:
@@ -39,10 +37,11 @@ def read_recovery_key(path: str) -> str:
 
 
 def cmd_init(args) -> int:
+    target = output_path(args, args.recovery_key_file, "recovery-key-file")  # before the vault exists
     password = read_secret(args, "SCHOOLMH_PASSWORD", "New lead password: ")
     setup = access.init_school(data_dir(args), args.school, args.admin, args.admin_name or args.admin, password)
     try:
-        write_recovery_key(Path(args.recovery_key_file), setup.recovery_key, args.school)
+        write_recovery_key(args, target, setup.recovery_key, args.school)
     finally:
         setup.session.close()
     out(f"Created the SchoolMH vault in {data_dir(args)} with lead account {args.admin}.")
@@ -94,6 +93,7 @@ def cmd_users_disable(args) -> int:
     finally:
         session.close()
     out(f"Disabled {args.username}; their key slot was removed and their records keep their name.")
+    out(vault_admin.REVOCATION_NOTE.replace("(Admin → Vault → Rotate all keys…)", "(schoolmh rotate-keys)"))
     return 0
 
 
@@ -121,16 +121,19 @@ def cmd_recover(args) -> int:
         raise ValidationError("Name the account to reset with --user.", "user")
     key = read_recovery_key(args.recovery_key_file)
     new = read_secret(args, "SCHOOLMH_PASSWORD", f"New password for {user}: ")
-    session = access.recover(data_dir(args), key, user, new)
+    session = access.recover(data_dir(args), key, user, new, enable=args.enable)
     session.close()
     out(f"New password set for {user}. The old password no longer works.")
+    if args.enable:
+        out(f"{user}'s account is enabled.")
     return 0
 
 
 def cmd_backup(args) -> int:
+    target = output_path(args, args.out, create_folder=True)  # before signing in: a refusal changes nothing
     session = sign_in(args)
     try:
-        result = vault_admin.backup(session, Path(args.out))
+        result = vault_admin.backup(session, target, overwrite=args.force)
     finally:
         session.close()
     out(f"Backup written to {result.path} ({result.size_bytes // 1024} KB); it opened and passed integrity_check.")
@@ -145,7 +148,8 @@ def cmd_restore(args) -> int:
         result = vault_admin.restore(data_dir(args), Path(args.file), username=username(args), password=password)
     out("Restored and verified (integrity_check ok, audit chain intact).")
     if result.replaced_folder:
-        out(f"The previous vault files were kept in {result.replaced_folder}.")
+        out(f"The previous vault files were kept in {result.replaced_folder} (only the old recovery key opens "
+            "them; delete the folder once you are sure).")
     return 0
 
 
@@ -164,13 +168,7 @@ def cmd_audit_verify(args) -> int:
 
 def cmd_rotate_keys(args) -> int:
     """The lead's password signs in and is asked for again by the service (it stays the lead's password)."""
-    target = Path(args.recovery_key_file)
-    if target.exists():
-        raise ValidationError(
-            f"{target} already exists: name a new file for the new recovery key.", "recovery-key-file"
-        )
-    if not target.parent.is_dir():
-        raise ValidationError(f"There is no folder {target.parent} for the recovery key file.", "recovery-key-file")
+    target = output_path(args, args.recovery_key_file, "recovery-key-file")
     password = read_secret(args, "SCHOOLMH_PASSWORD", "Password: ")
     session = access.sign_in(data_dir(args), username(args), password)
     try:
@@ -182,9 +180,9 @@ def cmd_rotate_keys(args) -> int:
         session.close()
     out("Every key was replaced: the database is encrypted under a new key.")
     try:
-        write_recovery_key(target, result.recovery_key, school)
+        write_recovery_key(args, target, result.recovery_key, school)
         out(f"The new recovery key is in {target}: print it, lock it away, then delete the file. The old one no longer works.")
-    except OSError:  # the key exists nowhere else: show it rather than lose it
+    except (OSError, ValidationError):  # the key exists nowhere else: show it rather than lose it
         out(f"{target} could not be written, so here is the new recovery key (write it down now; the old one no longer works):")
         out(f"  {result.recovery_key}")
     out("Your password is unchanged. Remembered laptops were forgotten.")
@@ -201,7 +199,7 @@ def register(sub, common) -> None:
     p.add_argument("--school", required=True)
     p.add_argument("--admin", required=True, help="the lead's user name")
     p.add_argument("--admin-name", help="the lead's full name")
-    p.add_argument("--recovery-key-file", required=True, help="where to write the recovery key (print it, then delete)")
+    add_output_option(p, "--recovery-key-file", help_text="where to write the recovery key (print it, then delete)")
     p.set_defaults(func=cmd_init)
 
     u = sub.add_parser("users", help="staff accounts").add_subparsers(dest="users_command", metavar="action")
@@ -227,9 +225,10 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_unlock_check)
     p = sub.add_parser("recover", parents=[common], help="set a new password for --user with the recovery key")
     p.add_argument("--recovery-key-file", required=True)
+    p.add_argument("--enable", action="store_true", help="also enable the account if it was disabled (refused without it)")
     p.set_defaults(func=cmd_recover)
     p = sub.add_parser("backup", parents=[common], help="write a verified encrypted backup")
-    p.add_argument("--out", required=True)
+    add_output_option(p, metavar="FILE.schoolmh-backup", help_text="where to write the backup")
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser("restore", parents=[common], help="restore a backup; the live vault is replaced only after the copy verifies")
     p.add_argument("file")
@@ -239,7 +238,7 @@ def register(sub, common) -> None:
         "rotate-keys", parents=[common],
         help="after a suspected compromise: re-encrypt under a new key, new recovery key, one-time passwords for others",
     )
-    p.add_argument("--recovery-key-file", required=True, help="a new file for the new recovery key (print it, then delete)")
+    add_output_option(p, "--recovery-key-file", help_text="a new file for the new recovery key (print it, then delete)")
     p.set_defaults(func=cmd_rotate_keys)
     a = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", metavar="action")
     p = a.add_parser("verify", parents=[common], help="check the hash chain; names the first broken row")

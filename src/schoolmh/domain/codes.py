@@ -78,4 +78,7 @@ ACTIVITY_CATEGORIES = {
 LIAISON_TYPES = {"supervision": "Supervision / consultation", "case_discussion": "Case discussion", "planning": "Planning"}
 PLAN_STATUSES = {"open": "Open", "closed": "Closed"}
 PEOPLE_INVOLVED = {"pupil": "Pupil", "parent": "Parent/carer", "staff": "School staff", "mhst": "MHST", "other": "Other"}
+# DfE school census SEN provision codes (E, K, N since the September 2014 SEND Code of Practice):
+# "Complete the school census" guide 2024 to 2025. The full code sets, the older codes S/A/P and the
+# source are in domain/mis/dfe_codes.py; these are the short names the app shows.
 SEN_PROVISION = {"E": "EHC plan", "K": "SEN support", "N": "No SEN"}

@@ -21,8 +21,12 @@ instrument's own measurement error would plausibly produce (Jacobson & Truax,
 1991: RCI = 1.96 x SD x sqrt(2 x (1 - reliability))). Each instrument carries a
 threshold in *headline* units and where it came from (``reliable_change_source``);
 a change at least that big, in the better direction, is a "reliable improvement".
-Thresholds marked PROVISIONAL below are our own choices and should be replaced
-by a published value when one is confirmed.
+
+Where no published threshold could be confirmed for an instrument and rater, the
+value is *indicative* (``reliable_change_indicative``): worked out with the
+Jacobson-Truax formula from published norms, and said to be so wherever it is
+printed (the pupil summary adds "indicative" to the classification), so a guess
+is never presented as a rule. ``reliable_change_source`` says which is which.
 """
 from __future__ import annotations
 
@@ -53,6 +57,7 @@ __all__ = [
     "field_codes",
     "score",
     "classify_change",
+    "jacobson_truax_rci",
 ]
 
 RELIABLE_IMPROVEMENT = "reliable improvement"
@@ -165,6 +170,7 @@ class Instrument:
     source: str
     reliable_change_source: str
     bands: tuple[BandSet, ...] = ()
+    reliable_change_indicative: tuple[str, ...] = ()  # raters (or ANY_RATER) with no published threshold
     min_age: int | None = None
     max_age: int | None = None
     age_note: str = ""
@@ -182,6 +188,8 @@ class Instrument:
                 problems.append(f"no reliable-change threshold for rater {rater!r}")
         for key in rc_keys - set(self.raters) - {ANY_RATER}:
             problems.append(f"reliable-change threshold for unknown rater {key!r}")
+        for key in set(self.reliable_change_indicative) - set(self.raters) - {ANY_RATER}:
+            problems.append(f"indicative reliable change for unknown rater {key!r}")
         for band_set in self.bands:
             for key in set(band_set.raters) - set(self.raters) - {ANY_RATER}:
                 problems.append(f"bands for unknown rater {key!r}")
@@ -249,6 +257,10 @@ class Instrument:
             return float(table[rater])
         return float(table[ANY_RATER])
 
+    def reliable_change_is_indicative(self, rater: str) -> bool:
+        """True when this rater's threshold is not a published value (see the module docstring)."""
+        return rater in self.reliable_change_indicative or ANY_RATER in self.reliable_change_indicative
+
     def bands_for(self, rater: str, age: int | None = None) -> tuple[Band, ...] | None:
         """The headline bands for this rater (and age, where bands depend on age), if any."""
         for band_set in self.bands:
@@ -295,6 +307,7 @@ class Change:
     higher_is_better: bool
     improvement: bool | None
     classification: str
+    indicative: bool = False  # the threshold is not a published value: say so where it is shown
 
     @property
     def reliable(self) -> bool:
@@ -342,22 +355,28 @@ SDQ = Instrument(
     ),
     headline="total_difficulties",
     higher_is_better=False,
-    # Jacobson & Truax (1991) RCI from the British national norms (Goodman 2001,
-    # J Am Acad Child Adolesc Psychiatry 40:1337-1345; UK norms on sdqinfo.org):
-    # total difficulties SD about 5.8 / 5.9 / 5.2 and Cronbach alpha .82 / .87 / .80
-    # for parent / teacher / self give about 6.8 / 5.9 / 6.5 points; rounded up to
-    # a whole point (scores are whole numbers) that is 7 / 6 / 7. For parent report
-    # we use 8 instead, the value used in CORC / CYP IAPT reporting of CAMHS data
-    # (Wolpert et al. 2015, Child Adolesc Ment Health 20(2):94-101, clinical sample),
-    # so the school's parent-rated figures are comparable with MHST/CAMHS reports.
+    # Parent 8: the reliable-change value for parent-rated total difficulties used in
+    # CORC / CYP IAPT outcome reporting (Wolpert et al. 2015, a study of parent-rated
+    # SDQ change in CAMHS), so a school's parent-rated figures compare with MHST/CAMHS.
+    # Teacher and self: no published reliable-change threshold was found, so these are
+    # INDICATIVE, the Jacobson & Truax (1991) RCI from the British norms (Goodman 2001:
+    # total difficulties Cronbach alpha .87 teacher, .80 self; SD about 5.9 teacher,
+    # 5.2 self): jacobson_truax_rci(5.9, .87) = 5.9 -> 6, jacobson_truax_rci(5.2, .80)
+    # = 6.4 -> 7, rounded up to whole points (scores are whole numbers) so the call is
+    # never more generous than the formula. Replace them if CORC or youthinmind
+    # publish teacher or self values.
     reliable_change=(("parent", 8), ("teacher", 6), ("self", 7)),
+    reliable_change_indicative=("teacher", "self"),
     reliable_change_source=(
-        "Parent 8: CORC practice, Wolpert M, Gorzig A, Deighton J, Fugard AJB, Newman R, "
-        "Ford T (2015) Comparison of indices of clinically meaningful change in child and "
-        "adolescent mental health services, Child and Adolescent Mental Health 20(2):94-101. "
-        "Teacher 6 and self 7: Jacobson & Truax (1991) RCI computed from Goodman R (2001) "
-        "J Am Acad Child Adolesc Psychiatry 40(11):1337-1345 (UK norms), rounded up. "
-        "VERIFY against CORC's current published values."
+        "Parent 8 (published): Wolpert M, Gorzig A, Deighton J, Fugard AJB, Newman R, Ford T (2015) "
+        "Comparison of indices of clinically meaningful change in child and adolescent mental health "
+        "services: difference scores, reliable change, crossing clinical thresholds and 'added value'. "
+        "Child and Adolescent Mental Health 20(2):94-101 (parent-rated SDQ; as used in CORC reporting). "
+        "Teacher 6 and self 7 (indicative, no published threshold found): Jacobson NS, Truax P (1991) "
+        "J Consult Clin Psychol 59(1):12-19, RCI = 1.96 x SD x sqrt(2 x (1 - alpha)) with the British "
+        "norms of Goodman R (2001) Psychometric properties of the Strengths and Difficulties "
+        "Questionnaire, J Am Acad Child Adolesc Psychiatry 40(11):1337-1345 (teacher alpha .87, SD 5.9; "
+        "self alpha .80, SD 5.2), rounded up."
     ),
     headline_range=(0, 40),
     # Four-band categorisation of total difficulties, youthinmind "Scoring the SDQ"
@@ -438,17 +457,18 @@ RCADS25 = Instrument(
     ),
     headline="total",
     higher_is_better=False,
-    # PROVISIONAL: no published raw-score RCI for the RCADS-25 total was found when
-    # this was written (CYP IAPT/CORC guidance works in T-scores, which need licensed
-    # norm tables we do not ship). 10 points is the Jacobson & Truax formula with an
-    # assumed SD of about 11-12 and alpha of about .91-.92, in the range reported for
-    # RCADS-25 total scores, rounded up to be cautious. Replace when a published
-    # value for raw totals is confirmed.
+    # INDICATIVE: no published reliable-change threshold for the RCADS-25 raw total
+    # was found (CYP IAPT/CORC guidance works in T-scores, which need the authors'
+    # norm tables, not shipped). 10 points is the Jacobson & Truax RCI for a raw-total
+    # SD of about 11-12 and alpha of about .91-.92 (jacobson_truax_rci(12, .91) = 10.0),
+    # the range reported for RCADS-25 totals (Ebesutani et al. 2012), rounded up.
     reliable_change=((ANY_RATER, 10),),
+    reliable_change_indicative=(ANY_RATER,),
     reliable_change_source=(
-        "PROVISIONAL, our own choice: Jacobson NS & Truax P (1991) J Consult Clin Psychol 59(1):12-19 "
-        "formula with assumed SD ~11-12 and alpha ~.91-.92 for the raw total, rounded up to 10. "
-        "Replace with a published raw-score RCI when confirmed."
+        "Indicative, no published threshold for the raw total found: Jacobson NS, Truax P (1991) "
+        "J Consult Clin Psychol 59(1):12-19, RCI = 1.96 x SD x sqrt(2 x (1 - alpha)) with SD about "
+        "11-12 and alpha about .91-.92 for the RCADS-25 total (Ebesutani et al. 2012, Psychological "
+        "Assessment 24(4):833-845), rounded up to 10."
     ),
     headline_range=(0, 75),
     min_age=8,
@@ -571,9 +591,14 @@ CORS = Instrument(
     headline="total",
     higher_is_better=True,
     reliable_change=((ANY_RATER, 5),),
+    # INDICATIVE: the 5 points is the ORS value (Miller et al. 2003); a CORS-specific
+    # threshold from Duncan et al. (2006) could not be confirmed (some materials for
+    # children quote 6), so the classification is marked indicative.
+    reliable_change_indicative=(ANY_RATER,),
     reliable_change_source=(
-        "Reliable change 5 points as for the ORS (Miller et al. 2003; Duncan et al. 2006). "
-        "VERIFY: some CORS materials may quote a different value."
+        "Indicative: 5 points as published for the ORS (Miller et al. 2003, Journal of Brief Therapy "
+        "2(2):91-100); no CORS-specific value could be confirmed (Duncan et al. 2006, Journal of Brief "
+        "Therapy 5(2):71-88; some materials for children quote 6)."
     ),
     headline_range=(0, 40),
     bands=(BandSet(("self", "parent"), (Band(0, 31.9, _ORS_CLINICAL), Band(32, 40, _ORS_NON_CLINICAL))),),
@@ -925,4 +950,13 @@ def classify_change(instrument_code: str, rater: str, first: Scored, latest: Sco
         higher_is_better=inst.higher_is_better,
         improvement=improvement,
         classification=classification,
+        indicative=inst.reliable_change_is_indicative(clean_rater),
     )
+
+
+def jacobson_truax_rci(sd: float, reliability: float) -> float:
+    """The Jacobson & Truax (1991) reliable change index in score points: 1.96 x SD x sqrt(2 x (1 - r)).
+
+    A change at least this big is unlikely (p < .05) to be measurement error alone.
+    """
+    return 1.96 * sd * math.sqrt(2 * (1 - reliability))

@@ -4,7 +4,9 @@ It holds personal and special category data, so every page says "Confidential"
 and making it is audited ("export.pupil_summary"). Names and other text typed by
 staff go through ``pdfbase.para``, which escapes them and switches to a font
 that has the script's letters. Session notes are included only for roles that
-may read case notes (Action.SESSION_READ). reportlab is imported lazily.
+may read case notes (Action.SESSION_READ). A reliable-change classification made
+with an indicative threshold (domain.instruments) says "(indicative)". Text of
+any allowed length flows across pages (pdfbase). reportlab is imported lazily.
 """
 from __future__ import annotations
 
@@ -177,6 +179,19 @@ def pupil_summary_pdf_from_data(data: PupilSummaryData, produced: dt.date, produ
     )
 
 
+def _indicative(change) -> bool:
+    """Whether the change was classified with a threshold that is not a published value."""
+    try:
+        return get_instrument(change.instrument).reliable_change_is_indicative(change.rater)
+    except ValidationError:
+        return False
+
+
+def _verdict(change) -> str:
+    """The classification, with "(indicative)" when its threshold is not a published value."""
+    return f"{change.classification} (indicative)" if _indicative(change) else change.classification
+
+
 def _measures(data: PupilSummaryData) -> list:
     from schoolmh.reports.pdfbase import Band, data_table, figure, line_chart, para, styles
 
@@ -194,8 +209,14 @@ def _measures(data: PupilSummaryData) -> list:
         out.append(data_table(
             ("Questionnaire", "Rater", "First", "Latest", "Change", "Classification"),
             [[c.instrument, c.rater, f"{_num(c.first)} ({_d(c.first_date)})", f"{_num(c.latest)} ({_d(c.latest_date)})",
-              f"{c.delta:+g}", c.classification.capitalize()] for c in data.changes],
+              f"{c.delta:+g}", _verdict(c).capitalize()] for c in data.changes],
             col_widths=(0.2, 0.1, 0.19, 0.19, 0.11, 0.21), numeric_cols=(4,)))
+        indicative = [c for c in data.changes if _indicative(c)]
+        if indicative:
+            which = ", ".join(dict.fromkeys(f"{c.instrument} ({c.rater})" for c in indicative))
+            out.append(para(f"Indicative: no published reliable-change value was found for {which}. The "
+                            "classification uses a threshold worked out from the questionnaire's published norms "
+                            "(Jacobson and Truax method); read it as a guide, not a rule.", st.small))
     by_instrument: dict[str, list] = defaultdict(list)
     for m in data.measures:
         by_instrument[m.instrument].append(m)
@@ -222,7 +243,7 @@ def _measures(data: PupilSummaryData) -> list:
             caption += f" Shaded bands are the {raters[0]} ranges."
         changes = [c for c in data.changes if c.instrument == code]
         if changes:
-            caption += " " + " ".join(f"{c.rater.capitalize()}: {c.classification}." for c in changes)
+            caption += " " + " ".join(f"{c.rater.capitalize()}: {_verdict(c)}." for c in changes)
         out.append(figure(line_chart(series, bands, y_min=lo, y_max=hi, height=170,
                                      y_label="Score"), caption))
     return out

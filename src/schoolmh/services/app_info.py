@@ -5,11 +5,12 @@ Kept apart from `access` so the UI can ask these questions without reaching into
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 __all__ = [
     "default_data_dir", "vault_exists", "device_remembered", "any_device_remembered", "keyring_available",
-    "unlock_wait_seconds",
+    "unlock_wait_seconds", "folder_refusal", "synced_folder", "remember_data_dir",
 ]
 
 
@@ -24,6 +25,7 @@ def default_data_dir() -> Path:
 # Named here so the window can decide "set-up or unlock" without loading the crypto and database
 # modules before its first paint.
 VAULT_FILES = ("vault.keys", "schoolmh.db")
+LOCK_FILE_NAME = "schoolmh.lock"  # db.instance_lock.LOCK_NAME (a test keeps them equal)
 
 
 def vault_exists(data_dir: Path) -> bool:
@@ -80,3 +82,32 @@ def unlock_wait_seconds(data_dir: Path) -> float:
         return AttemptLog.load(Path(data_dir)).remaining_wait()
     except Exception:
         return 0.0
+
+
+def folder_refusal(data_dir: Path) -> str | None:
+    """Why the vault may not live in this folder (cloud-synced or network), or None when it may."""
+    from schoolmh.db.location import check_location
+    from schoolmh.errors import UnsafeLocation
+
+    try:
+        check_location(data_dir)
+    except UnsafeLocation as exc:
+        return exc.message
+    return None
+
+
+def synced_folder(folder: Path) -> str | None:
+    """What makes a folder synced or networked (for warning before a secret is saved there), or None."""
+    from schoolmh.db.location import CLOUD, find_problem
+
+    finding = find_problem(os.path.realpath(folder))
+    if finding is None:
+        return None
+    return ("a cloud-synced folder" if finding.kind == CLOUD else "a network folder") + f" ({finding.how})"
+
+
+def remember_data_dir(data_dir: Path) -> None:
+    """Use this folder for the vault from now on (chosen at set-up instead of a refused default)."""
+    from schoolmh.db.location import remember_data_dir as _remember
+
+    _remember(Path(data_dir))

@@ -9,6 +9,9 @@ accept the same files and point at problems the same way:
 * **Header**: the first non-blank row. Names are matched ignoring case, spaces and
   hyphens ("Start on", "start-on" and "start_on" are one column).
 * **Rows**: blank rows are skipped; every row keeps its spreadsheet row number.
+* **Cells**, headers included, lose control and bidirectional-override characters
+  (domain.mis.clean_cells, the same rule as the pupil import) before anything else
+  reads them, so no imported text can carry them into the vault, a PDF or a terminal.
 * **Problems** are domain.mis.RowError: ``row N, column C: why``, with C the
   header as the file spells it, so the message points at the cell staff see in
   Excel. A file that cannot be read at all raises FileRejected and nothing is
@@ -25,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from schoolmh.domain.mis import RowError
+from schoolmh.domain.mis import RowError, clean_cells
 from schoolmh.errors import ValidationError
 from schoolmh.services.pupil_import import FileRejected
 
@@ -128,6 +131,7 @@ def parse_csv(data: bytes) -> CsvTable:
     try:
         for cells in reader:
             number += 1
+            cells = clean_cells(cells)
             if any(c.strip() for c in cells):
                 rows.append((number, cells))
                 if len(rows) > MAX_ROWS + 1:

@@ -23,7 +23,11 @@ Sessions (``schoolmh import sessions FILE.csv``), columns:
   staff_username    the SchoolMH user name of who saw the pupil (default: whoever imports)
   note              short note (optional)
 
-Only ``date`` must be a column; a missing column takes its default.
+Only ``date`` must be a column; a missing column takes its default. The coded
+columns (function, type, mode, attendance, and a measure's instrument) also take
+"code - description" as a spreadsheet may show it ("1 - Direct support").
+Control and bidirectional-override characters are removed from every cell as the
+file is read (services.csv_rows).
 
 Measures (``schoolmh import measures FILE.csv``): ``upn,date,instrument,rater``
 then one column per score, named as ``schoolmh measures list`` prints them
@@ -43,7 +47,8 @@ from schoolmh.db.models import Staff
 from schoolmh.db.models.records import MeasureResult, Pupil
 from schoolmh.db.models.records import Session as SessionRow
 from schoolmh.domain import instruments as inst
-from schoolmh.domain.mis import RowError
+from schoolmh.domain.codes import ATTENDANCE, FUNCTIONS, SESSION_MODES, SESSION_TYPES
+from schoolmh.domain.mis import RowError, code_in_cell
 from schoolmh.domain.upn import validate_upn
 from schoolmh.errors import ValidationError, ValidationErrors
 from schoolmh.services import measures as measures_service
@@ -67,6 +72,8 @@ SESSION_COLUMNS = ("upn", "date", "duration_minutes", "function", "type", "mode"
 SESSION_DEFAULTS = {"duration_minutes": "30", "function": "1", "type": "one_to_one", "mode": "in_person",
                     "attendance": "attended"}
 MEASURE_BASE_COLUMNS = ("upn", "date", "instrument", "rater")
+_SESSION_CODES = {"function": [str(k) for k in FUNCTIONS], "type": SESSION_TYPES, "mode": SESSION_MODES,
+                  "attendance": ATTENDANCE}
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,7 @@ def import_sessions_csv(session: Session, path: str | Path, *, dry_run: bool = F
     for row in table.rows:
         number = row.number
         raw = {**SESSION_DEFAULTS, **{k: v for k, v in row.values.items() if v}}
+        raw.update({k: code_in_cell(raw[k], codes) for k, codes in _SESSION_CODES.items() if k in raw})
         row_errors: list[RowError] = []
         fields = {k: raw.get(k, "") for k in ("date", "duration_minutes", "function", "type", "mode",
                                               "attendance", "note")}
@@ -236,7 +244,7 @@ def import_measures_csv(session: Session, path: str | Path, *, dry_run: bool = F
             row_errors.append(table.row_error(number, "date", exc.message))
         values = {k: raw[k] for k in table.keys if k in score_columns and raw.get(k)}
         try:
-            instrument = inst.get_instrument(raw.get("instrument", "") or "(blank)")
+            instrument = inst.get_instrument(code_in_cell(raw.get("instrument", ""), inst.INSTRUMENTS) or "(blank)")
             scored = inst.score(instrument.code, raw.get("rater", ""), values,
                                 age=measures_service.age_on(pupil.dob, day) if pupil and day else None)
         except ValidationError as exc:

@@ -303,13 +303,15 @@ def update_session(session: Session, session_uuid: str, **changes) -> SessionInf
     return get_session(session, session_uuid)
 
 
-def delete_session(session: Session, session_uuid: str) -> None:
-    """Remove a session recorded in error, with its goal ratings. Measures taken stay (unlinked)."""
+def delete_session(session: Session, session_uuid: str, *, undo: bool = False) -> None:
+    """Remove a session recorded in error, with its goal ratings. Measures taken stay (unlinked).
+
+    ``undo``: the user pressed Undo straight after saving it (the audit entry says so)."""
     session.require(Action.SESSION_WRITE)
     row = _session_record(session, session_uuid)
     with session.transaction():
         row.delete_instance()
-        session.audit("session.delete", "session", session_uuid, "")
+        session.audit("session.delete", "session", session_uuid, "undo" if undo else "")
 
 
 # --- reading ----------------------------------------------------------------------------------------------

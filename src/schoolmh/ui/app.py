@@ -100,9 +100,12 @@ def app_icon() -> QIcon:
 
 
 def apply_style(app: QApplication) -> None:
-    """Follow the system's palette and fonts; add only the small style sheet for visible focus."""
+    """The one look on every OS: Fusion (chosen at construction, see style_arguments) and app.qss."""
     from schoolmh.resources import resource_path
 
+    from PySide6.QtCore import QDir
+
+    QDir.addSearchPath("schoolmh", str(resource_path()))  # url(schoolmh:icons/…) in the style sheet
     qss = resource_path("styles", "app.qss")
     try:
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
@@ -110,16 +113,13 @@ def apply_style(app: QApplication) -> None:
         pass
 
 
-def _style_arguments() -> list[str]:
-    """On Linux without a desktop style (KDE's Breeze etc.), ask for Fusion at construction.
+def style_arguments() -> list[str]:
+    """Fusion on Windows, macOS and Linux alike, so the style the tests drive is the one staff see.
 
-    The bare "windows" fallback has no dark-mode support and a faint focus frame. Passing
-    -style avoids building a Python QStyle wrapper at start-up just to read its name (~5 ms).
+    The native styles differ in metrics and focus frames (Windows 11's, macOS's, a bare "windows"
+    fallback without dark mode on Linux); the suite runs with these same arguments (tests/conftest.py).
+    Passing -style avoids building a Python QStyle wrapper at start-up (~5 ms).
     """
-    if not sys.platform.startswith("linux") or os.environ.get("QT_STYLE_OVERRIDE"):
-        return []
-    if "KDE" in os.environ.get("XDG_CURRENT_DESKTOP", "").upper():
-        return []
     return ["-style", "Fusion"]
 
 
@@ -132,10 +132,37 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     QApplication.setApplicationDisplayName(APP_NAME)
     QApplication.setOrganizationName(APP_NAME)
     QGuiApplication.setDesktopFileName("schoolmh")
-    app = QApplication([sys.argv[0] if sys.argv else APP_NAME, *_style_arguments()])
+    app = QApplication([sys.argv[0] if sys.argv else APP_NAME, *style_arguments()])
     app.setWindowIcon(app_icon())
     apply_style(app)
     return app
+
+
+ALREADY_OPEN = (
+    "SchoolMH is already open on this computer (or a restore is running from the command line). "
+    "Switch to the open window; only one can use the vault at a time."
+)
+
+
+def hold_vault_lock(data_dir: Path, *, quiet: bool = False):
+    """The vault's single-instance lock (the file the CLI's restore takes too: db/instance_lock.py).
+
+    Held for the window's lifetime (stale time 0: only a dead holder makes it stale). None, after
+    saying why, when another process holds it.
+    """
+    from PySide6.QtCore import QLockFile
+
+    from schoolmh.services.app_info import LOCK_FILE_NAME
+
+    lock = QLockFile(str(Path(data_dir) / LOCK_FILE_NAME))
+    lock.setStaleLockTime(0)
+    if lock.tryLock(200):
+        return lock
+    if not quiet:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.warning(None, APP_NAME, ALREADY_OPEN)
+    return None
 
 
 def start(ctx) -> object | None:
@@ -147,9 +174,12 @@ def start(ctx) -> object | None:
     from schoolmh.ui.main_window import MainWindow
 
     if vault_exists(ctx.data_dir):
+        lock = hold_vault_lock(ctx.data_dir)
+        if lock is None:
+            return None
         window = MainWindow(ctx)
-        window.resize(1280, 800)
-        window.show()
+        window.vault_lock = lock  # held, and released with the window
+        window.show_fitted()
         window.unlock_screen.focus_first()
         return window
 
@@ -163,10 +193,10 @@ def start(ctx) -> object | None:
         if session is None:
             QApplication.quit()
             return
+        holder["lock"] = hold_vault_lock(ctx.data_dir, quiet=True)  # the vault exists now (perhaps in a chosen folder)
         window = MainWindow(ctx)
         holder["window"] = window
-        window.resize(1280, 800)
-        window.show()
+        window.show_fitted()
         window.signed_in(session)
         wizard.deleteLater()
 
@@ -192,13 +222,41 @@ def _exit_after_first_paint(app: QApplication) -> None:
     QTimer.singleShot(0, painted)
 
 
-def run_app(argv: list[str]) -> int:
-    app = make_application(argv)
-    relay = install_exception_hooks()
-    from schoolmh.ui.context import AppContext
+def show_startup_failure(exc: BaseException) -> None:
+    """A failure before the window is up is shown in a message box (a windowed build has no console).
 
-    ctx = AppContext(parse_data_dir(argv))
-    shown = start(ctx)
+    Qt's own box once a QApplication exists; before that, the native one (schoolmh.startup).
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    from schoolmh.logs import log_dir, log_exception
+    from schoolmh.startup import STARTUP_FAILED, report_startup_failure
+
+    if QApplication.instance() is None:
+        report_startup_failure(exc)
+        return
+    log_exception(exc, "start-up")
+    QMessageBox.critical(None, APP_NAME, STARTUP_FAILED.format(log=log_dir()))
+
+
+def run_app(argv: list[str]) -> int:
+    from schoolmh.startup import linux_qt_hint
+
+    hint = linux_qt_hint()  # Qt would abort with a cryptic plugin message instead
+    if hint:
+        if sys.stderr is not None:
+            print(hint, file=sys.stderr)
+        return 1
+    try:
+        app = make_application(argv)
+        relay = install_exception_hooks()
+        from schoolmh.ui.context import AppContext
+
+        ctx = AppContext(parse_data_dir(argv))
+        shown = start(ctx)
+    except Exception as exc:
+        show_startup_failure(exc)
+        return 1
     if shown is None:
         return 1
     if os.environ.get("SCHOOLMH_BENCH_EXIT_AFTER_SHOW") == "1":

@@ -8,6 +8,8 @@ One object passed explicitly (not the QApplication used as a global hub):
   "activities", "liaison", "users", "settings".
 - Dialogs that hold typed-in work may define `has_unsaved_input() -> bool`;
   the lock asks it before closing them (see ui/lock.py).
+- `offer_undo(text, undo)` shows "text. Undo" in the status bar for a few
+  seconds; Undo or Ctrl+Z runs `undo()` (ui/undo_notice.py).
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ class AppContext(QObject):
     open_pupil = Signal(str)
     navigate = Signal(str)
     data_changed = Signal(str)
+    undo_offered = Signal(str, object)  # text, undo() -> what to say after undoing
 
     def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +62,10 @@ class AppContext(QObject):
 
                 log_exception(exc, "closing the session")
         self.locked.emit()
+
+    def offer_undo(self, text: str, undo: Callable[[], str]) -> None:
+        """Offer to take back what was just saved (the main window shows it for a few seconds)."""
+        self.undo_offered.emit(text, undo)
 
     @property
     def is_unlocked(self) -> bool:

@@ -7,15 +7,19 @@ signed in as the new lead.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPushButton,
     QVBoxLayout,
     QWizard,
     QWizardPage,
@@ -38,8 +42,16 @@ def _intro(text: str) -> QLabel:
 
 
 class SchoolPage(QWizardPage):
+    """The school's name, and where the vault will live.
+
+    Where the default folder is refused (a OneDrive-redirected profile, a network home drive),
+    the page says why and offers "Choose another folder…" instead of a dead end.
+    """
+
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
+        self.ctx = ctx
+        self.chosen_folder = False  # True once the user picked a folder other than the default
         self.setTitle("Welcome to SchoolMH")
         self.setSubTitle("SchoolMH keeps your school's mental health records encrypted on this laptop. Set-up takes two minutes.")
         layout = QVBoxLayout(self)
@@ -50,15 +62,62 @@ class SchoolPage(QWizardPage):
         self.school.setPlaceholderText("e.g. Oakfield Academy")
         self.errors.add_row(form, "&School name:", "school", self.school)
         layout.addLayout(form)
-        where = _intro(f"The encrypted records will be kept in <tt>{ctx.data_dir}</tt>.")
-        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(where)
+        self.where = _intro("")
+        self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.where)
+        folder_row = QHBoxLayout()
+        self.folder_button = QPushButton("C&hoose another folder…")
+        self.folder_button.setAccessibleName("Choose another folder for the vault")
+        self.folder_button.clicked.connect(lambda _checked=False: self.choose_folder())
+        folder_row.addWidget(self.folder_button)
+        folder_row.addStretch(1)
+        layout.addLayout(folder_row)
+        self.folder_problem = FormErrorLabel()
+        self.folder_problem.setObjectName("folderProblem")
+        layout.addWidget(self.folder_problem)
         layout.addWidget(self.errors.general)
         layout.addStretch(1)
         self.school.textChanged.connect(lambda _t: self.completeChanged.emit())
+        self._show_folder()
+
+    def _show_folder(self) -> None:
+        from html import escape
+
+        from schoolmh.services.app_info import folder_refusal
+
+        self.where.setText(f"The encrypted records will be kept in <tt>{escape(str(self.ctx.data_dir))}</tt>.")
+        self.refusal = folder_refusal(self.ctx.data_dir)
+        if self.refusal:
+            self.folder_problem.show_error(self.refusal)
+        else:
+            self.folder_problem.clear_error()
+        self.completeChanged.emit()
+
+    def ask_folder(self) -> str:
+        """The folder dialog (a method so tests can answer it)."""
+        return QFileDialog.getExistingDirectory(self, "Choose a folder on this computer for the vault",
+                                                str(Path.home()))
+
+    def choose_folder(self) -> None:
+        picked = self.ask_folder()
+        if not picked:
+            return
+        folder = Path(picked)
+        if folder.name.lower() != "schoolmh":
+            folder = folder / "SchoolMH"
+        from schoolmh.services.app_info import vault_exists
+
+        if vault_exists(folder):
+            self.folder_problem.show_error(
+                f"{folder} already holds a SchoolMH vault. Choose an empty folder, or start SchoolMH "
+                f"with --data-dir \"{folder}\" to open that one.")
+            return
+        self.ctx.data_dir = folder
+        self.chosen_folder = True
+        self._show_folder()
 
     def isComplete(self) -> bool:  # noqa: N802
-        return bool(self.school.text().strip())
+        return bool(self.school.text().strip()) and not self.refusal
 
     def validatePage(self) -> bool:  # noqa: N802
         if len(self.school.text().strip()) > 200:
@@ -89,7 +148,8 @@ class LeadPage(QWizardPage):
         self.full_name = QLineEdit()
         self.full_name.setObjectName("full_name")
         self.errors.add_row(form, "&Full name:", "full_name", self.full_name)
-        self.fields = NewPasswordFields(form, self.errors)
+        self.fields = NewPasswordFields(form, self.errors, names=lambda: [
+            wizard.school_page.school.text(), self.username.text(), self.full_name.text()])
         layout.addLayout(form)
         layout.addWidget(self.general)
         layout.addStretch(1)
@@ -126,6 +186,13 @@ class LeadPage(QWizardPage):
             report_error(self, exc, "creating the vault")
             return False
         self.fields.clear()
+        if self.wizard_.school_page.chosen_folder:
+            from schoolmh.services.app_info import remember_data_dir
+
+            try:
+                remember_data_dir(self.wizard_.ctx.data_dir)  # so the next start finds this vault
+            except OSError as exc:
+                report_error(self, exc, "remembering the vault's folder")
         self.wizard_.vault_created(setup.session, setup.recovery_key)
         return True
 
@@ -174,6 +241,9 @@ class SecondLeadPage(QWizardPage):
         layout.addWidget(self.general)
         layout.addStretch(1)
 
+    def nextId(self) -> int:  # noqa: N802 - the join page after it is reached only from its own button
+        return -1
+
     def is_blank(self) -> bool:
         return not self.username.text().strip() and not self.full_name.text().strip() and self.fields.is_empty()
 
@@ -216,6 +286,10 @@ class FirstRunWizard(QWizard):
         self.second_page = SecondLeadPage(self)
         for page in (self.school_page, self.lead_page, self.key_page, self.second_page):
             self.addPage(page)
+        self.joined = False
+        from schoolmh.ui.pages.team import add_join_entry  # "Join my school's SchoolMH" (issue 12)
+
+        add_join_entry(self)
         self.setButtonText(QWizard.WizardButton.NextButton, "&Next >")
         self.setButtonText(QWizard.WizardButton.BackButton, "< &Back")
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish")
@@ -232,7 +306,7 @@ class FirstRunWizard(QWizard):
         return session
 
     def accept(self) -> None:
-        if self.session is not None:
+        if self.session is not None and not self.joined:
             try:
                 from schoolmh.services import settings
 

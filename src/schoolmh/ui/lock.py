@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MINUTES = 10
 WARNING_SECONDS = 30
+CHECK_MS_MAX = 5000  # the idle check runs at least this often (a lock is at most this late)
 
 _INPUT_EVENTS = frozenset(
     int(t)
@@ -49,6 +50,14 @@ _INPUT_EVENTS = frozenset(
         QEvent.Type.TabletPress,
     )
 )
+
+
+_KEY_PRESS = int(QEvent.Type.KeyPress)
+_CTRL_L_EVENTS = frozenset((_KEY_PRESS, int(QEvent.Type.ShortcutOverride)))
+
+
+def _is_ctrl_l(event: QEvent) -> bool:
+    return event.key() == Qt.Key.Key_L and event.modifiers() == Qt.KeyboardModifier.ControlModifier
 
 
 class LockWarning(QDialog):
@@ -143,7 +152,7 @@ class LockManager(QObject):
 
     def set_idle_seconds(self, seconds: float) -> None:
         self.idle_limit = seconds
-        self.check_timer.setInterval(int(max(50, min(5000, seconds * 1000 / 4))))
+        self.check_timer.setInterval(int(max(50, min(CHECK_MS_MAX, seconds * 1000 / 4))))
 
     def started(self) -> None:
         self.last_activity = time.monotonic()
@@ -160,11 +169,19 @@ class LockManager(QObject):
 
     # -- activity ----------------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - hot path: keep it short
-        if int(event.type()) in _INPUT_EVENTS:
+        kind = int(event.type())
+        if kind in _INPUT_EVENTS:
             self.last_activity = time.monotonic()
             if self.warning is not None and not self._explicit and isinstance(obj, QWidget):
                 if not (obj is self.warning or self.warning.isAncestorOf(obj)):
                     self._cancel_warning()  # the user is back: an idle lock is no longer due
+        if kind in _CTRL_L_EVENTS and _is_ctrl_l(event) and self.ctx.session is not None:
+            # Ctrl+L from anywhere, a modal dialog included (a window's QShortcut is blocked while a
+            # modal dialog shadows it). The override is taken so the key press itself arrives here.
+            event.accept()
+            if kind == _KEY_PRESS and not event.isAutoRepeat():
+                self.request_lock(explicit=True)
+            return True
         return False
 
     def idle_seconds(self) -> float:

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 QUICK_SESSION = "schoolmh.ui.dialogs.quick_session:QuickSessionDialog"
 
 APP_NAME = "SchoolMH"
-# Fits a 1366×768 laptop at 150% scaling (911×512 logical pixels, less the taskbar and title bar).
-MIN_SIZE = (880, 480)
+# Fits a 1366×768 laptop at 150% scaling: 911×512 logical pixels, less a 40-pixel taskbar and a
+# title bar of about 30 leave some 911×440 for the window itself (pages scroll below that).
+MIN_SIZE = (720, 400)
 
 
 def _registry() -> None:
@@ -80,9 +81,12 @@ def pupil_page_entry() -> tuple[str, str, Any, "Action"]:
 
 
 def window_title(school_name: str, demo: bool) -> str:
-    """"SchoolMH — <school>" (+ " — DEMO"). Never a pupil's name."""
-    title = f"{APP_NAME} — {school_name}" if school_name else APP_NAME
-    return title + (" — DEMO" if demo else "")
+    """"<school> — SchoolMH" (" — DEMO" before the app name). Never a pupil's name.
+
+    The app name comes last because Windows and X11 window managers are given the title with the
+    application's display name appended unless it already ends with it ("… — SchoolMH — SchoolMH")."""
+    parts = [p for p in (school_name, "DEMO" if demo else "") if p]
+    return " — ".join([*parts, APP_NAME])
 
 
 def load_class(spec: Any) -> type:
@@ -129,7 +133,47 @@ class MainWindow(QMainWindow):
         ctx.data_changed.connect(self._data_changed)
 
         self.lock_manager: LockManager | None = None  # made at the first sign-in (keeps start-up short)
+        # Where the user was when the window locked: (account uuid, page key, pupil uuid, tab index).
+        # In memory only (identifiers, no names); used once, at the next sign-in by the same account.
+        self.resume_point: tuple[str, str, str | None, int] | None = None
         self._set_locked_look()
+
+    # -- where it opens ----------------------------------------------------------------------
+    def show_fitted(self) -> None:
+        """Show on the screen's free area: where the user left it if that still fits, else the preferred
+        size, or maximised on a screen smaller than that (ui/window_geometry.py)."""
+        from PySide6.QtCore import QPoint
+        from PySide6.QtGui import QGuiApplication
+
+        from schoolmh.ui import window_geometry as wg
+
+        remembered = wg.remembered()
+        screen = None
+        if remembered is not None:
+            screen = QGuiApplication.screenAt(QPoint(remembered.x + remembered.width // 2, remembered.y + 10))
+        screen = screen or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry()
+        placement = wg.fit_window(available, remembered)
+        if placement.maximised:  # un-maximising gives a size that fits, not the screen-filling one
+            placement = wg.fit_window(available, None, wg.PREFERRED_SIZE.boundedTo(available.size() * 0.9))
+            self.resize(placement.width, placement.height)
+            self.move(placement.x, placement.y)
+            self.showMaximized()
+        else:
+            self.resize(placement.width, placement.height)
+            self.move(placement.x, placement.y)
+            self.show()
+
+    def remember_geometry(self) -> None:
+        """Keep where the window is for next time (numbers only; per OS user)."""
+        from schoolmh.ui import window_geometry as wg
+
+        normal = self.normalGeometry() if self.isMaximized() else self.geometry()
+        corner = self.pos() if not self.isMaximized() else normal.topLeft()
+        try:
+            wg.remember(wg.Placement(corner.x(), corner.y(), normal.width(), normal.height(), self.isMaximized()))
+        except Exception:  # a read-only settings folder must not stop the window closing
+            pass
 
     # -- status bar -------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -171,16 +215,21 @@ class MainWindow(QMainWindow):
         self.lock_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         menu.aboutToShow.connect(self._update_account_menu)
         self.account_button.setMenu(menu)
+        from schoolmh.ui.undo_notice import UndoNotice
+
+        self.undo_notice = UndoNotice(self, makes_room=self.last_login_label)
+        self.ctx.undo_offered.connect(self.undo_notice.offer)
         bar.removeWidget(self.vault_label)  # re-added in order: chip, user, vault state, account
         bar.addWidget(self.last_login_label)
+        bar.addWidget(self.undo_notice)
         bar.addPermanentWidget(self.demo_chip)
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.vault_label)
         bar.addPermanentWidget(self.account_button)
         self.vault_label.show()
-        # Ctrl+L locks from anywhere, even with a dialog open (the lock then asks about unsaved input).
-        # Neither shortcut has anything to do while locked, so they are made here.
-        self.lock_shortcut = QShortcut(QKeySequence("Ctrl+L"), self, self.lock, context=Qt.ShortcutContext.ApplicationShortcut)
+        # Ctrl+L locks from anywhere, even with a modal dialog open (the lock then asks about unsaved
+        # input): the LockManager's application-wide event filter takes it, since a QShortcut of this
+        # window would be blocked by the dialog. Ctrl+N has nothing to do while locked: made here.
         self.quick_shortcut = QShortcut(QKeySequence("Ctrl+N"), self, self.quick_session)
 
     def _rebuild_page_shortcuts(self) -> None:
@@ -210,7 +259,8 @@ class MainWindow(QMainWindow):
         self.workspace = Workspace(self.ctx)
         self.screens.addWidget(self.workspace)
         keys = self.workspace.keys()
-        if keys:
+        resumed = self._resume(session)
+        if keys and not resumed:
             self.go(keys[0])  # before the switch, so focus landing on the sidebar finds it shown already
         self.screens.setCurrentWidget(self.workspace)
         self._rebuild_page_shortcuts()
@@ -222,6 +272,11 @@ class MainWindow(QMainWindow):
         previous = session.previous_login
         self.last_login_label.setText(f"Last signed in: {format_local(previous)}" if previous else "First sign-in")
         self.lock_manager.started()
+        if getattr(self, "team_syncer", None) is None:
+            from schoolmh.ui.pages.team import TeamSyncer  # several laptops (issue 12)
+
+            self.team_syncer = TeamSyncer(self.ctx, self.statusBar())
+        self.team_syncer.started()
         if keys:
             self.workspace.sidebar.setFocus()
         QTimer.singleShot(0, lambda: self._after_sign_in(session))
@@ -245,6 +300,40 @@ class MainWindow(QMainWindow):
             dialog.rejected.connect(self.lock)
             dialog.open()
 
+    def _resume(self, session: "Session") -> bool:
+        """After a lock, the same account returns to the page (and pupil, and tab) it was on, if its role
+        still allows it; anyone else starts at the first page. True when it went back."""
+        point, self.resume_point = self.resume_point, None
+        if point is None or self.workspace is None or point[0] != session.actor.uuid:
+            return False
+        _account, key, pupil_uuid, tab = point
+        if key == "pupil":
+            if pupil_uuid is None or self.workspace.page("pupil") is None:
+                return False
+            page = self.workspace.pages["pupil"]
+            try:
+                page.show_pupil(pupil_uuid)  # refused (NotFound / PermissionDenied) if out of reach now
+            except Exception:  # noqa: BLE001 - erased or unshared meanwhile: start at the first page
+                return False
+            self.workspace.show_page("pupil")
+            if 0 <= tab < page.tabs.count() and page.tabs.isTabVisible(tab):
+                page.tabs.setCurrentIndex(tab)
+            return True
+        return self.workspace.show_page(key) is not None
+
+    def _resume_point(self) -> tuple[str, str, str | None, int] | None:
+        session, workspace = self.ctx.session, self.workspace
+        if session is None or workspace is None or not workspace.current_key:
+            return None
+        pupil_uuid, tab = None, 0
+        if workspace.current_key == "pupil":
+            page = workspace.pages.get("pupil")
+            pupil = getattr(page, "pupil", None)
+            if pupil is None:
+                return None
+            pupil_uuid, tab = pupil.uuid, page.tabs.currentIndex()
+        return session.actor.uuid, workspace.current_key, pupil_uuid, tab
+
     def lock(self) -> None:
         """Ctrl+L / the account menu: lock now (asking first if a dialog holds typed-in work)."""
         if self.ctx.session is not None and self.lock_manager is not None:
@@ -257,7 +346,12 @@ class MainWindow(QMainWindow):
         self.screens.setCurrentWidget(self.unlock_screen)
         if self.ctx.session is not None:  # whoever was working is the likely one to come back
             self.unlock_screen.username.setText(self.ctx.session.actor.username)
+            self.resume_point = self._resume_point()
+        if getattr(self, "team_syncer", None) is not None:
+            self.team_syncer.stopping()
         self.ctx.close_session()
+        if self._signed_in_parts:
+            self.undo_notice.withdraw()
         if self.workspace is not None:
             self.workspace.clear()
             self.screens.removeWidget(self.workspace)
@@ -306,7 +400,7 @@ class MainWindow(QMainWindow):
             self._update_from_settings()
         if self.workspace is not None:
             if kind in ("settings", "users"):
-                self.workspace.update_handover_banner()
+                self.workspace.update_banners()
             self.workspace.refresh_current()
 
     def quick_session(self) -> None:
@@ -367,6 +461,8 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def closeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if self.isVisible():
+            self.remember_geometry()
         if self.lock_manager is not None:
             self.lock_manager.stop()
         if self.ctx.session is not None:

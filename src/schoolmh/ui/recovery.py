@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from schoolmh.errors import LockedOut, SchoolMHError, ValidationError, WrongRecoveryKey
 from schoolmh.ui.context import AppContext
-from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, NewPasswordFields, report_error, warn
+from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, NewPasswordFields, confirm, report_error, warn
 
 SHEET_MISSING = (
     "SchoolMH cannot make the recovery sheet on this computer (the PDF part is missing). "
@@ -55,11 +56,21 @@ def save_recovery_sheet(parent: QWidget | None, school: str, key: str) -> Path |
     target = Path(path)
     if target.suffix.lower() != ".pdf":
         target = target.with_suffix(".pdf")
+    choice = confirm_unsynced(parent, target.parent)
+    if choice == "print":
+        print_recovery_sheet(parent, school, key, getattr(parent, "ask_printer", lambda: None)())
+        return None
+    if choice == "cancel":
+        return None
     try:
         data = recovery_sheet_pdf(school, "-".join(key_groups(key)), dt.date.today())
-        from schoolmh.fsutil import atomic_write_bytes
+        from schoolmh import fsutil
 
-        atomic_write_bytes(target, data)
+        # The save dialog has asked about replacing a file; never inside the vault's own folder.
+        fsutil.write_output(target, data, _data_dir(parent), overwrite=True)
+    except ValidationError as exc:
+        warn(parent, "Recovery sheet", exc.message)
+        return None
     except OSError as exc:
         warn(parent, "Recovery sheet", f"The sheet could not be saved in {target.parent}: {exc.strerror or 'the folder refused it'}. Choose another place.")
         return None
@@ -67,6 +78,78 @@ def save_recovery_sheet(parent: QWidget | None, school: str, key: str) -> Path |
         report_error(parent, exc, "making the recovery sheet")
         return None
     return target
+
+
+def _data_dir(parent: QWidget | None) -> Path | None:
+    """The vault folder of the window this dialog belongs to (None at first run before it exists)."""
+    widget = parent
+    while widget is not None:
+        ctx = getattr(widget, "ctx", None)
+        if ctx is not None and getattr(ctx, "data_dir", None) is not None:
+            return Path(ctx.data_dir)
+        widget = widget.parentWidget()
+    return None
+
+
+SYNCED_WARNING = (
+    "{folder} is {what}. A recovery sheet saved there is copied to the cloud or the server, and a copy "
+    "survives deleting the file here: anyone who can reach that copy can open every record.\n\n"
+    "Print the sheet directly instead, without saving a file?"
+)
+
+
+def confirm_unsynced(parent: QWidget | None, folder: Path) -> str:
+    """"save" when the folder is neither synced nor networked, or the user chooses to save anyway;
+    "print" to print directly instead; "cancel"."""
+    from schoolmh.services.app_info import synced_folder
+
+    what = synced_folder(folder)
+    if what is None:
+        return "save"
+    box = QMessageBox(QMessageBox.Icon.Warning, "Recovery sheet", SYNCED_WARNING.format(folder=folder, what=what),
+                      QMessageBox.StandardButton.NoButton, parent)
+    print_button = box.addButton("&Print directly", QMessageBox.ButtonRole.AcceptRole)
+    save_button = box.addButton("&Save there anyway", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton("&Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(print_button)
+    box.exec()
+    clicked = box.clickedButton()
+    return "print" if clicked is print_button else "save" if clicked is save_button else "cancel"
+
+
+def sheet_html(school: str, key: str, today: dt.date) -> str:
+    """The printed sheet: the same words as the PDF (reports/recovery_sheet.py), laid out by Qt."""
+    from html import escape
+
+    groups = key_groups(key)
+    lines = ["-".join(groups[i:i + 4]) for i in range(0, len(groups), 4)]
+    key_html = "<br>".join(escape(line) for line in lines)
+    return (
+        f"<h1>SchoolMH recovery key</h1><p><b>{escape(school)}</b> &middot; made {today:%d/%m/%Y}</p>"
+        f"<p><b>Secret: keep locked away, separate from the laptop.</b></p>"
+        f"<p style='font-family: monospace; font-size: 20pt; font-weight: bold'>{key_html}</p>"
+        "<p>This key opens the vault and can set a new password for any account, if every lead forgets "
+        "their password or leaves. Anyone holding it can read every record.</p>"
+        "<p>Keep it in the school safe or another locked place, away from the laptop. When a new recovery "
+        "key is made, this one stops working: destroy this sheet then.</p>"
+    )
+
+
+def print_recovery_sheet(parent: QWidget | None, school: str, key: str, printer=None) -> bool:
+    """Print the sheet straight to a printer (QPrintDialog), so no file exists anywhere; False if cancelled."""
+    from PySide6.QtGui import QTextDocument
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+    if printer is None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, parent)
+        dialog.setWindowTitle("Print the recovery sheet")
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+    document = QTextDocument()
+    document.setHtml(sheet_html(school, key, dt.date.today()))
+    document.print_(printer)
+    return True
 
 
 class RecoveryKeyPanel(QWidget):
@@ -101,6 +184,10 @@ class RecoveryKeyPanel(QWidget):
         self.saved_label = QLabel()
         self.saved_label.setWordWrap(True)
         row.addWidget(self.print_button)
+        self.direct_button = QPushButton("Print &directly…")
+        self.direct_button.setAccessibleName("Print the recovery sheet directly, without saving a file")
+        self.direct_button.clicked.connect(lambda _checked=False: self.print_directly())
+        row.addWidget(self.direct_button)
         row.addWidget(self.saved_label, 1)
         layout.addLayout(row)
         self.stored = QCheckBox("I have &stored the recovery key somewhere safe")
@@ -136,6 +223,16 @@ class RecoveryKeyPanel(QWidget):
             self.saved_sheet = saved
             self.saved_label.setText(f"Saved {saved.name}. Print it, then delete the file.")
         return saved
+
+    def ask_printer(self):
+        """None: show the print dialog (a method so tests can hand over a printer instead)."""
+        return None
+
+    def print_directly(self) -> bool:
+        printed = print_recovery_sheet(self, self.school, self.key, self.ask_printer())
+        if printed:
+            self.saved_label.setText("Sent to the printer. No file was saved.")
+        return printed
 
     def forget(self) -> None:
         """Drop the key from this widget (and its labels) once the user has confirmed."""
@@ -233,11 +330,22 @@ class RecoveryDialog(QDialog):
             password = self.fields.check()
             from schoolmh.services import access
 
-            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            def recover(enable: bool):
+                QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+                try:
+                    return access.recover(
+                        self.ctx.data_dir, self.key.text(), self.username.text().strip(), password, enable=enable
+                    )
+                finally:
+                    QApplication.restoreOverrideCursor()
+
             try:
-                session = access.recover(self.ctx.data_dir, self.key.text(), self.username.text().strip(), password)
-            finally:
-                QApplication.restoreOverrideCursor()
+                session = recover(False)
+            except access.AccountDisabled as exc:  # a leaver's account comes back only when the lead says so
+                if not confirm(self, "Enable the account?", exc.message.replace(" (from the command line, add --enable)", ""),
+                               "&Enable it and set the password"):
+                    return
+                session = recover(True)
         except WrongRecoveryKey as exc:
             self.errors.show(ValidationError(exc.message, "recovery_key"))
             return

@@ -1,9 +1,15 @@
 """Render every main page from a demo vault at 1366×768: `python -m schoolmh.ui.screenshots DIR`.
 
+With QT_SCALE_FACTOR=1.5 the same 1366×768 panel is 911×512 logical pixels (a school laptop at
+150%, the Windows default on many): `make screenshots` draws both sets, the second in DIR/911x512/.
+The window opens as it does for a user (ui/window_geometry.py: fitted to the screen, here
+maximised), never at a size chosen for the picture.
+
 Builds a fictional demo vault (services.demo) in a temporary folder, or reuses
 the one a previous run left there, signs in as the lead and saves
-DIR/<page>.png for each sidebar page, plus the pupil record, the quick
-session dialog, the unlock screen and the first-run recovery key page.
+DIR/<page>.png for each sidebar page, plus the pupil record (and its measures
+tab), the quick session dialog, the unlock screen, the first-run pages and a
+new vault's dashboard.
 Options: --pupils N (default 300), --seed N, --dark (a dark palette, for
 checking contrast), --fresh (rebuild the demo vault).
 """
@@ -99,14 +105,14 @@ def _pick_pupil(session) -> str | None:
 
 
 def _offscreen_laptop() -> str:
-    """The offscreen platform with a 1366×768 screen (its default is 800×600, which squeezes dialogs
-    sized from the screen). With QT_SCALE_FACTOR the physical screen grows so 1366×768 stays logical."""
+    """The offscreen platform with a 1366×768 panel (its default is 800×600, which squeezes dialogs
+    sized from the screen). With QT_SCALE_FACTOR=1.5 the panel stays 1366×768 physical pixels, so
+    the window gets 911×512 logical ones, as on a laptop at 150%."""
     import json
 
-    scale = float(os.environ.get("QT_SCALE_FACTOR") or 1)
-    config = Path(tempfile.gettempdir()) / f"schoolmh-screenshots-screen-{scale:g}.json"
+    config = Path(tempfile.gettempdir()) / "schoolmh-screenshots-screen.json"
     config.write_text(json.dumps({"screens": [{
-        "name": "laptop", "x": 0, "y": 0, "width": round(SIZE[0] * scale), "height": round(SIZE[1] * scale),
+        "name": "laptop", "x": 0, "y": 0, "width": SIZE[0], "height": SIZE[1],
         "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1,
     }]}), encoding="utf-8")
     return f"offscreen:configfile={config}"
@@ -114,13 +120,18 @@ def _offscreen_laptop() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", _offscreen_laptop())
+    if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":  # plain offscreen is 800×600
+        os.environ["QT_QPA_PLATFORM"] = _offscreen_laptop()
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     from schoolmh.ui.app import make_application
 
     app = make_application([])
+    from PySide6.QtCore import QSettings
     from PySide6.QtGui import QCursor
+
+    # Not the user's own remembered window geometry: a fresh fit, as on a new laptop.
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="schoolmh-shots-"))
 
     QCursor.setPos(5000, 5000)  # no hover highlight where the pointer happens to be
     if args.dark:
@@ -133,8 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ctx = AppContext(folder)
     window = MainWindow(ctx)
-    window.resize(*SIZE)
-    window.show()
+    window.show_fitted()
     window.unlock_screen.username.setText("lead")
     window.unlock_screen.password.setFocus()
     _settle(app)
@@ -153,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
         ctx.open_pupil.emit(pupil)
         _settle(app, 400)
         _save(window, out, "pupil_record")
+        page = window.workspace.pages.get("pupil")
+        if page is not None:  # the measure entry: its Save scores must be on screen on a small laptop
+            page.tabs.setCurrentWidget(page.measures_tab)
+            _settle(app, 300)
+            _save(window, out, "pupil_record_measures")
+            page.tabs.setCurrentIndex(0)
 
     window.go("dashboard")
     _settle(app)
@@ -169,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     window.close()
 
     _first_run_key_page(app, out)
+    from schoolmh.ui.pages.team import screenshots as team_screenshots  # issue 12: Team page, join step
+
+    team_screenshots(app, out, _save, _settle)
     return 0
 
 
@@ -179,7 +198,7 @@ def _first_run_key_page(app, out: Path) -> None:
 
     with tempfile.TemporaryDirectory(prefix="schoolmh-firstrun-") as tmp:
         wizard = FirstRunWizard(AppContext(Path(tmp) / "vault"))
-        wizard.resize(760, 560)
+        # sized by the wizard itself (fitted to the screen), as a user sees it
         wizard.show()
         wizard.school_page.school.setText("Demo Academy (fictional)")
         _settle(app, 100)
@@ -200,9 +219,17 @@ def _first_run_key_page(app, out: Path) -> None:
         wizard.accept()
         _settle(app, 50)
         session = wizard.take_session()
-        if session is not None:
-            session.close()
         wizard.close()
+        if session is not None:  # the new vault's dashboard: one next step, import the pupil list
+            from schoolmh.ui.main_window import MainWindow
+
+            window = MainWindow(wizard.ctx)
+            window.show_fitted()
+            window.signed_in(session)
+            _settle(app, 300)
+            _save(window, out, "dashboard_new_vault")
+            window.lock_manager.lock_now()
+            window.close()
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ from schoolmh.ui.models.pupils_model import parse_filter_text, row_search_text, 
 from schoolmh.ui.widgets.common import FormDialog, FormErrorLabel, text_box, wrapped_label
 from schoolmh.ui.widgets.dates import DateEdit
 
-__all__ = ["QuickSessionDialog", "PupilPicker", "pupil_label"]
+__all__ = ["QuickSessionDialog", "PupilPicker", "pupil_label", "saved_text", "undo_session"]
 
 MAX_SUGGESTIONS = 30
 
@@ -52,6 +52,29 @@ def pupil_label(p: PupilSummary) -> str:
     """'Zoë Ní Bhriain — Year 9 — 9AB': enough to tell two pupils of the same name apart."""
     parts = [p.display_name, year_label(p.year_group), p.tutor_group]
     return " — ".join(x for x in parts if x)
+
+
+def saved_text(p: PupilSummary | None) -> str:
+    """"Session saved for Zoë N." (preferred name, surname initial: enough for the one who typed it)."""
+    if p is None:
+        return "Session saved."
+    forename = p.preferred_forename or p.legal_forename
+    surname = p.preferred_surname or p.legal_surname
+    if not surname.strip():
+        return f"Session saved for {forename}."
+    # The surname's own initial: "ap Rhys" is R., "van der Berg" B. (a lower-case particle is skipped)
+    words = surname.split()
+    initial = next((w[0] for w in words if w[0].isupper()), words[0][0].upper())
+    return f"Session saved for {forename} {initial}."
+
+
+def undo_session(ctx, session_uuid: str) -> str:
+    """Undo (Ctrl+Z) straight after a quick session: removed through the service, audited as an undo."""
+    if ctx.session is None:
+        raise ValidationError("SchoolMH locked meanwhile: the session stays saved.")
+    sessions.delete_session(ctx.session, session_uuid, undo=True)
+    ctx.data_changed.emit(QuickSessionDialog.kind)
+    return "Session undone: it was removed."
 
 
 class PupilPicker(QLineEdit):
@@ -379,6 +402,15 @@ class QuickSessionDialog(FormDialog):
         if self._original is not None:
             return self.values() != self._original
         return super().has_unsaved_input()
+
+    def accept(self) -> None:
+        """Save; a new session is then offered for undo in the status bar for a few seconds."""
+        before = self.result_value
+        super().accept()
+        saved = self.result_value
+        if self.editing is None and saved is not None and saved is not before:
+            ctx = self.ctx
+            ctx.offer_undo(saved_text(self.picker.pupil), lambda: undo_session(ctx, saved.uuid))
 
     def submit(self) -> SessionInfo:
         if self.picker.pupil is None and self.picker.text().strip():

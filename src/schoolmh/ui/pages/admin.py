@@ -313,6 +313,7 @@ class UsersTab(QWidget):
             self.ctx.report_error(self, exc, "disabling the account")
             return
         self._changed()
+        offer_rotation(self, f"{user.full_name}'s account is disabled.")
 
     def enable_user(self) -> None:
         from schoolmh.services import users
@@ -379,13 +380,24 @@ class SettingsTab(QWidget):
         self.retention.setPrefix("until the pupil is ")
         self.errors.add_row(security_form, "&Keep records:", "retention_until_age", self.retention)
 
+        self.backup_days = QSpinBox()
+        self.backup_days.setObjectName("backup_overdue_days")
+        self.backup_days.setRange(0, 999)
+        self.backup_days.setSuffix(" days without one")
+        self.backup_days.setAccessibleName("Backup overdue after days without one")
+        self.errors.add_row(security_form, "Backup overdue a&fter:", "backup_overdue_days", self.backup_days)
+
         for field in (self.school_name, self.local_authority):
             field.setMaximumWidth(520)
-        for field in (self.school_urn, self.autolock, self.retention):
+        for field in (self.school_urn, self.autolock, self.retention, self.backup_days):
             field.setMaximumWidth(220)
         self._loaded = False
         self.save_button = QPushButton("&Save settings")
         self.save_button.clicked.connect(self.save)
+        self.terms_button = QPushButton("Term &dates…")  # the school's own terms (ui/pages/term_dates.py)
+        self.terms_button.setToolTip("The first and last day of each term, used for every “this term”.")
+        self.terms_button.clicked.connect(self.edit_term_dates)
+        school_form.addRow("Terms:", self.terms_button)
         self.saved_label = QLabel()
         row = QHBoxLayout()
         row.addWidget(self.save_button)
@@ -397,6 +409,11 @@ class SettingsTab(QWidget):
         layout.addLayout(row)
         layout.addStretch(1)
 
+    def edit_term_dates(self) -> None:
+        from schoolmh.ui.pages.term_dates import TermDatesDialog
+
+        TermDatesDialog(self.ctx, self).open()
+
     def refresh(self) -> None:
         current = self.ctx.settings()
         self.school_name.setText(current.school_name)
@@ -405,6 +422,7 @@ class SettingsTab(QWidget):
         self.autolock.setValue(int(current.autolock_minutes))
         self.remember.setChecked(bool(current.remember_me_allowed))
         self.retention.setValue(int(current.retention_until_age))
+        self.backup_days.setValue(int(current.backup_overdue_days))
         self.errors.clear()
         self.saved_label.setText("")
         self._loaded = True
@@ -418,6 +436,7 @@ class SettingsTab(QWidget):
             "autolock_minutes": self.autolock.value(),
             "remember_me_allowed": self.remember.isChecked(),
             "retention_until_age": self.retention.value(),
+            "backup_overdue_days": self.backup_days.value(),
         }
         return {k: v for k, v in wanted.items() if getattr(current, k) != v}
 
@@ -609,14 +628,18 @@ class VaultTab(QWidget):
             out = out.with_name(out.name + BACKUP_SUFFIX)
         session = self.ctx.session
 
+        asked = out == Path(path)  # the save dialog asked before replacing exactly this file
+
         def work(progress):
-            return vault_admin.backup(session, out, lambda done, total: progress.update(done, total, "Copying the vault…"))
+            return vault_admin.backup(session, out, lambda done, total: progress.update(done, total, "Copying the vault…"),
+                                      overwrite=asked)
 
         def done(result) -> None:
             self._say(
                 f"Backup saved to {result.path} ({max(1, result.size_bytes // 1024)} KB). It was opened again and passed "
                 f"the integrity check ({result.integrity}); audit trail up to row {result.audit_head}."
             )
+            self.ctx.data_changed.emit("settings")  # the last backup's date and place: the reminder resets
 
         def failed(exc: BaseException) -> None:
             self._say("The backup failed: " + (exc.message if isinstance(exc, SchoolMHError) else "see the message."))
@@ -647,7 +670,8 @@ class VaultTab(QWidget):
             return vault_admin.restore(data_dir, archive, **credentials)
 
         def done(result) -> None:
-            kept = f" The previous files were kept in {result.replaced_folder}." if result.replaced_folder else ""
+            kept = (f" The previous files were kept in {result.replaced_folder}; only the old recovery key opens them."
+                    if result.replaced_folder else "")
             info(window, "Restore finished", f"The backup was restored and verified (integrity check and audit trail).{kept} Sign in again.")
 
         def failed(exc: BaseException) -> None:
@@ -696,6 +720,7 @@ class VaultTab(QWidget):
         del key
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self._key_stored)
+        dialog.accepted.connect(lambda: offer_rotation(self, "The old recovery key no longer opens the vault."))
         dialog.open()
 
     def _key_stored(self) -> None:
@@ -786,6 +811,18 @@ class OneTimePasswordsDialog(QDialog):
         layout.addWidget(buttons)
 
 
+def offer_rotation(widget: QWidget, done: str) -> None:
+    """After revoking a way in (issue 11): say what it does not undo, and offer Rotate all keys…."""
+    from schoolmh.services.vault_admin import REVOCATION_NOTE
+
+    if confirm(widget, "Rotate all keys?", f"{done} {REVOCATION_NOTE}", "&Rotate all keys…"):
+        page = widget
+        while page is not None and not isinstance(page, AdminPage):
+            page = page.parentWidget()
+        if page is not None:
+            page.vault.rotate_keys()
+
+
 class AdminPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -799,6 +836,10 @@ class AdminPage(QWidget):
         self.tabs.addTab(self.users, "&Users")
         self.tabs.addTab(self.settings, "Se&ttings")
         self.tabs.addTab(self.vault, "&Vault")
+        from schoolmh.ui.pages.team import TeamTab  # several laptops (issue 12)
+
+        self.team = TeamTab(ctx)
+        self.tabs.addTab(self.team, "T&eam")
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
         layout = QVBoxLayout(self)
         layout.addWidget(heading)

@@ -5,20 +5,27 @@ lists are current (plans due, open liaison actions, referrals pending, pupils in
 the gap); each row opens its record: a pupil's record for pupil rows, the
 liaison page for actions. Rows are shown only to roles that may read them (the
 service leaves them out otherwise); counts are school-wide and name no one.
+
+The page reflows with its width (a 1366×768 laptop at 150% leaves it about 740
+logical pixels): the tiles wrap into rows, and below WIDE the chart column moves
+below the lists instead of beside them, so nothing needs a horizontal scroll bar.
+A vault with no pupils yet shows one next step instead: import the pupil list.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -30,8 +37,12 @@ from schoolmh.services.permissions import Action
 from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, RowTableView, SortProxy, format_date
 from schoolmh.ui.pages.liaison import due_status
 from schoolmh.ui.pages.whole_school import periods
-from schoolmh.ui.widgets.charts import CoverageStrip, FunctionSplitChart
+from schoolmh.ui.widgets.charts import CoverageStrip, FunctionSplitChart, hours_text
 from schoolmh.ui.widgets.common import error_colour
+
+TILE_WIDTH = 150  # the narrowest a tile gets before the row wraps (logical pixels)
+TILE_SPACING = 8
+WIDE = 1000  # from this page width the chart column sits beside the lists; below it, above them
 
 TIER_SHORT = {"universal": "Universal", "targeted": "Targeted", "mhst": "MHST", "specialist": "Specialist",
               dashboard.NO_PLAN: "No plan"}
@@ -80,6 +91,7 @@ class Tile(QFrame):
         layout.addWidget(self.detail)
         layout.addStretch(1)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(TILE_WIDTH)
         self.setStyleSheet("QFrame#DashboardTile { border: 1px solid palette(mid); border-radius: 6px;"
                            " background: palette(base); }")
 
@@ -165,16 +177,41 @@ class DashboardPage(QWidget):
             "referrals": Tile("Referrals pending"),
             "gap": Tile("In the gap"),
         }
-        tiles = QHBoxLayout()
-        tiles.setSpacing(8)
-        for tile in self.tiles.values():
-            tiles.addWidget(tile)
+        self.tile_grid = QGridLayout()
+        self.tile_grid.setSpacing(TILE_SPACING)
+        self.tile_columns = 0
+
+        # -- the next step in a new vault -------------------------------------------------------
+        self.next_step = QGroupBox("Next step")
+        self.next_step.setObjectName("NextStep")
+        can_import = session.can(Action.PUPIL_IMPORT)
+        self.next_step_text = QLabel(
+            "There are no pupils in SchoolMH yet. Start by importing your pupil list: the CSV your MIS "
+            "(SIMS, Arbor, Bromcom…) exports of names, dates of birth, UPNs, years and tutor groups."
+            if can_import else
+            "There are no pupils in SchoolMH yet. Your senior mental health lead imports the pupil list first.")
+        self.next_step_text.setWordWrap(True)
+        self.import_button = QPushButton("&Import your pupil list…")
+        self.import_button.setAccessibleName("Import your pupil list")
+        self.import_button.clicked.connect(self.import_pupil_list)
+        self.import_button.setVisible(can_import)
+        nl = QHBoxLayout(self.next_step)
+        nl.addWidget(self.next_step_text, 1)
+        nl.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.next_step.hide()
 
         # -- chart and coverage ----------------------------------------------------------------
         self.chart = FunctionSplitChart()
         self.chart_box = QGroupBox("Time by MHST function")
         cl = QVBoxLayout(self.chart_box)
         cl.addWidget(self.chart)
+        self.chart_caption = QLabel(dashboard.function_caption())  # what each bar counts
+        self.chart_caption.setWordWrap(True)
+        self.chart_caption.setAccessibleName("What each bar counts")
+        small = self.chart_caption.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.chart_caption.setFont(small)
+        cl.addWidget(self.chart_caption)
         self.coverage = CoverageStrip(columns=2, compact=True)
         self.coverage.principle_clicked.connect(lambda _c: self.ctx.navigate.emit("whole_school"))
         self.coverage_box = QGroupBox("Whole-school principles with activity")
@@ -184,6 +221,7 @@ class DashboardPage(QWidget):
         left.addWidget(self.chart_box)
         left.addWidget(self.coverage_box)
         left.addStretch(1)
+        self.left_column = left
 
         # -- lists to act on ------------------------------------------------------------------------
         open_pupil: Callable[[object], None] = (
@@ -235,14 +273,75 @@ class DashboardPage(QWidget):
                 w.hide()
                 w.setParent(self)
 
-        body = QHBoxLayout()
-        body.addLayout(left, 2)
-        body.addLayout(lists, 4)
+        self.body = QBoxLayout(QBoxLayout.Direction.BottomToTop)
+        self.body.addLayout(left, 2)
+        self.body.addLayout(lists, 4)
+        self._shown_lists = shown
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addLayout(tiles)
-        layout.addLayout(body, 1)
+        layout.addWidget(self.next_step)
+        layout.addLayout(self.tile_grid)
+        layout.addLayout(self.body, 1)
+        self._place_tiles(2)  # the narrowest; resizeEvent widens it (a wide start would hold the page wide)
+        self._set_wide(False)
+
+    # -- reflow --------------------------------------------------------------------------------
+    def _place_tiles(self, columns: int) -> None:
+        if columns == self.tile_columns:
+            return
+        self.tile_columns = columns
+        for tile in self.tiles.values():
+            self.tile_grid.removeWidget(tile)
+        for i, tile in enumerate(self.tiles.values()):
+            self.tile_grid.addWidget(tile, i // columns, i % columns)
+        for c in range(len(self.tiles)):
+            self.tile_grid.setColumnStretch(c, 1 if c < columns else 0)
+
+    def _set_wide(self, wide: bool) -> None:
+        """Chart column beside the lists (wide), or below them: on a small screen the lists to act on
+        come first. Stacked lists keep a readable height."""
+        self.body.setDirection(QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.BottomToTop)
+        rows = self.fontMetrics().height() * 9
+        for w in self._shown_lists:
+            w.view.setMinimumHeight(0 if wide else rows)
+
+    def reflow(self, width: int) -> None:
+        columns = max(2, min(len(self.tiles), (width + TILE_SPACING) // (TILE_WIDTH + 2 * TILE_SPACING)))
+        self._place_tiles(columns)
+        wide = width >= WIDE
+        if (self.body.direction() == QBoxLayout.Direction.LeftToRight) != wide:
+            self._set_wide(wide)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)
+        self.reflow(self._room())
+
+    def _room(self) -> int:
+        """The width there is to fill: the scroll area's viewport when the page sits in one (the page
+        itself never gets narrower than its minimum, so its own width would hold a wide layout)."""
+        parent = self.parentWidget()
+        return parent.width() if parent is not None and self.window() is not self else self.width()
+
+    def event(self, event) -> bool:  # noqa: N802 (Qt)
+        if event.type() == QEvent.Type.ParentChange and self.parentWidget() is not None:
+            self.parentWidget().installEventFilter(self)  # the viewport's resizes reflow the page
+        return super().event(event)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
+        if obj is self.parentWidget() and event.type() == QEvent.Type.Resize:
+            self.reflow(self._room())
+        return super().eventFilter(obj, event)
+
+    # -- a new vault ----------------------------------------------------------------------------
+    def import_pupil_list(self) -> None:
+        """The next step in a new vault: the import wizard, then the pupil list it filled."""
+        from schoolmh.ui.dialogs.import_wizard import ImportWizard
+
+        ImportWizard(self.ctx, self).exec()
+        session = self.ctx.session
+        if session is not None and not dashboard.vault_is_empty(session):
+            self.ctx.navigate.emit("pupils")
 
     # -- data -----------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -256,6 +355,12 @@ class DashboardPage(QWidget):
             self.ctx.report_error(self, exc, "loading the dashboard")
             return
         self.figures = fig
+        try:
+            empty = dashboard.vault_is_empty(session)
+        except Exception as exc:  # noqa: BLE001
+            self.ctx.report_error(self, exc, "loading the dashboard")
+            return
+        self.next_step.setVisible(empty)
         self.show_figures(fig)
 
     def show_figures(self, fig: dashboard.DashboardFigures) -> None:
@@ -291,8 +396,7 @@ class DashboardPage(QWidget):
                      f"longest {_days(longest_gap)}" if longest_gap is not None else "",
                      "Pupils not accepted by one service and not yet accepted by another.")
 
-        hours = fig.total_minutes / 60
-        self.chart_box.setTitle(f"Time by MHST function, {phrase}: {hours:.0f} h recorded"
+        self.chart_box.setTitle(f"Time by MHST function, {phrase}: {hours_text(fig.total_minutes)} recorded"
                                 if fig.total_minutes else f"Time by MHST function, {phrase}")
         self.chart.set_minutes(fig.minutes_by_function)
         self.coverage.set_counts(fig.activities_by_principle)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from schoolmh.domain.codes import LIAISON_TYPES
+from schoolmh.domain.staff_time import CONSULTATION_MINUTES, MAX_MINUTES, liaison_minutes
 from schoolmh.errors import FieldProblem, SchoolMHError, ValidationError, ValidationErrors
 from schoolmh.services import liaison, pupils, users
 from schoolmh.services.liaison import ActionInfo, ConsultationInfo, MeetingInfo, NewAction
@@ -272,9 +273,18 @@ class MeetingDialog(_FormDialog):
             self.type.addItem(name, code)
         self.type.setCurrentIndex(max(0, self.type.findData(m.type if m else "planning")))
         self.duration = QSpinBox()
-        self.duration.setRange(1, 600)
+        self.duration.setRange(1, MAX_MINUTES)
         self.duration.setSuffix(" min")
-        self.duration.setValue(m.duration_minutes if m else 60)
+        self.duration.setValue(m.duration_minutes if m else liaison_minutes(self.type.currentData()))
+        if m is None:  # a new meeting's staff time follows its type until changed by hand
+            shown_default = [self.duration.value()]
+
+            def type_changed(_i: int) -> None:
+                if self.duration.value() == shown_default[0]:
+                    shown_default[0] = liaison_minutes(self.type.currentData())
+                    self.duration.setValue(shown_default[0])
+
+            self.type.currentIndexChanged.connect(type_changed)
         self.attendees = QLineEdit(m.attendees if m else "")
         self.attendees.setPlaceholderText("e.g. SMHL, EMHP, SENCo")
         self.discussion = QPlainTextEdit(m.discussion if m else "")
@@ -292,11 +302,13 @@ class MeetingDialog(_FormDialog):
         wl = QHBoxLayout(when)
         wl.setContentsMargins(0, 0, 0, 0)
         wl.addWidget(self.date_edit, 1)
-        dlabel = QLabel("Len&gth:")
+        dlabel = QLabel("Staff ti&me:")
         dlabel.setBuddy(self.duration)
         wl.addWidget(dlabel)
         wl.addWidget(self.duration)
-        self.duration.setAccessibleName("Meeting length in minutes")
+        self.duration.setAccessibleName("Staff time in minutes (counted as advice and liaison, function 3)")
+        self.duration.setToolTip("Staff time the meeting took, counted as function 3 (advice and liaison) on the "
+                                 "dashboard and in the governors' report. Starts at the meeting type's usual time.")
         e.add("duration_minutes", self.duration, FormErrorLabel(top))
         date_label = QLabel("&Date:")
         date_label.setBuddy(self.date_edit)
@@ -383,9 +395,10 @@ class ConsultationDialog(_FormDialog):
         self.topic.setPlaceholderText("What advice was asked for and given")
         self.topic.setFixedHeight(self.topic.fontMetrics().lineSpacing() * 4 + 12)
         self.duration = QSpinBox()
-        self.duration.setRange(1, 600)
-        self.duration.setValue(20)
+        self.duration.setRange(1, MAX_MINUTES)
+        self.duration.setValue(CONSULTATION_MINUTES)
         self.duration.setSuffix(" min")
+        self.duration.setAccessibleName("Staff time in minutes (counted as advice and liaison, function 3)")
         self.picker = PupilPicker(ctx)
         self.picker.list.setAccessibleName("Pupil the advice was about (optional, at most one)")
         form = QFormLayout()
@@ -393,7 +406,7 @@ class ConsultationDialog(_FormDialog):
         e.add_row(form, "&Date:", "date", self.date_edit)
         e.add_row(form, "Staff ad&vised:", "staff_advised", self.staff)
         e.add_row(form, "&Topic:", "topic", self.topic)
-        e.add_row(form, "&Length:", "duration_minutes", self.duration)
+        e.add_row(form, "Staff ti&me:", "duration_minutes", self.duration)
         e.add_row(form, "&Pupil (optional):", "pupil_uuid", self.picker)
         outer = QVBoxLayout(self)
         outer.addLayout(form)

@@ -30,6 +30,7 @@ from schoolmh.services import sessions, terms
 from schoolmh.services.permissions import Action
 from schoolmh.services.sessions import SessionInfo
 from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, SortProxy, format_date
+from schoolmh.ui.widgets.charts import hours_text
 from schoolmh.ui.widgets.common import PAGE_TITLE, confirm, fit_columns, heading, info, list_view
 from schoolmh.ui.widgets.dates import DateEdit
 
@@ -261,7 +262,7 @@ class SessionsPage(QWidget):
         minutes = sum(s.duration_minutes for s in shown)
         pupils = len({s.pupil_uuid for s in shown if s.pupil_uuid})
         self.totals.setText(f"{len(shown):,} session{'' if len(shown) == 1 else 's'}, "
-                            f"{minutes / 60:.1f} hours, {pupils:,} pupil{'' if pupils == 1 else 's'}")
+                            f"{hours_text(minutes)}, {pupils:,} pupil{'' if pupils == 1 else 's'}")
 
     # -- filters ----------------------------------------------------------------------------
     def _period_changed(self, index: int) -> None:

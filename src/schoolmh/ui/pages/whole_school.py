@@ -149,6 +149,30 @@ class _FormDialog(FormDialog):
 
 
 # --- activity form ---------------------------------------------------------------------
+def _staff_minutes_box(category: QComboBox, current: int | None) -> QSpinBox:
+    """Staff time for an activity, counted as function 2 time. A new activity starts at its category's
+    default (domain/staff_time.py) and follows the category until someone changes the minutes."""
+    from schoolmh.domain.staff_time import MAX_MINUTES, activity_minutes
+
+    box = QSpinBox()
+    box.setRange(0, MAX_MINUTES)
+    box.setSuffix(" min")
+    box.setAccessibleName("Staff time in minutes (counted as whole-school time, function 2)")
+    box.setToolTip("Staff time this activity took, counted as function 2 (whole-school approach) on the "
+                   "dashboard and in the governors' report. Starts at the category's usual time.")
+    box.setValue(current if current is not None else activity_minutes(category.currentData()))
+    if current is None:
+        shown_default = [box.value()]
+
+        def category_changed(_i: int) -> None:
+            if box.value() == shown_default[0]:  # not changed by hand: follow the category
+                shown_default[0] = activity_minutes(category.currentData())
+                box.setValue(shown_default[0])
+
+        category.currentIndexChanged.connect(category_changed)
+    return box
+
+
 class ActivityDialog(_FormDialog):
     """Add or edit a whole-school activity."""
 
@@ -168,6 +192,7 @@ class ActivityDialog(_FormDialog):
                                          accessible_name="End date (for activities over several days)")
         self.end_edit.set_value(a.end_on if a else None)
         self.category = _combo(ACTIVITY_CATEGORIES, "Category", a.category if a else "assembly")
+        self.staff_minutes = _staff_minutes_box(self.category, a.staff_minutes if a else None)
         self.audience = QLineEdit(a.audience if a else "")
         self.audience.setPlaceholderText("e.g. Years 7–9, all staff, parents of Year 11")
         self.reach = {}
@@ -219,6 +244,7 @@ class ActivityDialog(_FormDialog):
         e.add_row(left, "Start &date:", "start_on", self.start_edit)
         e.add_row(left, "", "end_on", self.end_edit)
         e.add_row(left, "Cate&gory:", "category", self.category)
+        e.add_row(left, "Staff ti&me:", "staff_minutes", self.staff_minutes)
         e.add_row(left, "&Audience:", "audience", self.audience)
         reach_label = QLabel("Reach:")
         left.addRow(reach_label, e.wrap(("reach_pupils", "reach_staff", "reach_parents"), reach_row))
@@ -273,6 +299,7 @@ class ActivityDialog(_FormDialog):
             reach_pupils=self.reach["reach_pupils"].value(),
             reach_staff=self.reach["reach_staff"].value(),
             reach_parents=self.reach["reach_parents"].value(),
+            staff_minutes=self.staff_minutes.value(),
             led_by=self.led_by.currentData(),
             rag=self.rag.currentData(),
             notes=self.notes.toPlainText(),

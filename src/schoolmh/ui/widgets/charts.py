@@ -184,7 +184,9 @@ class GroupedBarChart(QWidget):
             p.drawRect(rect)
 
 
-def _hours(minutes: int) -> str:
+def hours_text(minutes: int) -> str:
+    """Time as staff say it, never rounded: "1 h 30 min", "2 h", "45 min". The one formatting of
+    recorded time, so a total and its parts always add up on screen."""
     h, m = divmod(int(minutes), 60)
     if h and m:
         return f"{h} h {m} min"
@@ -211,7 +213,7 @@ class FunctionSplitChart(GroupedBarChart):
             if total:
                 share = 100.0 * mins / total
                 school_vals.append(share)
-                school_labels.append(f"{share:.0f}% ({_hours(mins)})")
+                school_labels.append(f"{share:.0f}% ({hours_text(mins)})")
             else:
                 school_vals.append(None)
                 school_labels.append("no time recorded")

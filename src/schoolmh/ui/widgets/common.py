@@ -587,8 +587,15 @@ class NewPasswordFields:
     Adds two rows to a form; errors for fields "password" and "confirm" show next to them.
     """
 
-    def __init__(self, form: QFormLayout, errors: FieldErrors, label: str = "&Password:", confirm_label: str = "Con&firm password:") -> None:
+    def __init__(self, form: QFormLayout, errors: FieldErrors, label: str = "&Password:", confirm_label: str = "Con&firm password:",
+                 names=None) -> None:
+        """`names`: a callable giving the school's and the person's names as typed so far (what a guesser
+        tries first); by default the open vault's school name (services.passwords.password_inputs)."""
         from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QProgressBar
+
+        from schoolmh.services.passwords import password_inputs
+
+        self.names = names or password_inputs
 
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -627,16 +634,16 @@ class NewPasswordFields:
         self._update_meter("")
 
     def _update_meter(self, text: str) -> None:
-        from schoolmh.services.passwords import MIN_LENGTH, strength
+        from schoolmh.services.passwords import MIN_LENGTH, MIN_SCORE, strength
 
-        score, word = strength(text)
+        score, word = strength(text, self.names())
         self.meter.setValue(score)
         if not text:
             self.word.setText(f"At least {MIN_LENGTH} characters; a short sentence is easy to remember.")
         elif len(text) < MIN_LENGTH:
             self.word.setText(f"Too short: {MIN_LENGTH - len(text)} more character{'s' if MIN_LENGTH - len(text) != 1 else ''} needed.")
-        elif score == 0:
-            self.word.setText("Too common: choose something harder to guess.")
+        elif score < MIN_SCORE:
+            self.word.setText("Too easy to guess: a short sentence of your own is stronger.")
         else:
             self.word.setText(f"Strength: {word}")
         self.meter.setAccessibleDescription(self.word.text())
@@ -651,7 +658,7 @@ class NewPasswordFields:
         """The password, or ValidationError (field "password" or "confirm") with the reason."""
         from schoolmh.services.passwords import check_password
 
-        check_password(self.password.text())
+        check_password(self.password.text(), self.names())
         if self.password.text() != self.confirm.text():
             raise ValidationError("The two passwords are not the same.", "confirm")
         return self.password.text()

@@ -332,8 +332,13 @@ class PupilRecordPage(QWidget):
             return make(session, uuid)
 
         def done(data: bytes) -> None:
-            try:
-                Path(name).write_bytes(data)
+            from schoolmh import fsutil
+
+            try:  # the save dialog asked before replacing a file; never into the vault's folder
+                fsutil.write_output(name, data, self.ctx.data_dir, overwrite=True)
+            except ValidationError as exc:
+                self.ctx.report_error(self, exc, "saving the PDF")
+                return
             except OSError as exc:
                 self.ctx.report_error(self, ValidationError(f"Could not save the PDF: {exc.strerror}."), "saving the PDF")
                 return

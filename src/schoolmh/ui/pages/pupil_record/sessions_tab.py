@@ -11,6 +11,7 @@ from schoolmh.services.permissions import Action
 from schoolmh.ui.models.table_model import RowTableModel, SortProxy
 from schoolmh.ui.pages.pupil_record.common import RecordTab, record_table
 from schoolmh.ui.pages.sessions import SessionActions, session_columns
+from schoolmh.ui.widgets.charts import hours_text
 from schoolmh.ui.widgets.common import fit_columns
 
 
@@ -42,7 +43,7 @@ class SessionsTab(RecordTab):
         fit_columns(self.view)
         self.add_button.setVisible(self.can(Action.SESSION_WRITE))
         minutes = sum(s.duration_minutes for s in rows)
-        self.count.setText(f"{len(rows)} session{'' if len(rows) == 1 else 's'}, {minutes / 60:.1f} hours")
+        self.count.setText(f"{len(rows)} session{'' if len(rows) == 1 else 's'}, {hours_text(minutes)}")
 
     def clear(self) -> None:
         self.model.clear()
