@@ -441,7 +441,7 @@ class FormDialog(QDialog):
             self._opened_state = self.input_state()
             from PySide6.QtCore import QTimer
 
-            QTimer.singleShot(0, self._unselect_opening_text)
+            QTimer.singleShot(0, self, self._unselect_opening_text)  # dropped if the dialog is gone first
 
     def _unselect_opening_text(self) -> None:
         """Qt gives the first field the focus "by Tab" as the window opens, which selects its text: one
