@@ -7,7 +7,6 @@ label's Alt+letter in every dialog and checks where the focus lands.
 """
 from __future__ import annotations
 
-import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
