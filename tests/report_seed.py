@@ -1,7 +1,7 @@
 """A small fictional school for the report tests, seeded through the services.
 
-Autumn 2025 (1 Sep - 31 Dec 2025) is the reported term; summer 2025 the one
-before. The numbers are chosen so each small-number rule shows:
+Autumn 2025 (1 Aug - 31 Dec 2025, the DfE census default: no term dates are set)
+is the reported term; summer 2025 (Easter Monday 21 Apr - 31 Jul 2025) the one before. The numbers are chosen so each small-number rule shows:
 
 * 12 pupils supported (prints "10"); by tier 9 targeted, 3 MHST (3 prints
   "fewer than 8", and the targeted cell is hidden "*" so it cannot be worked
@@ -26,10 +26,10 @@ from support import LEAD_PASSWORD, STAFF_PASSWORD, add_staff
 from schoolmh.domain.upn import make_upn
 from schoolmh.services import activities, liaison, measures, plans, pupils, referrals, sessions
 
-TERM_START = dt.date(2025, 9, 1)
+TERM_START = dt.date(2025, 8, 1)
 TERM_END = dt.date(2025, 12, 31)
-PREV_START = dt.date(2025, 4, 1)
-PREV_END = dt.date(2025, 8, 31)
+PREV_START = dt.date(2025, 4, 21)
+PREV_END = dt.date(2025, 7, 31)
 PRODUCED = dt.date(2026, 1, 12)
 N_PUPILS = 40
 

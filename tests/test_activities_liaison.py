@@ -167,3 +167,54 @@ def test_mhst_scope_when_linking_pupils(vault, lead):
         database_proxy.initialize(lead.db)
     assert liaison.get_meeting(lead, m.uuid).pupil_uuids == (hidden,)
 
+
+
+def test_staff_time_defaults_from_the_type_and_imports(lead):
+    from schoolmh.domain.staff_time import activity_minutes, liaison_minutes
+
+    a = activities.create_activity(lead, title="Assembly on sleep", start_on=dt.date(2026, 1, 12),
+                                   principles=["curriculum"], category="assembly")
+    assert a.staff_minutes == activity_minutes("assembly") == 30
+    assert activities.update_activity(lead, a.uuid, staff_minutes=45).staff_minutes == 45
+    with pytest.raises(ValidationErrors) as err:
+        activities.update_activity(lead, a.uuid, staff_minutes=601)
+    assert err.value.problems[0].field == "staff_minutes" and "from 0 to 600" in err.value.problems[0].message
+    m = liaison.create_meeting(lead, date=dt.date(2026, 1, 13), type="case_discussion")
+    assert m.duration_minutes == liaison_minutes("case_discussion") == 45
+    assert liaison.create_meeting(lead, date=dt.date(2026, 1, 13), type="planning", duration_minutes=25
+                                  ).duration_minutes == 25
+    # the CSV import: a staff_minutes column, blank = the category's default; a bad value names its row
+    data = ("title,start_on,principles,category,staff_minutes\n"
+            "Staff training,2026-01-14,staff_dev,staff_training,\n"
+            "Parents' workshop,2026-01-15,parents,parents,40\n").encode("utf-8")
+    assert activities.import_activities(lead, data + b"Lesson,2026-01-16,curriculum,lesson,lots\n").errors[0] \
+        .__str__().startswith("row 4, column staff_minutes:")
+    assert activities.import_activities(lead, data).ok
+    rows = {x.title: x for x in activities.list_activities(lead, dt.date(2026, 1, 14), dt.date(2026, 1, 15))}
+    assert rows["Staff training"].staff_minutes == 90 and rows["Parents' workshop"].staff_minutes == 40
+
+
+def test_a_vault_made_before_staff_time_gets_the_field_and_the_defaults(tmp_path):
+    """The migration step on a vault whose activity table has no staff_minutes column: added, existing
+    activities get their category's default; running it again changes nothing."""
+    from schoolmh.db import migrations
+
+    folder = tmp_path / "old"
+    s = open_vault(folder)
+    activities.create_activity(s, title="Old lesson", start_on=dt.date(2025, 10, 1), principles=["curriculum"],
+                               category="lesson", staff_minutes=5)
+    activities.create_activity(s, title="Old assembly", start_on=dt.date(2025, 10, 2), principles=["ethos"],
+                               category="assembly")
+    step = migrations.MIGRATIONS.index(migrations._activity_staff_minutes)
+    s.db.execute_sql("ALTER TABLE activity DROP COLUMN staff_minutes")
+    s.db.execute_sql(f"PRAGMA user_version = {step}")
+    s.close()
+    s = access.sign_in(folder, "lead", LEAD_PASSWORD)
+    try:
+        assert migrations.schema_version(s.db) == migrations.SCHEMA_VERSION
+        rows = {a.title: a.staff_minutes for a in activities.list_activities(s)}
+        assert rows == {"Old lesson": 60, "Old assembly": 30}
+        migrations._activity_staff_minutes(s.db)  # idempotent
+        assert {a.title: a.staff_minutes for a in activities.list_activities(s)} == rows
+    finally:
+        s.close()

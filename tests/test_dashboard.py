@@ -40,23 +40,26 @@ def test_function_split_and_attendance_by_hand(school):
         rec(s, c, date=dt.date(2026, 10, day), duration_minutes=70)
     rec(s, c, date=dt.date(2026, 10, 23), duration_minutes=70, attendance="cancelled_family")
     rec(s, d, date=dt.date(2026, 10, 2), attendance="dna")
-    rec(s, a, date=dt.date(2026, 8, 31), duration_minutes=30)  # summer term: outside the range
-    # Function 2: 4 x 60 = 240.  Function 3: a 90-minute contact + liaison 60 + 30 + a 50-minute consultation = 230.
-    for day in (1, 2, 3, 4):
+    rec(s, a, date=dt.date(2026, 7, 31), duration_minutes=30)  # summer term (census default): outside the range
+    # Function 2: 3 sessions x 60 + an assembly's 60 minutes of staff time = 240.
+    # Function 3: a 90-minute contact + liaison 60 + 30 + a 50-minute consultation = 230.
+    for day in (1, 2, 3):
         rec(s, None, date=dt.date(2026, 10, day), duration_minutes=60, function=2, type="group", mode="group")
     rec(s, None, date=dt.date(2026, 11, 2), duration_minutes=90, function=3, type="consultation")
     liaison.create_meeting(s, date=dt.date(2026, 10, 1), duration_minutes=60)
     liaison.create_meeting(s, date=dt.date(2026, 11, 5), duration_minutes=30, actions=[("Book room", "Lead", None)])
     liaison.create_consultation(s, date=dt.date(2026, 11, 6), staff_advised="Tutor", topic="Advice", duration_minutes=50)
-    activities.create_activity(s, title="Assembly", start_on=dt.date(2026, 10, 5), principles=["ethos", "voice"])
+    activities.create_activity(s, title="Assembly", start_on=dt.date(2026, 10, 5), principles=["ethos", "voice"],
+                               category="assembly", staff_minutes=60)
 
     f = dashboard.dashboard_figures(s)
-    assert (f.start, f.end, f.label) == (dt.date(2026, 9, 1), dt.date(2026, 12, 31), "Autumn 2026")
+    # this term by the DfE census default (no term dates set): autumn is 1 August - 31 December
+    assert (f.period.first, f.period.last, f.label) == (dt.date(2026, 8, 1), dt.date(2026, 12, 31), "Autumn 2026")
     assert f.minutes_by_function == {1: 520, 2: 240, 3: 230}
     # 520/990 = 52.52% ; 240/990 = 24.24% ; 230/990 = 23.23%  (national 52/24/23)
     assert f.share_by_function == {1: 52.5, 2: 24.2, 3: 23.2}
     assert f.national_share == {1: 52, 2: 24, 3: 23}
-    assert f.sessions_by_function == {1: 9, 2: 4, 3: 1}
+    assert f.sessions_by_function == {1: 9, 2: 3, 3: 1}
     # attended 9 / (9 + DNA 2 + cancelled by family 1) = 75.0%; cancelled by school left out
     assert (f.attended, f.missed, f.cancelled_by_school, f.attendance_rate) == (9, 3, 1, 75.0)
     assert f.supported_by_tier == {"universal": 0, "targeted": 1, "mhst": 1, "specialist": 0, "none": 1}
@@ -87,16 +90,15 @@ def test_function_shares_pure():
     assert dashboard.function_shares({1: 1, 2: 0, 3: 2}) == {1: 33.3, 2: 0.0, 3: 66.7}
 
 
-def test_terms():
-    assert terms.term_dates("autumn", 2026) == (dt.date(2026, 9, 1), dt.date(2026, 12, 31))
-    assert terms.term_dates("spring", 2027) == (dt.date(2027, 1, 1), dt.date(2027, 3, 31))
-    assert terms.term_dates("summer", 2027) == (dt.date(2027, 4, 1), dt.date(2027, 8, 31))
-    assert terms.current_term(dt.date(2026, 11, 23)).label == "Autumn 2026"
-    assert terms.current_term(dt.date(2027, 4, 1)).name == "summer"
-    assert terms.previous_term("spring", 2027).label == "Autumn 2026"
-    assert terms.previous_term("autumn", 2026).label == "Summer 2026"
-    assert terms.previous_term("summer", 2026).label == "Spring 2026"
-    assert terms.get_term("autumn", 2025).academic_year == "2025/26"
-    assert terms.get_term("summer", 2026).academic_year == "2025/26"
-    with pytest.raises(ValidationError):
-        terms.term_dates("winter", 2026)
+def test_activity_staff_time_is_function_2_time(school):
+    """A school that records its whole-school work as activities is not shown at 0% for function 2."""
+    period = terms.Period(dt.date(2030, 3, 1), dt.date(2030, 3, 31), "March 2030")
+    assert dashboard.dashboard_figures(school, period).minutes_by_function == {1: 0, 2: 0, 3: 0}
+    activities.create_activity(school, title="Staff training", start_on=dt.date(2030, 3, 4), principles=["staff_dev"],
+                               category="staff_training")  # default staff time for training: 90 minutes
+    activities.create_activity(school, title="Year 9 lesson", start_on=dt.date(2030, 3, 5), principles=["curriculum"],
+                               category="lesson", staff_minutes=50)
+    f = dashboard.dashboard_figures(school, period)
+    assert f.minutes_by_function == {1: 0, 2: 140, 3: 0}
+    assert f.share_by_function == {1: 0.0, 2: 100.0, 3: 0.0}
+    assert "2: Whole-school activities' staff time" in dashboard.function_caption()

@@ -16,6 +16,9 @@ from schoolmh.domain import suppression as sup
 from schoolmh.errors import PermissionDenied
 from schoolmh.reports.governors import REPORT_TITLE, governors_pdf, governors_pdf_from_data
 from schoolmh.services.report_data import governors_report_data
+from schoolmh.services.terms import Period
+
+TERM = Period(TERM_START, TERM_END, "")
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +30,7 @@ def school(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pdf(school) -> bytes:
-    return governors_pdf(school.session, TERM_START, TERM_END, produced=PRODUCED)
+    return governors_pdf(school.session, TERM, produced=PRODUCED)
 
 
 def _flat(text: str) -> str:
@@ -56,22 +59,24 @@ def test_every_page_has_the_rule_the_confidentiality_line_and_page_x_of_y(pdf):
 def test_cover(pdf):
     cover = _pages(pdf)[0]
     for expected in (REPORT_TITLE, "Oakfield Academy", "Produced 12 January 2026",
-                     "Autumn 2025 term: 1 September 2025 to 31 December 2025"):
+                     "Autumn 2025 term: 1 August 2025 to 31 December 2025"):
         assert expected in cover
 
 
 def test_figures_match_the_report_data_service(school, text):
-    data = governors_report_data(school.session, TERM_START, TERM_END, as_of=TERM_END)
+    data = governors_report_data(school.session, TERM, as_of=TERM_END)
     p = data.printable()
     for sentence in p.summary:
         assert _flat(sentence) in text
     assert f"Pupils supported directly (at least one session attended) {p.pupils_supported}" in text
     assert f"Direct support sessions delivered {p.sessions_delivered}" in text
-    assert f"{p.attendance_rate}" in text
+    assert f"Direct support sessions planned (not cancelled by the school) {p.sessions_planned}" in text
+    assert f"Attendance rate (delivered, of planned) {p.attendance_rate}" in text
     for label, value in p.tier_rows:
         assert f"{label} {value}" in text
-    for label, share, national in p.function_shares:
-        assert f"This school: {share}" in text and f"National: {national}%" in text
+    for f in p.function_rows:
+        assert f"This school: {f.share}" in text and f"National: {f.national_share}%" in text
+        assert f"Bar {f.function} counts" in text and f"({f.hours} hours)" in text
     assert " ".join(p.referral_header) in text
     for row in p.referral_rows:
         assert " ".join(row) in text
@@ -87,7 +92,17 @@ def test_figures_match_the_report_data_service(school, text):
     for label, now, before in p.comparison_rows:
         assert f"{label} {now} {before}" in text
     sdq = p.outcome_rows[0]
-    assert f"SDQ: Strengths and Difficulties Questionnaire {sdq[1]} {sdq[2]} {sdq[3]} {sdq[4]}" in text
+    assert f"SDQ: Strengths and Difficulties Questionnaire {sdq.paired} {sdq.cell(0)} {sdq.cell(1)} {sdq.cell(2)}" \
+        in text
+    assert "Referrals waiting for a decision" not in text and "No referral was waiting" in text
+
+
+def test_function_2_minutes_from_activities_reach_the_report(text):
+    """The seed's whole-school work: one 120-minute function-2 session and five activities at their category's
+    default staff time (330 minutes): 450 minutes, 8 hours to the nearest hour, of 29 hours in all."""
+    assert "Bar 2 counts whole-school activities' staff time and function-2 sessions (8 hours)." in text
+    assert "2. Whole school approach This school: 28% National: 24%" in text
+    assert "Share of the staff time recorded in this period (29 hours" in text
 
 
 def test_each_suppression_rule_is_visible(text):
@@ -99,8 +114,10 @@ def test_each_suppression_rule_is_visible(text):
     assert "MHST * fewer than 8 0 10" in text and "CAMHS fewer than 8 * 0 10" in text
     # a group under 10 is not broken down
     assert "English as an additional language fewer than 8 — — — Under 10: not broken down" in text
-    # percentage only with a denominator of 10 or more: summer's attendance (5 of 6) is not shown
+    # percentage only where both printed figures are at least 10: summer's attendance (5 of 6) is not shown
     assert "Attendance rate 83% —" in text
+    # the outcomes row has hidden cells, so it prints counts and no share: 12 pupils = 8 + 2 + 2
+    assert "SDQ: Strengths and Difficulties Questionnaire 10 10 fewer than 8 fewer than 8" in text
     # too few paired scores
     assert "under 10 too few to report" in text
 
@@ -159,9 +176,9 @@ def test_fonts_are_embedded(pdf):
 
 
 def test_same_data_same_bytes(school, pdf):
-    again = governors_pdf(school.session, TERM_START, TERM_END, produced=PRODUCED)
+    again = governors_pdf(school.session, TERM, produced=PRODUCED)
     assert again == pdf
-    data = governors_report_data(school.session, TERM_START, TERM_END, as_of=TERM_END)
+    data = governors_report_data(school.session, TERM, as_of=TERM_END)
     assert governors_pdf_from_data(data, PRODUCED) == governors_pdf_from_data(data, PRODUCED)
 
 
@@ -169,11 +186,11 @@ def test_audited_without_identifiers(school, pdf):
     entry = AuditEntry.select().where(AuditEntry.action == "export.governors_report").order_by(
         AuditEntry.seq.desc()).first()
     assert entry is not None
-    assert entry.detail == "start=2025-09-01,end=2025-12-31" and entry.object_uuid == ""
+    assert entry.detail == "start=2025-08-01,end=2025-12-31" and entry.object_uuid == ""
 
 
 def test_empty_term_renders_a_sensible_report(school):
-    pdf = governors_pdf(school.session, dt.date(2024, 1, 1), dt.date(2024, 3, 31), produced=PRODUCED)
+    pdf = governors_pdf(school.session, Period(dt.date(2024, 1, 1), dt.date(2024, 3, 31), ""), produced=PRODUCED)
     text = " ".join(_pages(pdf))
     assert "nothing to report for this period" in text
     assert "No pupil attended a direct support session in this period." in text
@@ -182,33 +199,44 @@ def test_empty_term_renders_a_sensible_report(school):
     assert "No whole-school activity was recorded in this period." in text
     assert "There are no records for Autumn 2023 term to compare with." in text
     assert "This school: not shown" in text
+    assert "No staff time was recorded in this period" in text
 
 
 def test_permissions_pastoral_cannot_head_can(school):
     with school.as_role("pastoral") as s:
         with pytest.raises(PermissionDenied):
-            governors_pdf(s, TERM_START, TERM_END, produced=PRODUCED)
+            governors_pdf(s, TERM, produced=PRODUCED)
     with school.as_role("head") as s:
-        assert governors_pdf(s, TERM_START, TERM_END, produced=PRODUCED).startswith(b"%PDF")
+        assert governors_pdf(s, TERM, produced=PRODUCED).startswith(b"%PDF")
 
 
 def test_cli_by_term_and_by_dates(school, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SCHOOLMH_PASSWORD", LEAD_PASSWORD)
     out = tmp_path / "gov.pdf"
+
+    def run(*args: str) -> int:
+        return cli_main(["report", "governors", "--data-dir", str(school.folder), *args])
+
     with school.as_role("lead"):
-        rc = cli_main(["report", "governors", "--data-dir", str(school.folder), "--term", "autumn", "--year", "2025",
-                       "--out", str(out)])
-        assert rc == 0 and out.read_bytes().startswith(b"%PDF")
+        assert run("--term", "autumn", "--year", "2025-26", "--out", str(out)) == 0
+        assert out.read_bytes().startswith(b"%PDF")
         assert "Autumn 2025 term" in " ".join(_pages(out.read_bytes()))
-        rc = cli_main(["report", "governors", "--data-dir", str(school.folder), "--from", "2025-09-01",
-                       "--to", "2025-10-31", "--out", str(tmp_path / "dates.pdf")])
-        assert rc == 0
-        assert "1 September 2025 to 31 October 2025" in " ".join(_pages((tmp_path / "dates.pdf").read_bytes()))
+        assert run("--term", "autumn", "--year", "2025", "--out", str(tmp_path / "a.pdf")) == 0  # unambiguous: autumn
+        assert run("--year", "2025-26", "--out", str(tmp_path / "year.pdf")) == 0
+        assert "School year 2025-26: 1 August 2025 to 31 July 2026" in _pages((tmp_path / "year.pdf").read_bytes())[0]
+        assert run("--from", "2025-09-01", "--to", "2025-10-31", "--out", str(tmp_path / "dates.pdf")) == 0
+        assert "September to October 2025: 1 September 2025 to 31 October 2025" in " ".join(
+            _pages((tmp_path / "dates.pdf").read_bytes()))
         capsys.readouterr()
-        rc = cli_main(["report", "governors", "--data-dir", str(school.folder), "--term", "winter", "--year", "2025",
-                       "--out", str(out)])
-        err = capsys.readouterr().err
-        assert rc == 2 and err.count("\n") == 1 and "autumn, spring or summer" in err
-        rc = cli_main(["report", "governors", "--data-dir", str(school.folder), "--from", "2025-09-01",
-                       "--out", str(out)])
-        assert rc == 2 and capsys.readouterr().err.count("\n") == 1
+        for args, message in (
+            (("--term", "winter", "--year", "2025-26"), "autumn, spring or summer"),
+            (("--term", "spring", "--year", "2026"), "--year 2026 is ambiguous: say the school year, --year 2025-26"),
+            (("--year", "2026"), "ambiguous"),
+            (("--from", "2025-09-01", "--to", "2025-10-30"), "whole terms or whole calendar months"),
+            (("--from", "2025-09-02", "--to", "2025-09-30"), "cannot be subtracted"),
+            (("--from", "2025-09-01",), "--to"),
+        ):
+            assert run(*args, "--out", str(tmp_path / "refused.pdf")) == 2, args  # (a new name each time)
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and message in err, (args, err)
+        assert not (tmp_path / "refused.pdf").exists()

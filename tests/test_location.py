@@ -219,6 +219,7 @@ def test_everyday_names_are_not_mistaken():
 
 def test_dropbox_info_json_names_its_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("USERPROFILE", str(tmp_path))  # what expanduser reads on Windows
     (tmp_path / ".dropbox").mkdir()
     (tmp_path / ".dropbox" / "info.json").write_text('{"business": {"path": "/srv/work-sync"}}')
     assert location.find_problem("/srv/work-sync/SchoolMH", platform="linux", env={}).kind == location.CLOUD

@@ -52,9 +52,12 @@ def test_a_link_into_the_data_folder_is_refused(school, cli, tmp_path):  # noqa:
     data, _ = school
     before = vault_files(data)
     link = tmp_path / "innocent.json"
-    link.symlink_to(data / DB_NAME)
     folder_link = tmp_path / "exports"
-    folder_link.symlink_to(data, target_is_directory=True)
+    try:
+        link.symlink_to(data / DB_NAME)
+        folder_link.symlink_to(data, target_is_directory=True)
+    except OSError:
+        pytest.skip("this account may not make symbolic links (Windows without developer mode)")
     for target in (link, folder_link / "all.json"):
         code, _out, err = cli("export", "all", "--out", target, "--force", "--data-dir", data, env=lead_env())
         assert code == 2 and "inside the vault's data folder" in one_line_error(err)

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from support import LEAD_PASSWORD
 from schoolmh.domain.upn import make_upn
 from schoolmh.reports.governors import governors_pdf
+from schoolmh.services.terms import Period
 from schoolmh.reports.pupil_summary import pupil_summary_pdf
 from schoolmh.services import access, plans, pupils, referrals, sessions
 from schoolmh.services.plans import MAX_GOAL_LENGTH, MAX_TEXT_LENGTH
@@ -119,7 +120,7 @@ def long_school(tmp_path_factory):
                               next_step=fields["next_step"])
     try:  # both PDFs made here, so the tests only read bytes (the CLI test opens its own vault)
         return fields, pupil_summary_pdf(s, pupil.uuid, produced=PRODUCED), governors_pdf(
-            s, dt.date(2025, 9, 1), dt.date(2025, 12, 31), produced=PRODUCED)
+            s, Period(dt.date(2025, 9, 1), dt.date(2025, 12, 31), ""), produced=PRODUCED)
     finally:
         s.close()
 

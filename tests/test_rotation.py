@@ -376,7 +376,11 @@ def test_admin_vault_button_shows_the_new_secrets_once(qtbot, lead_session, vaul
     shown: list[list[str]] = []  # the texts of each one-time-passwords dialog
     monkeypatch.setattr(admin.OneTimePasswordsDialog, "exec",
                         lambda self: shown.append([label.text() for label in self.findChildren(admin.QLabel)]) or 0)
-    tab.rotate_keys(password=LEAD_PASSWORD)
+    asked = []  # issue 13.1: the click used to skip both questions and say "That is not your password"
+    monkeypatch.setattr(admin, "confirm", lambda *a, **k: asked.append(a[1]) or True)
+    monkeypatch.setattr(admin.QInputDialog, "getText", lambda *a, **k: asked.append(a[1]) or (LEAD_PASSWORD, True))
+    qtbot.mouseClick(tab.rotate_button, admin.Qt.MouseButton.LeftButton)
+    assert asked == ["Rotate all keys", "Rotate all keys"]  # the warning, then the password
     qtbot.waitUntil(lambda: ops.running() == 0 and tab.findChild(NewRecoveryKeyDialog) is not None, timeout=10000)
     assert len(shown) == 1
     dialog = tab.findChild(NewRecoveryKeyDialog)

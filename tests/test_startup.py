@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -62,11 +65,29 @@ def test_explicit_xcb_is_checked():
     )
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the libraries are Linux ones")
-def test_the_real_loader_finds_this_machines_libraries():
-    """This machine runs Qt under Xvfb in make screenshots; every library in the table must be found by name."""
-    assert startup.missing_packages() == []
-    assert startup.linux_qt_hint(X11_DESKTOP) is None
+def ldd_of_qt_xcb_plugin() -> dict[str, bool]:
+    """{soname: found} for everything PySide6's xcb platform plugin loads, as the dynamic linker sees it."""
+    import PySide6
+
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    out = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, check=True, timeout=30).stdout
+    found = {}
+    for line in out.splitlines():
+        name, arrow, where = line.strip().partition(" => ")
+        if arrow:
+            found[name] = "not found" not in where
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not shutil.which("ldd"), reason="Linux shared libraries")
+def test_the_table_covers_every_x11_library_qt_loads_and_the_real_loader_agrees_with_ldd():
+    """Against the real plugin: a PySide6 upgrade that needs a new xcb library fails here, and the
+    packages the check names are exactly those of the libraries the dynamic linker cannot find."""
+    libraries = ldd_of_qt_xcb_plugin()
+    x11 = {name for name in libraries if re.match(r"lib(xcb|xkbcommon|X11)", name) and "PySide6" not in name}
+    assert x11 and x11 <= set(startup.QT_LINUX_LIBRARIES), x11 - set(startup.QT_LINUX_LIBRARIES)
+    not_found = {startup.QT_LINUX_LIBRARIES[name] for name, ok in libraries.items() if not ok and name in startup.QT_LINUX_LIBRARIES}
+    assert set(startup.missing_packages([name for name in startup.QT_LINUX_LIBRARIES if name in libraries])) == not_found
 
 
 def test_make_run_prints_one_line_and_exits_instead_of_qt_aborting(tmp_path):

@@ -11,7 +11,8 @@ from schoolmh.domain.suppression import (
     SECONDARY,
     SUPPRESSION_RULE_TEXT,
     may_break_down,
-    percentage,
+    share,
+    in_words,
     suppress_count,
     suppress_table,
 )
@@ -56,31 +57,37 @@ def test_rejects_non_counts(bad):
 
 # --- percentage / may_break_down -------------------------------------------
 
-def test_percentage_needs_a_denominator_of_at_least_10():
-    assert percentage(3, 9) is None
-    assert percentage(0, 0) is None
-    assert percentage(8, 10) == "80%"
+def test_share_is_of_the_printed_figures_not_the_exact_ones():
+    # 9 of 23 exactly is 39%; printed they are "10" of "25", and the share says 40%: nothing more than the counts
+    assert share(suppress_count(9), suppress_count(23)) == "40%"
+    assert share("10", "25") == "40%"
 
 
-def test_percentage_hides_a_small_numerator():
-    """3 of 12 as "25%" next to a group printed as "10" would reveal the 3."""
-    assert percentage(3, 12) is None
-    assert percentage(7, 100) is None
-    assert percentage(8, 100) == "8%"
+def test_share_needs_both_printed_and_at_least_10():
+    assert share("0", "10") is None  # a numerator of 0 is printed but under 10
+    assert share(PRIMARY, "25") is None
+    assert share(SECONDARY, "25") is None
+    assert share("10", PRIMARY) is None
+    assert share("10", "10") == "100%"
+    assert share(None, "20") is None
 
 
-def test_percentage_rounds_to_whole_percent_half_up():
-    assert percentage(8, 320) == "3%"  # 2.5% -> 3%
-    assert percentage(8, 120) == "7%"  # 6.67%
-    assert percentage(10, 24) == "42%"  # 41.67%
-    assert percentage(8, 1600) == "1%"  # 0.5% -> 1% (half up)
-    assert percentage(0, 25) == "0%"
-    assert percentage(25, 25) == "100%"
+def test_no_share_from_a_line_with_a_hidden_cell():
+    assert share("15", "40", line_hidden=True) is None
+    assert share("15", "40") == "38%"  # 37.5 -> 38 (half up)
 
 
-def test_percentage_rejects_more_than_the_whole():
-    with pytest.raises(ValueError):
-        percentage(11, 10)
+def test_share_rounds_half_up_with_integers():
+    assert share("10", "80") == "13%"  # 12.5%
+    assert share("10", "2000") == "1%"  # 0.5%
+    assert share("25", "25") == "100%"
+    assert share("30", "25") is None  # cannot be more than the whole
+
+
+def test_sentences_say_about_for_rounded_counts():
+    assert in_words("10") == "about 10"
+    assert in_words(PRIMARY) == "fewer than 8"
+    assert in_words("0") == "0"
 
 
 def test_may_break_down_from_10():
@@ -92,7 +99,8 @@ def test_may_break_down_from_10():
 
 def test_rule_text_states_each_part():
     t = SUPPRESSION_RULE_TEXT
-    for part in ("1–7", "fewer than 8", "nearest 5", "(*)", "totals", "under 10", "at least 10"):
+    for part in ("1–7", "fewer than 8", "nearest 5", "a *", "totals", "under 10", "at least 10", "printed (rounded)",
+                 "row or column", "whole terms or whole calendar months"):
         assert part in t
 
 

@@ -166,7 +166,7 @@ def check_output(path: Path | str, data_dir: Path | str | None, *, overwrite: bo
 def _output_error(target: Path, exc: OSError, field: str) -> ValidationError:
     if isinstance(exc, FileBusy):
         return exc  # type: ignore[return-value]  # already a message for the user
-    if _too_long(exc):
+    if _too_long(exc) or max((len(part) for part in target.parts), default=0) > 255:
         return ValidationError(
             f"The path {target} is too long for this computer ({len(str(target))} characters). "
             "Choose a folder nearer the top of the drive or a shorter file name.", field)

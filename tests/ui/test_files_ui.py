@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from schoolmh.ui.context import AppContext
 
@@ -28,7 +28,7 @@ def onedrive(tmp_path, monkeypatch):
     monkeypatch.setattr(location.sys, "platform", "win32")
     monkeypatch.setattr(location, "_windows_api", lambda: (_ for _ in ()).throw(OSError("no Win32 here")))
     monkeypatch.setattr(location, "_winreg", lambda: (_ for _ in ()).throw(ImportError("winreg")))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setattr(location, "_pointer_file", lambda: tmp_path / "config" / location.POINTER_NAME)
     return root
 
 
@@ -119,31 +119,39 @@ def answer(monkeypatch, button_text: str, shown: list) -> None:
     monkeypatch.setattr(QMessageBox, "exec", exec_)
 
 
-def test_saving_the_sheet_into_onedrive_warns_and_cancel_writes_nothing(panel, onedrive, message_boxes):
+def click_print_sheet(qtbot, panel, monkeypatch, target):
+    """Click "Print recovery sheet…" and answer the save dialog with this path, as a user would."""
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF (*.pdf)"))
+    qtbot.mouseClick(panel.print_button, Qt.MouseButton.LeftButton)
+
+
+def test_saving_the_sheet_into_onedrive_warns_and_cancel_writes_nothing(qtbot, panel, onedrive, message_boxes,
+                                                                        monkeypatch):
     pytest.importorskip("schoolmh.reports.recovery_sheet")
     target = onedrive / "Documents" / "recovery.pdf"
-    assert panel.print_sheet(str(target)) is None
-    assert not target.exists()
+    click_print_sheet(qtbot, panel, monkeypatch, target)
+    assert not target.exists() and panel.saved_sheet is None
     title, text = message_boxes[-1]
     assert "cloud-synced" in text and "survives deleting the file" in text
 
 
-def test_saving_there_anyway_is_the_users_choice(panel, onedrive, monkeypatch):
+def test_saving_there_anyway_is_the_users_choice(qtbot, panel, onedrive, monkeypatch):
     pytest.importorskip("schoolmh.reports.recovery_sheet")
     shown = []
     answer(monkeypatch, "Save there anyway", shown)
     target = onedrive / "Documents" / "recovery.pdf"
-    assert panel.print_sheet(str(target)) == target and target.exists() and shown
+    click_print_sheet(qtbot, panel, monkeypatch, target)
+    assert panel.saved_sheet == target and target.exists() and shown
 
 
-def test_print_directly_from_the_warning_saves_no_file(panel, onedrive, monkeypatch, tmp_path):
+def test_print_directly_from_the_warning_saves_no_file(qtbot, panel, onedrive, monkeypatch, tmp_path):
     shown = []
     answer(monkeypatch, "Print directly", shown)
     printed = tmp_path / "printer-output.pdf"
     monkeypatch.setattr(panel, "ask_printer", lambda: pdf_printer(printed))
     target = onedrive / "Documents" / "recovery.pdf"
-    assert panel.print_sheet(str(target)) is None
-    assert not target.exists()
+    click_print_sheet(qtbot, panel, monkeypatch, target)
+    assert not target.exists() and panel.saved_sheet is None
     text = sheet_text(printed)
     assert all(group in text for group in KEY.split("-")) and "Oakfield Academy" in text
 
@@ -189,11 +197,41 @@ def test_the_window_cannot_save_a_report_into_the_vault_folder(qtbot, main_windo
     page = ReportsPage(main_window.ctx)
     qtbot.addWidget(page)
     page.refresh()
-    if page.governors_pdf is None:
-        pytest.skip("reportlab is not installed")
     before = (vault_dir / "vault.keys").read_bytes()
     page.ask_path = lambda _suggested: vault_dir / "vault.keys"
     page.save_pdf()
     qtbot.waitUntil(lambda: ops.running() == 0 and any("data folder" in t for _title, t in message_boxes),
                     timeout=20_000)
     assert (vault_dir / "vault.keys").read_bytes() == before
+
+
+def test_after_lock_no_object_the_app_holds_keeps_the_data_key(qtbot, main_window, lead_session):
+    """Issue 11 item 8: Lock from the window, then look through every container Python tracks for the
+    data key (raw or hex): the vault, the database object and the model proxy must have let go."""
+    import gc
+
+    from schoolmh.db.connection import database_proxy
+
+    vault = lead_session.vault
+    raw, hexed = bytes(vault.dek), vault.dek.hex()
+    assert main_window.ctx.session is not None
+    main_window.lock_manager.lock_now()
+    assert main_window.ctx.session is None
+    gc.collect()
+    assert vault.dek == b"" and vault.db._dek_hex == "" and database_proxy.obj is None
+
+    def holds(container) -> bool:
+        if isinstance(container, dict):
+            values = container.values()
+        elif isinstance(container, (list, tuple, set, frozenset)):
+            values = container
+        else:
+            try:  # an instance's attributes (3.11+ keeps them outside any dict until asked)
+                attributes = object.__getattribute__(container, "__dict__")
+            except Exception:
+                return False
+            values = attributes.values() if isinstance(attributes, dict) else ()
+        return any(type(v) in (bytes, str) and (v == raw or v == hexed) for v in values)
+
+    holders = [type(o).__name__ for o in gc.get_objects() if holds(o) and o is not locals()]
+    assert holders == []

@@ -2,12 +2,14 @@
 Ctrl+Z (or the Undo button) removes it through the service, with an audit entry; afterwards it does nothing."""
 from __future__ import annotations
 
+import types
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from schoolmh.services import pupils, sessions, vault_admin
 from schoolmh.ui import undo_notice
-from support import activate, click, ctrl_l, press
+from support import STAFF_PASSWORD, activate, click, ctrl_l, press, sign_in_with_enter
 
 
 def _record_quick_session(qtbot, window, typed: str):
@@ -71,3 +73,42 @@ def test_the_lock_withdraws_the_offer(qtbot, main_window, lead_session):
     ctrl_l(qtbot, window)
     assert window.ctx.session is None
     assert not window.undo_notice.isVisible() and not window.undo_notice.offering
+
+
+def test_the_name_is_the_preferred_name_and_the_surnames_own_initial():
+    from schoolmh.ui.dialogs.quick_session import saved_text
+
+    def pupil(**names):
+        base = dict(legal_forename="", legal_surname="", preferred_forename="", preferred_surname="")
+        return types.SimpleNamespace(**{**base, **names})
+
+    assert saved_text(pupil(legal_forename="Ffion", legal_surname="ap Rhys")) == "Session saved for Ffion R."
+    assert saved_text(pupil(legal_forename="Zoë", legal_surname="Ní Bhriain")) == "Session saved for Zoë N."
+    assert saved_text(pupil(legal_forename="Jo", legal_surname="van der berg")) == "Session saved for Jo V."
+    assert saved_text(pupil(legal_forename="Alexander", preferred_forename="Sasha", legal_surname="Ivanov")) == \
+        "Session saved for Sasha I."
+    assert saved_text(None) == "Session saved."
+
+
+def test_on_a_small_screen_the_message_leaves_the_account_menu_on_screen(qtbot, main_window, lead_session):
+    from schoolmh.services import settings, users
+
+    pupils.create_pupil(lead_session, legal_forename="Ffion", legal_surname="ap Rhys", year_group=9)
+    users.add_user(lead_session, "m.ellis", "Morgan Ellis", "lead", STAFF_PASSWORD)
+    with lead_session.transaction():
+        settings.write_raw(is_demo=True)  # the DEMO chip takes its room too
+    window = main_window
+    for _ in range(2):  # the second time, the status bar says when the last sign-in was
+        ctrl_l(qtbot, window)
+        sign_in_with_enter(qtbot, window.unlock_screen, STAFF_PASSWORD, username="m.ellis")
+    assert window.last_login_label.text().startswith("Last signed in:") and window.demo_chip.isVisible()
+    window.resize(911, 440)  # 1366×768 at 150%, less the taskbar and title bar
+    qtbot.waitUntil(lambda: window.width() == 911)
+    _record_quick_session(qtbot, window, "ffion")
+    assert window.undo_notice.text.text() == "Session saved for Ffion R."
+    bar = window.statusBar()
+    assert window.width() == 911 and bar.width() <= 911  # the notice did not widen the window past the screen
+    for widget in (window.undo_notice.button, window.account_button, window.vault_label):
+        rect = widget.geometry()
+        text_width = widget.fontMetrics().horizontalAdvance(widget.text().replace("&", ""))
+        assert widget.isVisible() and rect.right() <= bar.width() and rect.width() >= text_width, widget.text()

@@ -28,8 +28,8 @@ def seeded(tmp_path_factory, qapp):
     for p, attendance in ((people[0], "attended"), (people[0], "attended"), (people[1], "attended"), (people[1], "dna")):
         sessions.record_session(s, p.uuid, date=today, duration_minutes=45, attendance=attendance)
     sessions.record_session(s, None, date=today, function=2, type="group", duration_minutes=60)
-    to_mhst = referrals.create_referral(s, people[2].uuid, "mhst", ago(4))
-    referrals.record_decision(s, to_mhst.uuid, "not_accepted", ago(3), reason="above remit")
+    refused = referrals.create_referral(s, people[2].uuid, "mhst", ago(4))  # MHST and CAMHS both said no: the gap
+    referrals.record_decision(s, refused.uuid, "not_accepted", ago(2), reason="above remit")
     refused = referrals.create_referral(s, people[2].uuid, "camhs", ago(3))
     referrals.record_decision(s, refused.uuid, "not_accepted", ago(1), reason="below threshold")
     referrals.create_referral(s, people[3].uuid, "early_help", ago(2))
@@ -60,6 +60,7 @@ def test_dashboard_shows_the_service_figures_and_opens_records(qtbot, seeded, ct
     page.show()
     page.refresh()
     fig = dashboard.dashboard_figures(s, *page.period.currentData())
+    assert "2: Whole-school activities' staff time" in page.chart_caption.text()  # says what each bar counts
 
     tiles = page.tiles
     assert tiles["supported"].value.text() == str(fig.supported_total) == "2"
@@ -120,6 +121,46 @@ def test_activity_form_stores_principles_and_coverage_says_none(qtbot, seeded, c
     assert page.coverage.cell_text("identify").endswith("none")
     titles = [page.proxy.index(r, 1).data() for r in range(page.proxy.rowCount())]
     assert "Parents’ evening: sleep and screens" in titles
+
+
+def test_activity_and_meeting_staff_time_default_from_the_type_and_count_in_the_dashboard(qtbot, seeded, ctx):
+    """Staff time (function 2 for activities, 3 for liaison) starts at the type's usual minutes, follows the
+    type until typed over, is stored, and reaches the dashboard's figures and its chart caption."""
+    from schoolmh.domain.staff_time import activity_minutes, liaison_minutes
+    from schoolmh.ui.pages.liaison import MeetingDialog
+    from schoolmh.ui.pages.whole_school import ActivityDialog
+
+    s = seeded[0]
+    before = dashboard.dashboard_figures(s).minutes_by_function
+    dialog = ActivityDialog(ctx, None, [], None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.staff_minutes.value() == activity_minutes("assembly")
+    dialog.category.setFocus()
+    qtbot.keyClick(dialog.category, Qt.Key.Key_Down)  # the next category: the minutes follow it
+    chosen = dialog.category.currentData()
+    assert chosen != "assembly" and dialog.staff_minutes.value() == activity_minutes(chosen)
+    dialog.staff_minutes.setFocus()
+    dialog.staff_minutes.lineEdit().selectAll()
+    qtbot.keyClicks(dialog.staff_minutes, "75")
+    qtbot.keyClick(dialog.category, Qt.Key.Key_Down)  # typed over: no longer follows the category
+    assert dialog.staff_minutes.value() == 75
+    dialog.title_edit.setText("Staff wellbeing briefing")
+    dialog.set_principles(["staff_dev"])
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    stored = next(a for a in activities.list_activities(s) if a.title == "Staff wellbeing briefing")
+    assert stored.staff_minutes == 75
+    after = dashboard.dashboard_figures(s).minutes_by_function
+    assert after[2] == before[2] + 75 and after[1] == before[1]
+
+    meeting = MeetingDialog(ctx, None, {})
+    qtbot.addWidget(meeting)
+    meeting.show()
+    assert meeting.duration.value() == liaison_minutes("planning")
+    meeting.type.setCurrentIndex(meeting.type.findData("case_discussion"))
+    assert meeting.duration.value() == liaison_minutes("case_discussion")
+    assert "function 3" in meeting.duration.accessibleName()
 
 
 def _in_modal_dialog(qtbot, act) -> None:
@@ -186,22 +227,44 @@ def test_marking_an_action_done_asks_the_date_and_removes_it_from_open_actions(q
 
 
 def test_reports_preview_and_pdf(qtbot, seeded, ctx, tmp_path):
+    from pypdf import PdfReader
+
     from schoolmh.ui import ops
-    from schoolmh.ui.pages.reports import NOT_READY_TIP, ReportsPage
+    from schoolmh.ui.pages.reports import ReportsPage
 
     page = ReportsPage(ctx)
     qtbot.addWidget(page)
+    page.show()
     page.refresh()
     text = page.preview.toPlainText()
-    assert "Pupils supported" in text or "supported" in text.lower()
-    if page.governors_pdf is None:
-        assert not page.save_button.isEnabled() and page.save_button.toolTip() == NOT_READY_TIP
-        return
+    assert "Pupils supported directly" in text and "Referrals waiting at the end" in text
+    assert page.save_button.isEnabled()
+    # custom dates that are not whole months: the page says why and will not save
+    qtbot.mouseClick(page.by_dates, Qt.MouseButton.LeftButton)
+    assert page.start.isEnabled() and not page.term.isEnabled()
+    page.start.set_value(dt.date(2026, 3, 2))
+    page.end.set_value(dt.date(2026, 3, 31))
+    page.refresh()
+    assert "whole terms or whole calendar months" in page.preview.toPlainText()
+    assert not page.save_button.isEnabled() and "subtracted" in page.save_button.toolTip()
+    page.start.set_value(dt.date(2026, 3, 1))
+    page.refresh()
+    assert page.save_button.isEnabled() and "March 2026" in page.preview.toPlainText()
+    # back to the current term, and save it
+    page.by_term.setFocus()
+    qtbot.keyClick(page.by_term, Qt.Key.Key_Space)
+    assert page.by_term.isChecked() and page.term.isEnabled()
+    page.refresh()
     target = tmp_path / "governors.pdf"
     page.ask_path = lambda _suggested: target
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ops.running() == 0 and target.exists(), timeout=20_000)
-    assert target.read_bytes().startswith(b"%PDF")
+    import re
+
+    from schoolmh.services import terms
+
+    first = re.sub(r"\s+", " ", PdfReader(str(target)).pages[0].extract_text())
+    assert f"{terms.current_term(seeded[0].today()).label} term:" in first
 
 
 def test_meeting_form_links_a_pupil_found_by_typing_and_adds_actions(qtbot, seeded, ctx):

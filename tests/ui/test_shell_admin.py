@@ -67,11 +67,18 @@ def test_settings_validation_error_shown_next_to_the_field(qtbot, page, app_ctx)
     assert seen == ["settings"]
 
 
+def _save_as(monkeypatch, path) -> None:
+    """The system's Save As dialog answers `path` (it is the OS's window, not ours)."""
+    monkeypatch.setattr(admin.QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+
+
 def test_backup_verify_and_new_recovery_key(qtbot, page, app_ctx, tmp_path, monkeypatch):
     from schoolmh.ui import ops
 
     vault = page.vault
-    vault.backup(str(tmp_path / "copy"))
+    page.tabs.setCurrentWidget(vault)
+    _save_as(monkeypatch, tmp_path / "copy")
+    qtbot.mouseClick(vault.backup_button, admin.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ops.running() == 0 and "Backup saved" in vault.result.toPlainText(), timeout=10000)
     assert (tmp_path / "copy.schoolmh-backup").is_file()
     assert "integrity check (ok)" in vault.result.toPlainText()
@@ -80,7 +87,7 @@ def test_backup_verify_and_new_recovery_key(qtbot, page, app_ctx, tmp_path, monk
     assert "Audit trail intact" in vault.result.toPlainText()
 
     monkeypatch.setattr(admin, "confirm", lambda *a, **k: not a[1].startswith("Rotate"))  # not now
-    vault.replace_key()
+    click(qtbot, vault.key_button)
     from schoolmh.ui.recovery import NewRecoveryKeyDialog
 
     dialog = vault.findChild(NewRecoveryKeyDialog)
@@ -92,22 +99,39 @@ def test_backup_verify_and_new_recovery_key(qtbot, page, app_ctx, tmp_path, monk
     assert "no longer works" in vault.result.toPlainText()
 
 
-def test_restore_locks_restores_and_asks_to_sign_in_again(qtbot, main_window, tmp_path, message_boxes):
+def test_restore_locks_restores_and_asks_to_sign_in_again(qtbot, main_window, tmp_path, message_boxes, monkeypatch):
+    """Issue 13.1: Restore is clicked (it crashed with "'bool' object has no attribute 'file'" when it was)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
     from schoolmh.ui import ops
 
     window = main_window
     window.go("admin")
-    vault = window.workspace.pages["admin"].vault
-    vault.backup(str(tmp_path / "before"))
+    admin_page = window.workspace.pages["admin"]
+    vault = admin_page.vault
+    admin_page.tabs.setCurrentWidget(vault)
+    _save_as(monkeypatch, tmp_path / "before")
+    qtbot.mouseClick(vault.backup_button, admin.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ops.running() == 0 and "Backup saved" in vault.result.toPlainText(), timeout=10000)
     users.add_user(window.ctx.session, "after.backup", "Added Later", "pastoral", "another long passphrase")
 
-    dialog = admin.RestoreDialog(vault, "lead")
-    dialog.file.setText(str(tmp_path / "before.schoolmh-backup"))
-    dialog.password.setText("correct horse battery staple")
-    dialog.accept()
-    assert dialog.result() == dialog.DialogCode.Accepted
-    vault.restore(dialog)
+    seen = {}
+
+    def fill_in_the_restore_dialog():  # what the lead types into the modal dialog the button opens
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, admin.RestoreDialog):
+            QTimer.singleShot(20, fill_in_the_restore_dialog)
+            return
+        seen["opened"] = True
+        qtbot.keyClicks(dialog.file, str(tmp_path / "before.schoolmh-backup"))
+        qtbot.keyClicks(dialog.password, "correct horse battery staple")
+        go = next(b for b in dialog.findChildren(admin.QPushButton) if b.text() == "&Lock and restore")
+        qtbot.mouseClick(go, admin.Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, fill_in_the_restore_dialog)
+    qtbot.mouseClick(vault.restore_button, admin.Qt.MouseButton.LeftButton)
+    assert seen == {"opened": True}
     assert window.ctx.session is None  # locked before restoring
     qtbot.waitUntil(lambda: ops.running() == 0, timeout=15000)
     assert message_boxes and "restored and verified" in message_boxes[-1][1]
@@ -115,6 +139,46 @@ def test_restore_locks_restores_and_asks_to_sign_in_again(qtbot, main_window, tm
     sign_in_with_enter(qtbot, window.unlock_screen, "correct horse battery staple")
     assert window.ctx.session is not None
     assert "after.backup" not in [u.username for u in users.list_users(window.ctx.session)]
+
+
+def test_term_dates_set_in_settings_are_every_this_term(qtbot, page, app_ctx):
+    """Admin -> Settings -> Term dates…: the census default is shown for a year with none; dates that do not fit
+    are refused next to the term; saved dates become "this term"; the census default can be restored."""
+    import datetime as dt
+
+    from PySide6.QtWidgets import QApplication
+
+    from schoolmh.services import terms
+    from schoolmh.ui.pages.term_dates import TermDatesDialog
+
+    page.tabs.setCurrentWidget(page.settings)
+    qtbot.mouseClick(page.settings.terms_button, admin.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), TermDatesDialog))
+    dialog = QApplication.activeModalWidget()
+    year = dialog.year.currentData()
+    assert year == terms.current_term(app_ctx.session.today()).school_year
+    assert "census default" in dialog.source.text()
+    autumn_first, autumn_last = dialog.edits["autumn"]
+    assert autumn_first.value() == dt.date(year, 8, 1)
+    own = {"autumn": (dt.date(year, 9, 3), dt.date(year, 12, 18)),
+           "spring": (dt.date(year + 1, 1, 5), dt.date(year + 1, 3, 26)),
+           "summer": (dt.date(year + 1, 4, 12), dt.date(year + 1, 8, 20))}  # summer into August: refused
+    for name, (first, last) in own.items():
+        dialog.edits[name][0].set_value(first)
+        dialog.edits[name][1].set_value(last)
+    qtbot.mouseClick(dialog.save_button, admin.Qt.MouseButton.LeftButton)
+    assert f"31 July {year + 1}" in dialog.errors.message_for("summer") and dialog.isVisible()
+    assert terms.school_terms(year)[0].from_settings is False  # nothing written
+    dialog.edits["summer"][1].set_value(dt.date(year + 1, 7, 21))
+    qtbot.mouseClick(dialog.save_button, admin.Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    autumn = terms.school_terms(year)[0]
+    assert autumn.from_settings and (autumn.first, autumn.last) == own["autumn"]
+    reopened = TermDatesDialog(app_ctx, page)
+    qtbot.addWidget(reopened)
+    assert "school's own dates" in reopened.source.text() and reopened.default_button.isEnabled()
+    qtbot.mouseClick(reopened.default_button, admin.Qt.MouseButton.LeftButton)
+    assert "census default" in reopened.source.text() and not terms.school_terms(year)[0].from_settings
 
 
 @pytest.mark.parametrize("rotate", [False, True], ids=["not now", "rotate"])

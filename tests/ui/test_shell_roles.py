@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from schoolmh.services import access
 from schoolmh.ui.context import AppContext
+from support import press, sign_in_with_enter
 
 ALL = ["dashboard", "pupils", "sessions", "whole_school", "liaison", "reports", "admin"]
 EXPECTED = {
@@ -37,18 +39,23 @@ def test_sidebar_shows_only_the_roles_pages(qtbot, vault, role):
 
     window = MainWindow(AppContext(vault))
     qtbot.addWidget(window)
+    window.show()
     name, password = ("lead", "correct horse battery staple") if role == "lead" else (f"{role}1", "another long passphrase")
-    window.signed_in(access.sign_in(vault, name, password))
+    sign_in_with_enter(qtbot, window.unlock_screen, password, username=name)
     try:
         assert window.workspace.keys() == EXPECTED[role]
         labels = [window.workspace.sidebar.item(i).text() for i in range(window.workspace.sidebar.count())]
         if role != "lead":
             assert "Admin" not in labels
-        # a page the role may not see cannot be reached by key either
-        for key in set(ALL) - set(EXPECTED[role]):
-            window.go(key)
-            assert window.workspace.page(key) is None
-        assert window.workspace.current_key in EXPECTED[role]
+        # a page the role may not see cannot be reached by key either: Ctrl+1…9 reach only its own
+        for digit in range(1, 10):
+            press(qtbot, window, Qt.Key(Qt.Key.Key_0 + digit), Qt.KeyboardModifier.ControlModifier)
+            assert window.workspace.current_key in EXPECTED[role]
+        hidden = set(ALL) - set(EXPECTED[role])
+        assert not hidden & set(window.workspace.pages)  # never built
+        for key in hidden:  # nor through the app's own navigation (a dashboard row, a link)
+            window.ctx.navigate.emit(key)
+            assert window.workspace.page(key) is None and window.workspace.current_key in EXPECTED[role]
         assert "DEMO" not in window.windowTitle()
     finally:
         window.close()

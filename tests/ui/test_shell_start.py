@@ -11,7 +11,7 @@ from support import click
 LEAD_PW = "correct horse battery staple"
 
 
-def test_first_run_to_recovery_sheet_and_signed_in(qtbot, tmp_path):
+def test_first_run_to_recovery_sheet_and_signed_in(qtbot, tmp_path, monkeypatch):
     from schoolmh.ui.app import start
 
     ctx = AppContext(tmp_path / "vault")
@@ -51,8 +51,14 @@ def test_first_run_to_recovery_sheet_and_signed_in(qtbot, tmp_path):
     pytest.importorskip("schoolmh.reports.recovery_sheet")
     from pypdf import PdfReader
 
-    sheet = key_page.panel.print_sheet(str(tmp_path / "sheet.pdf"))
-    assert sheet is not None and sheet.read_bytes().startswith(b"%PDF")
+    # Issue 13.1: the button itself, clicked (it used to pass clicked's False in as the path).
+    from schoolmh.ui import recovery
+
+    monkeypatch.setattr(recovery.QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "sheet"), ""))
+    qtbot.mouseClick(key_page.panel.print_button, Qt.MouseButton.LeftButton)
+    sheet = key_page.panel.saved_sheet
+    assert sheet == tmp_path / "sheet.pdf" and sheet.read_bytes().startswith(b"%PDF")
+    assert "Saved sheet.pdf" in key_page.panel.saved_label.text()
     text = "".join(page.extract_text() for page in PdfReader(str(sheet)).pages)
     assert all(group in text for group in key.split("-"))
     assert "Oakfield Academy" in text
@@ -66,7 +72,7 @@ def test_first_run_to_recovery_sheet_and_signed_in(qtbot, tmp_path):
     window = holder["window"]
     qtbot.addWidget(window)
     assert ctx.session is not None and ctx.session.actor.username == "a.lead"
-    assert window.windowTitle() == "SchoolMH — Oakfield Academy"
+    assert window.windowTitle() == "Oakfield Academy — SchoolMH"
     assert "Admin" in [window.workspace.sidebar.item(i).text() for i in range(window.workspace.sidebar.count())]
     assert key not in " ".join(t.text() for t in wizard.findChildren(type(key_page.panel.saved_label)))
     window.close()
@@ -107,7 +113,7 @@ def test_wrong_then_right_password(qtbot, locked_window):
     _try(qtbot, screen, "lead", "correct horse battery staple")
     assert window.ctx.session is not None
     assert window.workspace is not None and window.screens.currentWidget() is window.workspace
-    assert window.windowTitle() == "SchoolMH — Oakfield Academy"
+    assert window.windowTitle() == "Oakfield Academy — SchoolMH"
     assert window.vault_label.text() == "Vault unlocked"
     assert window.user_label.text() == "Alex Lead · Senior mental health lead"
     assert window.last_login_label.text().startswith("Last signed in: ")

@@ -186,3 +186,12 @@ def test_pupil_record_actions_stay_on_screen_at_911_pixels(qtbot, main_window, l
     save = page.measures_tab.entry.save_button
     rect = QRect(save.mapTo(viewport, save.rect().topLeft()), save.size())
     assert 0 <= rect.left() and rect.right() <= viewport.width(), "Save scores is off to the side"
+
+
+def test_the_title_names_the_school_then_the_app_once():
+    """Qt appends the app's display name to a title that does not end with it; ours ends with it."""
+    from schoolmh.ui.main_window import window_title
+
+    assert window_title("Oakfield Academy", False) == "Oakfield Academy — SchoolMH"
+    assert window_title("Demo Academy (fictional)", True) == "Demo Academy (fictional) — DEMO — SchoolMH"
+    assert window_title("", False) == "SchoolMH"

@@ -20,6 +20,8 @@ COMMAND_MODULES = [
     "schoolmh.cli.records2_cmds",
     "schoolmh.cli.report_cmds",
     "schoolmh.cli.referral_cmds",
+    "schoolmh.cli.terms_cmds",
+    "schoolmh.cli.team_cmds",
 ]
 
 

@@ -1,5 +1,6 @@
 """What the record and report commands share: command groups, numbers, the file they write
-(--out), the period they cover (--term/--year or --from/--to) and finding a pupil by UPN.
+(--out), the period they cover (--term/--year or --from/--to, as one services.terms.Period) and
+finding a pupil by UPN.
 
 Bad input is a ValidationError, which the CLI prints as one line on stderr (exit 2),
 so these options are read here rather than by argparse (whose errors print the usage
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from schoolmh.errors import NotFound, ValidationError
@@ -71,12 +73,14 @@ def write_output(args, target: Path, data: bytes, field: str = "out") -> Path:
 
 def add_period_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--term", metavar="TERM", help="autumn, spring or summer (with --year)")
-    parser.add_argument("--year", help="calendar year the term falls in (autumn 2026 = Sep-Dec 2026)")
+    parser.add_argument("--year", metavar="YEAR",
+                        help="the school year, e.g. 2026-27 (alone: the whole school year; with --term: that term "
+                             "of it). A calendar year (2026) is accepted only with --term autumn")
     parser.add_argument("--from", dest="date_from", metavar="DATE", help="first day (YYYY-MM-DD), with --to")
     parser.add_argument("--to", dest="date_to", metavar="DATE", help="last day (YYYY-MM-DD), with --from")
 
 
-def _date(text: str, flag: str) -> dt.date:
+def parse_day(text: str, flag: str) -> dt.date:
     day = parse_date(text)
     if day is None:
         raise ValidationError(f"{flag} {text!r} is not a date: use YYYY-MM-DD, for example 2026-03-27.",
@@ -84,8 +88,56 @@ def _date(text: str, flag: str) -> dt.date:
     return day
 
 
-def period(args, *, required: bool = True) -> tuple[dt.date, dt.date] | None:
-    """The dates the period options name (inclusive); None when none was given and not ``required``."""
+def school_year_arg(text: str, term: str | None) -> int:
+    """The first calendar year of the school year --year names. "2026-27" always; a bare calendar year only
+    with --term autumn, the one term where it cannot be misread (autumn 2026 is in 2026-27 either way)."""
+    from schoolmh.services import terms
+
+    text = str(text).strip()
+    if text.isdigit() and len(text) == 4:
+        year = int(text)
+        if term == "autumn":
+            return year
+        which = f"--term {term} " if term else ""
+        raise ValidationError(
+            f"{which}--year {year} is ambiguous: say the school year, --year {year - 1}-{year % 100:02d} "
+            f"(autumn {year - 1} to summer {year}) or --year {year}-{(year + 1) % 100:02d} "
+            f"(autumn {year} to summer {year + 1}).", "year")
+    try:
+        return terms.parse_school_year(text)
+    except ValidationError:
+        raise ValidationError(f"--year {text!r} is not a school year: write it as 2026-27 (autumn 2026 to "
+                              "summer 2027).", "year") from None
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """What the period options asked for, checked before anyone signs in; ``resolve()`` (once signed in,
+    since the school's term dates are in the vault) gives the services.terms.Period."""
+
+    term: str | None  # autumn | spring | summer; None with first_year = the whole school year
+    first_year: int | None
+    dates: tuple[dt.date, dt.date] | None = None
+
+    def resolve(self):
+        from schoolmh.services import terms
+
+        if self.dates is not None:
+            start, end = self.dates
+            return terms.Period(start, end, f"{start:%d/%m/%Y} to {end:%d/%m/%Y}")
+        assert self.first_year is not None
+        if self.term is None:
+            return terms.school_year(self.first_year)
+        return terms.school_terms(self.first_year)[terms.TERMS.index(self.term)]
+
+
+def period(args, *, required: bool = True) -> PeriodChoice | None:
+    """The period the options name; None when none was given and not ``required``.
+
+    --term and --year name a term of a school year (or --year alone the whole school
+    year), by the school's own term dates; --from/--to name any dates (the governors'
+    report then checks they are whole months or terms).
+    """
     from schoolmh.services import terms
 
     by_term = args.term is not None or args.year is not None
@@ -93,22 +145,24 @@ def period(args, *, required: bool = True) -> tuple[dt.date, dt.date] | None:
     if by_term and by_dates:
         raise ValidationError("Give either --term and --year, or --from and --to, not both.", "term")
     if by_term:
-        if args.term is None or args.year is None:
-            raise ValidationError("Give both --term (autumn, spring or summer) and --year, e.g. --year 2026.",
-                                  "term")
-        return terms.term_dates(args.term, whole_number(args.year, "--year", 1900, 2200, what="a year"))
+        if args.year is None:
+            raise ValidationError("Give --year with --term, e.g. --term spring --year 2026-27.", "year")
+        term = None if args.term is None else str(args.term).strip().lower()
+        if term is not None and term not in terms.TERMS:
+            raise ValidationError("The term must be autumn, spring or summer.", "term")
+        return PeriodChoice(term, school_year_arg(args.year, term))
     if not by_dates:
         if not required:
             return None
-        raise ValidationError("Say which period: --term autumn|spring|summer --year YYYY, or --from DATE --to DATE.",
-                              "term")
+        raise ValidationError("Say which period: --term autumn|spring|summer --year 2026-27, --year 2026-27, or "
+                              "--from DATE --to DATE.", "term")
     if args.date_from is None or args.date_to is None:
         raise ValidationError("Give both --from and --to, e.g. --from 2026-09-01 --to 2026-12-31.",
                               "to" if args.date_to is None else "from")
-    start, end = _date(args.date_from, "--from"), _date(args.date_to, "--to")
+    start, end = parse_day(args.date_from, "--from"), parse_day(args.date_to, "--to")
     if end < start:
         raise ValidationError("--to is before --from.", "to")
-    return start, end
+    return PeriodChoice(None, None, (start, end))
 
 
 def pupil_uuid(session, upn: str) -> str:

@@ -159,10 +159,10 @@ def cmd_dashboard(args) -> int:
     from schoolmh.domain.codes import FUNCTIONS, PRINCIPLE_SHORT, TIERS
     from schoolmh.services import dashboard
 
-    start, end = period(args, required=False) or (None, None)
+    chosen = period(args, required=False)
     session = sign_in(args)
     try:
-        f = dashboard.dashboard_figures(session, start, end)
+        f = dashboard.dashboard_figures(session, chosen.resolve() if chosen else None)
     finally:
         session.close()
     out(f"{f.label}: {f.supported_total} pupils supported")

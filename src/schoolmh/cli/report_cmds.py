@@ -1,7 +1,10 @@
 """Report commands: the governors' termly PDF and one pupil's summary.
 
-    schoolmh report governors --term autumn --year 2026 --out report.pdf
-    schoolmh report governors --from 2026-01-05 --to 2026-03-27 --out report.pdf
+    schoolmh report governors --term autumn --year 2026-27 --out report.pdf
+    schoolmh report governors --year 2026-27 --out report.pdf          (the whole school year)
+    schoolmh report governors --from 2026-01-01 --to 2026-03-31 --out report.pdf
+
+Custom dates must be whole calendar months or whole terms (the report says why).
     schoolmh report pupil UPN --out summary.pdf
 """
 from __future__ import annotations
@@ -13,17 +16,21 @@ from schoolmh.cli.options import (
 
 
 def cmd_governors(args) -> int:
-    start, end = period(args)
+    chosen = period(args)
     target = output_path(args, args.out)
     from schoolmh.reports.governors import governors_pdf
+    from schoolmh.services.report_data import report_period
 
     session = sign_in(args)
     try:
-        pdf = governors_pdf(session, start, end)
+        asked = chosen.resolve()
+        checked = report_period(asked.first, asked.last)  # whole terms or months, else why not
+        pdf = governors_pdf(session, checked)
     finally:
         session.close()
     write_output(args, target, pdf)
-    out(f"Wrote the governors' report for {start:%d/%m/%Y} to {end:%d/%m/%Y} to {target}.")
+    out(f"Wrote the governors' report for {checked.label} ({checked.first:%d/%m/%Y} to {checked.last:%d/%m/%Y}) "
+        f"to {target}.")
     return 0
 
 
@@ -45,7 +52,9 @@ def register(sub, common) -> None:
     rsub = command_group(sub, "report", "make a PDF report", "report")
 
     gov = rsub.add_parser("governors", parents=[common], help="the anonymous termly report for governors",
-                          description="The governors' report: anonymous figures with small numbers suppressed.")
+                          description="The governors' report: anonymous figures with small numbers suppressed. It covers whole "
+                                      "terms (the school's term dates: schoolmh terms list) or whole calendar "
+                                      "months, so that two reports cannot be subtracted.")
     add_period_options(gov)
     add_output_option(gov, metavar="FILE.pdf", help_text="where to write the PDF")
     gov.set_defaults(func=cmd_governors)

@@ -148,7 +148,8 @@ def cmd_restore(args) -> int:
         result = vault_admin.restore(data_dir(args), Path(args.file), username=username(args), password=password)
     out("Restored and verified (integrity_check ok, audit chain intact).")
     if result.replaced_folder:
-        out(f"The previous vault files were kept in {result.replaced_folder}.")
+        out(f"The previous vault files were kept in {result.replaced_folder} (only the old recovery key opens "
+            "them; delete the folder once you are sure).")
     return 0
 
 

@@ -302,5 +302,10 @@ def keep_aside_safely(aside: Path) -> None:
         except Exception:
             continue
         kept = tuple(slot for slot in keyfile.slots if slot.kind == RECOVERY)
-        if kept != tuple(keyfile.slots):
+        if kept == tuple(keyfile.slots):
+            continue
+        try:
             fsutil.atomic_write_bytes(path, with_fields(keyfile, slots=kept).to_bytes())
+        except OSError:  # the restore itself has succeeded: never keep the slots, at worst lose this copy
+            with contextlib.suppress(OSError):
+                path.unlink()

@@ -82,7 +82,11 @@ def _running(pid: int, appname: str) -> bool:
 def _running_windows(pid: int) -> bool:
     import ctypes
 
-    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    kernel32 = ctypes.WinDLL("kernel32")  # type: ignore[attr-defined]
+    kernel32.OpenProcess.restype = ctypes.c_void_p  # a HANDLE is pointer-sized
+    kernel32.OpenProcess.argtypes = (ctypes.c_ulong, ctypes.c_int, ctypes.c_ulong)
+    kernel32.GetExitCodeProcess.argtypes = (ctypes.c_void_p, ctypes.POINTER(ctypes.c_ulong))
+    kernel32.CloseHandle.argtypes = (ctypes.c_void_p,)
     handle = kernel32.OpenProcess(0x1000, False, int(pid))  # PROCESS_QUERY_LIMITED_INFORMATION
     if not handle:
         return False
@@ -129,7 +133,7 @@ class InstanceLock:
         for _attempt in range(3):
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
+            except (FileExistsError, PermissionError):  # Windows: a held file can also be a sharing violation
                 if not self._remove_if_stale():
                     raise VaultBusy(HELD_BY_WINDOW) from None
                 continue
@@ -140,6 +144,7 @@ class InstanceLock:
         raise VaultBusy(HELD_BY_WINDOW)
 
     def _remove_if_stale(self) -> bool:
+        fd: int | None
         holder = _holder(self.path)
         if holder is not None:
             pid, appname, hostname = holder
@@ -153,15 +158,20 @@ class InstanceLock:
             return True
         except OSError:
             return False
+        if not _native_lock(fd):
+            os.close(fd)
+            return False  # its holder is alive after all
+        if os.name == "nt":
+            os.close(fd)  # Windows removes no file that is still open (ours included)
+            fd = None
         try:
-            if not _native_lock(fd):
-                return False  # its holder is alive after all
             os.unlink(self.path)
             return True
         except OSError:
             return False
         finally:
-            os.close(fd)
+            if fd is not None:
+                os.close(fd)
 
     def release(self) -> None:
         if self._fd is None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import ntpath
 import os
+import posixpath
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -98,7 +99,7 @@ def _inside(path: str, root: str, windows: bool) -> bool:
     if windows:
         a, b = ntpath.normcase(ntpath.normpath(path)), ntpath.normcase(ntpath.normpath(root))
         return a == b or a.startswith(b.rstrip("\\") + "\\")
-    a, b = os.path.normpath(path), os.path.normpath(root)
+    a, b = posixpath.normpath(path), posixpath.normpath(root)
     return a == b or a.startswith(b.rstrip("/") + "/")
 
 
@@ -238,10 +239,13 @@ def _windows_api() -> WindowsApi:
     import ctypes
 
     kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    kernel32.GetDriveTypeW.argtypes = (ctypes.c_wchar_p,)
+    kernel32.GetDriveTypeW.restype = ctypes.c_uint
     try:
         cldapi = ctypes.WinDLL("cldapi")  # type: ignore[attr-defined]
-    except OSError:
-        cldapi = None
+        cldapi.CfGetSyncRootInfoByPath.restype = ctypes.c_long  # HRESULT
+    except (OSError, AttributeError):
+        cldapi = None  # before Windows 10 1709
     return WindowsApi(kernel32, cldapi)
 
 
@@ -357,7 +361,7 @@ def _windows_finding(path: str, env: Mapping[str, str]) -> Finding | None:
             pass
     for variable in ONEDRIVE_VARIABLES:
         if _inside(path, env.get(variable, ""), windows=True):
-            return Finding(CLOUD, f"inside OneDrive (%{variable}%)")
+            return Finding(CLOUD, f"OneDrive, %{variable}%")
     try:
         roots = registry_sync_roots(_winreg())
     except Exception:

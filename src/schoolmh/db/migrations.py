@@ -65,7 +65,30 @@ def _referral_decision_history(db: RawKeyCipherDatabase) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[RawKeyCipherDatabase], None]] = [_v1_initial, _referral_decision_history, _audit_signatures]
+def _activity_staff_minutes(db: RawKeyCipherDatabase) -> None:
+    """Whole-school activities get a staff-time field; existing ones get their category's default
+    (domain/staff_time.py) so past whole-school work counts as function 2 time. Idempotent."""
+    from schoolmh.domain.staff_time import ACTIVITY_MINUTES, activity_minutes
+
+    columns = {c.name for c in db.get_columns("activity")}
+    if "staff_minutes" in columns:
+        return
+    db.execute_sql("ALTER TABLE activity ADD COLUMN staff_minutes INTEGER NOT NULL DEFAULT 0")
+    for category in ACTIVITY_MINUTES:
+        db.execute_sql("UPDATE activity SET staff_minutes = ? WHERE category = ?", (ACTIVITY_MINUTES[category], category))
+    db.execute_sql("UPDATE activity SET staff_minutes = ? WHERE staff_minutes = 0", (activity_minutes("other"),))
+
+
+def _team_tables(db: RawKeyCipherDatabase) -> None:
+    """Several laptops (issue 12): sync tables and change-capture triggers; idempotent."""
+    from schoolmh.db.team_schema import create_team_schema
+
+    create_team_schema(db)
+
+
+MIGRATIONS: list[Callable[[RawKeyCipherDatabase], None]] = [
+    _v1_initial, _referral_decision_history, _audit_signatures, _activity_staff_minutes, _team_tables,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

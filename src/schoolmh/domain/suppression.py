@@ -1,6 +1,7 @@
 """Small-number suppression for reports that leave the school (governors' reports).
 
-The rule, as printed on every such report (``SUPPRESSION_RULE_TEXT``):
+The rules, as printed on every such report (``SUPPRESSION_RULE_TEXT``) and
+explained in docs/REPORTS.md:
 
 * a count of 0 is shown as "0";
 * a count of 1 to 7 is shown as "fewer than 8" (primary suppression);
@@ -11,14 +12,20 @@ The rule, as printed on every such report (``SUPPRESSION_RULE_TEXT``):
   (secondary suppression) wherever a hidden cell could otherwise be worked out
   by subtracting the other cells of its row or column from the printed total;
 * a group of fewer than 10 pupils is not broken down further;
-* a percentage is shown only where its denominator is at least 10.
+* a percentage is worked out from the *printed* figures (``share``), never from
+  the exact counts, and only where numerator and denominator are both printed
+  as numbers of at least 10; a share is never printed from a row or column that
+  has a hidden cell (callers pass ``line_hidden``). A percentage therefore says
+  nothing the printed counts beside it do not already say;
+* sentences use the printed figures too: a rounded count reads "about 10"
+  (``in_words``), so "fewer than 10" never sits beside a rounded 10.
 
-All functions are pure and work on plain ``int`` values.
+All functions are pure and work on plain ``int`` values or printed text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 __all__ = [
     "PRIMARY",
@@ -29,7 +36,10 @@ __all__ = [
     "SUPPRESSION_RULE_TEXT",
     "suppress_count",
     "suppress_table",
-    "percentage",
+    "share",
+    "printed_value",
+    "is_hidden",
+    "in_words",
     "may_break_down",
 ]
 
@@ -45,10 +55,10 @@ MIN_SHOWN = 8
 MIN_GROUP = 10
 
 SUPPRESSION_RULE_TEXT = (
-    "Counts of 1–7 are shown as 'fewer than 8'; other counts are rounded to the "
-    "nearest 5; further cells are hidden (*) where a hidden count could otherwise "
-    "be worked out from totals; groups under 10 are not broken down; percentages "
-    "are shown only where the group has at least 10 and the count itself is not hidden."
+    "Counts of 1–7 are shown as 'fewer than 8'; other counts are rounded to the nearest 5; a * hides a "
+    "further count that could otherwise be worked out from totals; groups under 10 are not broken down. "
+    "Percentages are worked out from the printed (rounded) figures, only where both are at least 10, and "
+    "never for a row or column with a hidden figure. Reports cover whole terms or whole calendar months."
 )
 
 
@@ -79,6 +89,7 @@ def suppress_table(
     cells: Sequence[Sequence[int]],
     row_totals: bool = True,
     col_totals: bool = True,
+    not_shown: Collection[tuple[int, int]] = (),
 ) -> list[list[str]]:
     """Suppress a table of counts for printing, totals included.
 
@@ -101,6 +112,10 @@ def suppress_table(
 
     Without any printed totals there is nothing to subtract from, so only primary
     suppression applies.
+
+    ``not_shown`` names grid cells (row, column) left out for another reason (a
+    group too small to break down): they print as ``NOT_SHOWN`` and count as
+    hidden, so the cells beside them are protected in the same way.
     """
     grid = [[_check_count(v) for v in row] for row in cells]
     n_rows = len(grid)
@@ -136,9 +151,11 @@ def suppress_table(
         (r, c) for r in range(height) for c in range(width) if 0 < full[r][c] < MIN_SHOWN
     }
     secondary: set[Pos] = set()
+    left_out: set[Pos] = {(r, c) for r, c in not_shown if 0 <= r < n_rows and 0 <= c < n_cols}
+    primary -= left_out
 
     def hidden(p: Pos) -> bool:
-        return p in primary or p in secondary
+        return p in primary or p in secondary or p in left_out
 
     changed = True
     while changed:
@@ -162,7 +179,9 @@ def suppress_table(
     for r in range(height):
         row: list[str] = []
         for c in range(width):
-            if (r, c) in primary:
+            if (r, c) in left_out:
+                row.append(NOT_SHOWN)
+            elif (r, c) in primary:
                 row.append(PRIMARY)
             elif (r, c) in secondary:
                 row.append(SECONDARY)
@@ -172,21 +191,38 @@ def suppress_table(
     return out
 
 
-def percentage(numerator: int, denominator: int) -> str | None:
-    """Whole-number percentage ("42%"), or None where the denominator is under 10
-    or the numerator is itself a hidden count (1–7): 3 of 12 printed as "25%" beside a
-    group shown as "10" would give the small count away.
+def printed_value(text: str | None) -> int | None:
+    """The number a printed count shows ("0", "10", "15"); None for a hidden or missing one."""
+    if text is None or not text.isdigit():
+        return None
+    return int(text)
 
-    Rounded half up (12.5% -> "13%"), with integer arithmetic so no float error.
+
+def is_hidden(text: str | None) -> bool:
+    """True for a count printed as "fewer than 8" or "*"."""
+    return text in (PRIMARY, SECONDARY)
+
+
+def share(numerator: str | None, denominator: str | None, *, line_hidden: bool = False) -> str | None:
+    """A whole-number percentage ("42%") of two PRINTED counts, or None where it may not be printed.
+
+    Both must be printed as numbers of at least 10 (so neither is hidden, and the
+    group is large enough), and the row or column the share is taken across must
+    have no hidden cell (``line_hidden``). Working from the printed figures means
+    the share tells a reader nothing the counts beside it do not. Rounded half up
+    (12.5% -> "13%"), with integer arithmetic so no float error.
     Layouts print ``NOT_SHOWN`` ("—") for None.
     """
-    _check_count(numerator)
-    _check_count(denominator)
-    if numerator > denominator:
-        raise ValueError(f"numerator {numerator} is larger than denominator {denominator}")
-    if denominator < MIN_GROUP or 0 < numerator < MIN_SHOWN:
+    num, den = printed_value(numerator), printed_value(denominator)
+    if line_hidden or num is None or den is None or num < MIN_GROUP or den < MIN_GROUP or num > den:
         return None
-    return f"{(200 * numerator + denominator) // (2 * denominator)}%"
+    return f"{(200 * num + den) // (2 * den)}%"
+
+
+def in_words(text: str) -> str:
+    """A printed count for a sentence: "about 10" for a rounded figure, otherwise as printed
+    ("0", "fewer than 8"). Never "fewer than 10" beside a rounded 10."""
+    return f"about {text}" if text.isdigit() and text != "0" else text
 
 
 def may_break_down(group_size: int) -> bool:

@@ -12,8 +12,10 @@ import datetime as dt
 from schoolmh.domain import suppression as sup
 from schoolmh.domain.codes import NATIONAL_FUNCTION_SHARE, PRINCIPLE_SHORT
 from schoolmh.services.permissions import Action
+from schoolmh.services.figures import FUNCTION_COUNTS
 from schoolmh.services.report_data import GovernorsReportData, Printable, governors_report_data
 from schoolmh.services.session import Session
+from schoolmh.services.terms import Period
 
 __all__ = ["governors_pdf", "governors_pdf_from_data", "REPORT_TITLE", "FAIRNESS_GAP_POINTS"]
 
@@ -23,20 +25,21 @@ FAIRNESS_GAP_POINTS = 5
 NATIONAL_SOURCE = "national Mental Health Support Team Trailblazer evaluation (NIHR, 2023)"
 
 
-def governors_pdf(session: Session, start: dt.date, end: dt.date, produced: dt.date | None = None) -> bytes:
-    """The report for the dates (inclusive) as PDF bytes. Audited as "export.governors_report".
+def governors_pdf(session: Session, period: Period, produced: dt.date | None = None) -> bytes:
+    """The report for ``period`` (whole terms or whole months) as PDF bytes. Audited as
+    "export.governors_report".
 
     ``produced`` is printed on the cover and stored as the PDF's date; it also
-    fixes the day the gap is judged at (the end of the dates at the latest), so
-    the same data and the same ``produced`` give byte-identical output.
+    fixes the day the gap is judged at (the last day at the latest), so the same
+    data and the same ``produced`` give byte-identical output.
     """
     session.require(Action.REPORT_GOVERNORS)
     produced = produced or session.today()
-    data = governors_report_data(session, start, end, as_of=min(end, produced))
+    data = governors_report_data(session, period, as_of=min(period.last, produced))
     pdf = governors_pdf_from_data(data, produced)
     with session.transaction():
         session.audit("export.governors_report", "report", "",
-                      f"start={start.isoformat()},end={end.isoformat()}")
+                      f"start={period.first.isoformat()},end={period.last.isoformat()}")
     return pdf
 
 
@@ -57,9 +60,9 @@ def governors_pdf_from_data(data: GovernorsReportData, produced: dt.date) -> byt
     st = styles()
     p = data.printable()
     school = data.school or "School"
+    period = data.period
     cover = [
-        para(f"{data.period_label}: {_fmt_date(data.start)} to {_fmt_date(data.end)}"
-             if not data.period_label[:1].isdigit() else f"Period: {data.period_label}", st.cover_meta),
+        para(f"{period.label}: {_fmt_date(period.first)} to {_fmt_date(period.last)}", st.cover_meta),
         Spacer(1, 8),
         para("This report gives the governing body the school's figures for pupils' mental health "
              "and wellbeing support in the period: who was supported and how, outcomes, access to "
@@ -79,9 +82,10 @@ def governors_pdf_from_data(data: GovernorsReportData, produced: dt.date) -> byt
     story += _liaison(p)
     story += _comparison(data, p)
     story.append(KeepTogether([para("About the figures", st.h2), para(
-        f"The period runs from {_fmt_date(data.start)} to {_fmt_date(data.end)}; waiting times and the "
-        f"gap are as at {_fmt_date(data.as_of)}. {sup.SUPPRESSION_RULE_TEXT} "
-        "Figures come from the school's SchoolMH records.", st.small)]))
+        f"The period runs from {_fmt_date(period.first)} to {_fmt_date(period.last)}; waiting times and the "
+        f"gap are as at {_fmt_date(data.as_of)}. {sup.SUPPRESSION_RULE_TEXT} Comparisons are with the same "
+        "number of whole terms or months just before. Figures come from the school's SchoolMH records.",
+        st.small)]))
     return build_pdf(
         story,
         title=REPORT_TITLE,
@@ -90,7 +94,7 @@ def governors_pdf_from_data(data: GovernorsReportData, produced: dt.date) -> byt
         produced=produced,
         footer_note=sup.SUPPRESSION_RULE_TEXT,
         cover=cover,
-        subject=f"{REPORT_TITLE}: {data.period_label}",
+        subject=f"{REPORT_TITLE}: {period.label}",
     )
 
 
@@ -158,32 +162,36 @@ def _support(d: GovernorsReportData, p: Printable) -> list:
         ("Support plans closed", p.closed_plans),
         ("Support plans open at the end of the period", p.open_plans_at_end),
         ("Direct support sessions delivered", p.sessions_delivered),
-        ("Attendance rate (attended, of sessions not cancelled by the school)", _shown(p.attendance_rate)),
+        ("Direct support sessions planned (not cancelled by the school)", p.sessions_planned),
+        ("Attendance rate (delivered, of planned)", _shown(p.attendance_rate)),
     ])]
     out.append(para("Pupils supported by tier", st.h2))
     if p.tier_rows is not None:
         out.append(data_table(("Tier of support plan", "Pupils"), [*map(list, p.tier_rows), ["Total", p.tier_total]],
                               col_widths=(0.72, 0.28), numeric_cols=(1,)))
     elif d.pupils_supported:
-        out.append(para(f"{p.pupils_supported[:1].upper()}{p.pupils_supported[1:]} pupils were supported "
-                        "directly: fewer than 10, so they are not broken down by tier.", st.body))
+        out.append(para(f"{_cap(sup.in_words(p.pupils_supported))} pupils were supported directly: too few to "
+                        "break down by tier.", st.body))
     else:
         out.append(para("No pupil attended a direct support session in this period.", st.body))
 
-    shares = [sup_value(s) for _, s, _ in p.function_shares]
-    labels = [label for label, _, _ in p.function_shares]
-    national = [float(n) for _, _, n in p.function_shares]
+    shares = [sup_value(f.share) for f in p.function_rows]
+    labels = [f.label for f in p.function_rows]
+    national = [float(f.national_share) for f in p.function_rows]
     chart = bar_chart(labels, [("This school", shares), ("National", national)], unit="%", max_value=100,
-                      axis_label="Share of recorded time")
-    if d.function_minutes:
-        caption = (f"Share of the time recorded in this period ({p.function_hours} hours) by function, beside the "
-                   f"national split of {NATIONAL_FUNCTION_SHARE[1]} / {NATIONAL_FUNCTION_SHARE[2]} / "
-                   f"{NATIONAL_FUNCTION_SHARE[3]}% from the {NATIONAL_SOURCE}. Time counts attended "
-                   "sessions, liaison meetings and staff consultations.")
+                      axis_label="Share of recorded staff time")
+    counts = " ".join(f"Bar {f.function} counts {FUNCTION_COUNTS[f.function]} ({f.hours} hours)."
+                      for f in p.function_rows)
+    national_text = (f"The national split of {NATIONAL_FUNCTION_SHARE[1]} / {NATIONAL_FUNCTION_SHARE[2]} / "
+                     f"{NATIONAL_FUNCTION_SHARE[3]}% is the MHSTs' own time, from the {NATIONAL_SOURCE}.")
+    if any(f.share for f in p.function_rows):
+        caption = (f"Share of the staff time recorded in this period ({p.function_hours} hours, each function to "
+                   f"the nearest hour) by function. {counts} {national_text}")
+    elif d.function_minutes:
+        caption = (f"Under {sup.MIN_GROUP} hours of staff time were recorded in this period, too little to "
+                   f"split by function. {national_text}")
     else:
-        caption = ("No time was recorded in this period, so the school's split is not shown. The national split "
-                   f"is {NATIONAL_FUNCTION_SHARE[1]} / {NATIONAL_FUNCTION_SHARE[2]} / "
-                   f"{NATIONAL_FUNCTION_SHARE[3]}% ({NATIONAL_SOURCE}).")
+        caption = f"No staff time was recorded in this period, so the school's split is not shown. {national_text}"
     out.append(KeepTogether([para("Time by MHST function", st.h2), figure(chart, caption)]))
     return out
 
@@ -202,19 +210,20 @@ def _outcomes(d: GovernorsReportData, p: Printable) -> list:
         out.append(para("No outcome measures were completed in this period.", st.body))
         return out
     rows = []
-    for o, (name, paired, imp, same, worse) in zip(d.outcomes, p.outcome_rows):
-        if o.reportable:
-            rows.append([f"{o.code}: {name}", paired, _shown(imp), _shown(same), _shown(worse)])
+    for o, row in zip(d.outcomes, p.outcome_rows):
+        if row.counts is not None:
+            rows.append([f"{o.code}: {row.name}", row.paired, row.cell(0), row.cell(1), row.cell(2)])
         else:
-            rows.append([f"{o.code}: {name}", paired, "too few to report", sup.NOT_SHOWN, sup.NOT_SHOWN])
+            rows.append([f"{o.code}: {row.name}", row.paired, "too few to report", sup.NOT_SHOWN, sup.NOT_SHOWN])
     header = ("Questionnaire", "Pupils with paired scores", "Reliable improvement", "No reliable change",
               "Reliable deterioration")
     out.append(data_table(header, rows, col_widths=_widths(header), numeric_cols=(1, 2, 3, 4)))
     out.append(para(
         "A pupil has paired scores when a questionnaire was completed in this period and at least once before "
         "(by the same kind of rater). The first and latest scores are compared: a change larger than the "
-        "questionnaire's own measurement error is a reliable improvement or deterioration. Shares are given only "
-        f"where at least {sup.MIN_GROUP} pupils have paired scores.", st.small))
+        "questionnaire's own measurement error is a reliable improvement or deterioration. Pupils are counted "
+        f"only where at least {sup.MIN_GROUP} have paired scores; a share (in brackets) is worked out from the "
+        "printed counts, and only where no figure in the row is hidden.", st.small))
     return out
 
 
@@ -240,8 +249,8 @@ def _access(d: GovernorsReportData, p: Printable) -> list:
                  "figure so that a small number cannot be worked out from the totals.", st.small)]))
     elif d.referrals.total:
         out += [title, heading]
-        out.append(para(f"{p.referrals_made[:1].upper()}{p.referrals_made[1:]} referrals were made: fewer than "
-                        f"{sup.MIN_GROUP}, so they are not broken down by service or decision.", st.body))
+        out.append(para(f"{_cap(sup.in_words(p.referrals_made))} referrals were made: too few to break down by "
+                        "service or decision.", st.body))
     else:
         out += [title, heading]
         out.append(para("No referrals were made to other services in this period.", st.body))
@@ -249,18 +258,24 @@ def _access(d: GovernorsReportData, p: Printable) -> list:
         out.append(para(f"Median wait from referral to decision: {p.median_wait} "
                         f"(referrals decided in the period).", st.body))
     elif d.referrals_decided:
-        out.append(para(f"Median wait from referral to decision: not shown (fewer than {sup.MIN_GROUP} "
-                        "referrals were decided in the period).", st.body))
+        out.append(para("Median wait from referral to decision: not shown (too few referrals were decided in "
+                        "the period).", st.body))
+    if p.longest_wait is not None:
+        out.append(para(f"Referrals waiting for a decision at the end of the period (sent in it or before): "
+                        f"{p.referrals_pending}; the longest had waited {p.longest_wait}.", st.body))
+    else:
+        out.append(para("No referral was waiting for a decision at the end of the period.", st.body))
 
     out.append(para("The gap", st.h2))
-    out.append(para("Pupils in the gap were not accepted by a service they were referred to, have not been "
-                    "accepted anywhere since, and are not waiting for another decision.", st.body))
+    out.append(para("Pupils in the gap were not accepted by the Mental Health Support Team and not accepted by "
+                    "specialist services (CAMHS), have not been accepted anywhere since, and are not waiting for "
+                    "another decision.", st.body))
     if p.gap_rows is not None:
         out.append(data_table(("Time in the gap", "Pupils"), [*map(list, p.gap_rows)], col_widths=(0.72, 0.28),
                               numeric_cols=(1,)))
     elif d.in_gap:
-        out.append(para(f"Pupils in the gap at the end of the period: {p.in_gap} (fewer than {sup.MIN_GROUP}, so "
-                        "not broken down by time waiting).", st.body))
+        out.append(para(f"Pupils in the gap at the end of the period: {p.in_gap} (too few to break down by time "
+                        "waiting).", st.body))
     else:
         out.append(para("No pupil was in the gap at the end of the period.", st.body))
     return out
@@ -314,12 +329,12 @@ def _fairness(d: GovernorsReportData, p: Printable) -> list:
     out = [KeepTogether([*intro, data_table(header, rows, col_widths=_widths(header, text_cols=(5,)),
                                             numeric_cols=(1, 2, 3, 4))])]
     if not p.supported_broken_down and d.pupils_supported:
-        out.append(para(f"Fewer than {sup.MIN_GROUP} pupils were supported, so those supported are not broken down "
-                        "by group.", st.body))
+        out.append(para("Too few pupils were supported to break them down by group.", st.body))
     out.append(para(
         "A group whose share of the pupils supported is lower than its share of the roll may be under-served. "
         f"'Lower' or 'Higher' marks a difference of at least {FAIRNESS_GAP_POINTS} percentage points. Pupils can be "
-        f"in several groups. Groups of fewer than {sup.MIN_GROUP} pupils are not broken down.", st.small))
+        f"in several groups. Groups of fewer than {sup.MIN_GROUP} pupils are not broken down, and no share is given "
+        "for the ethnic groups where one of them is hidden (they add up to the roll).", st.small))
     return out
 
 
@@ -347,10 +362,10 @@ def _comparison(d: GovernorsReportData, p: Printable) -> list:
     prev = d.previous
     out = [para("Comparison with the previous period", st.h1)]
     if p.comparison_rows is None or prev is None:
-        label = prev.label if prev else "the previous period"
+        label = prev.period.label if prev else "the previous period"
         out.append(para(f"There are no records for {label} to compare with.", st.body))
         return out
-    header = ("Figure", _cap(d.period_label), _cap(prev.label))
+    header = ("Figure", _cap(d.period.label), _cap(prev.period.label))
     out.append(data_table(header, [list(r) for r in p.comparison_rows], col_widths=(0.5, 0.25, 0.25),
                           numeric_cols=(1, 2)))
     return out

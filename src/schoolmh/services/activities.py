@@ -1,7 +1,9 @@
 """Whole-school activities (function 2) and the school's action plan, by principle.
 
 An activity serves one or more of the eight principles (stable codes in
-schoolmh.domain.codes.PRINCIPLES) and records its reach. The action plan is a
+schoolmh.domain.codes.PRINCIPLES) and records its reach and the staff time it took
+(minutes; the category's default from domain/staff_time.py when not given), which
+the dashboard and the governors' report count as function 2 time. The action plan is a
 list of objectives per principle with an owner, due date and RAG; activities may
 link to one. `coverage()` is what the governors' report and the dashboard show:
 every principle, including those with nothing this term (itself a finding).
@@ -17,12 +19,14 @@ from peewee import JOIN, fn
 from schoolmh.db.models.records import Activity, ActivityPrinciple, Objective
 from schoolmh.domain.codes import ACTIVITY_CATEGORIES, LED_BY, PRINCIPLE_SHORT, PRINCIPLES, RAG
 from schoolmh.domain.mis import RowError
+from schoolmh.domain.staff_time import MAX_MINUTES, activity_minutes
 from schoolmh.errors import NotFound
 from schoolmh.services.csv_rows import parse_csv
 from schoolmh.services.fieldcheck import Problems, code_for, codes_list, reject_unknown
 from schoolmh.services.permissions import Action
 from schoolmh.services.pupil_import import FileRejected
 from schoolmh.services.session import Session
+from schoolmh.services.terms import Period
 
 RAG_ORDER = {"green": 0, "amber": 1, "red": 2}  # worst wins
 
@@ -39,6 +43,7 @@ class ActivityInfo:
     reach_pupils: int
     reach_staff: int
     reach_parents: int
+    staff_minutes: int
     led_by: str
     function: int
     notes: str
@@ -70,7 +75,7 @@ class PrincipleCoverage:
 
 _ACTIVITY_FIELDS = (
     "title", "start_on", "end_on", "principles", "category", "audience", "reach_pupils", "reach_staff",
-    "reach_parents", "led_by", "notes", "rag", "objective_uuid",
+    "reach_parents", "staff_minutes", "led_by", "notes", "rag", "objective_uuid",
 )
 _OBJECTIVE_FIELDS = ("principle", "text", "owner", "due_on", "rag")
 
@@ -102,6 +107,9 @@ def _clean_activity(values: Mapping[str, object]) -> tuple[dict, Problems]:
     for key, label in (("reach_pupils", "pupils reached"), ("reach_staff", "staff reached"), ("reach_parents", "parents reached")):
         raw = values.get(key)
         out[key] = p.count(key, 0 if raw in (None, "") else raw, f"number of {label}")
+    minutes = values.get("staff_minutes")
+    out["staff_minutes"] = (activity_minutes(out["category"] or "other") if minutes in (None, "") else
+                            p.count("staff_minutes", minutes, "staff time in minutes", high=MAX_MINUTES))
     out["led_by"] = p.code("led_by", _lookup(values.get("led_by") or "school", LED_BY), LED_BY, "'led by'")
     out["notes"] = p.text("notes", values.get("notes"), "notes", max_length=4000)
     out["rag"] = p.code("rag", _lookup(values.get("rag") or "green", RAG), RAG, "RAG status")
@@ -128,13 +136,13 @@ def _principles_of(activity_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
 def _activity_info(a: Activity, principles: tuple[str, ...], objective_uuid: str | None) -> ActivityInfo:
     return ActivityInfo(
         a.uuid, a.title, a.start_on, a.end_on, principles, a.category, a.audience, a.reach_pupils, a.reach_staff,
-        a.reach_parents, a.led_by, a.function, a.notes, a.rag, objective_uuid,
+        a.reach_parents, a.staff_minutes, a.led_by, a.function, a.notes, a.rag, objective_uuid,
     )
 
 
 def _write_activity(session: Session, activity: Activity, clean: dict, *, created: bool, detail: str = "") -> ActivityInfo:
     for key in ("title", "start_on", "end_on", "category", "audience", "reach_pupils", "reach_staff",
-                "reach_parents", "led_by", "notes", "rag", "objective"):
+                "reach_parents", "staff_minutes", "led_by", "notes", "rag", "objective"):
         setattr(activity, key, clean[key])
     activity.function = 2
     session.stamp(activity, created=created)
@@ -162,12 +170,13 @@ def create_activity(
     reach_pupils: int = 0,
     reach_staff: int = 0,
     reach_parents: int = 0,
+    staff_minutes: int | None = None,
     led_by: str = "school",
     notes: str = "",
     rag: str = "green",
     objective_uuid: str | None = None,
 ) -> ActivityInfo:
-    """Record a whole-school activity (always function 2)."""
+    """Record a whole-school activity (always function 2); ``staff_minutes`` None = the category's default."""
     session.require(Action.ACTIVITY_WRITE)
     values = dict(locals())
     values.pop("session")
@@ -231,16 +240,21 @@ def list_activities(session: Session, start: dt.date | None = None, end: dt.date
     return [_activity_info(a, principles[a.id], a.objective_uuid) for a in rows]
 
 
-def count_activities(session: Session, start: dt.date | None = None, end: dt.date | None = None) -> int:
-    """How many activities overlap the dates (an activity serving three principles counts once)."""
+def _as_period(period: Period | dt.date, end: dt.date | None) -> Period:
+    """A Period; two dates are still accepted from pages not yet moved to one (ui/pages/whole_school.py)."""
+    return period if isinstance(period, Period) else Period(period, end or period, "")
+
+
+def count_activities(session: Session, period: Period) -> int:
+    """How many activities overlap the period (an activity serving three principles counts once)."""
     session.require(Action.ACTIVITY_READ)
-    return count_in_range(start, end)
+    return count_in_range(period)
 
 
-def count_in_range(start: dt.date | None, end: dt.date | None, category: str | None = None) -> int:
+def count_in_range(period: Period, category: str | None = None) -> int:
     """count_activities without the permission check (services only, e.g. the governors' report),
     optionally of one category."""
-    query = _in_range(Activity.select(), start, end)
+    query = _in_range(Activity.select(), period.first, period.last)
     if category is not None:
         query = query.where(Activity.category == category)
     return query.count()
@@ -301,10 +315,12 @@ def list_objectives(session: Session, principle: str | None = None) -> list[Obje
     return [_objective_info(o) for o in rows]
 
 
-def coverage(session: Session, start: dt.date, end: dt.date) -> dict[str, PrincipleCoverage]:
-    """Every principle (in the stable order) with its activities and reach in the dates, and the
+def coverage(session: Session, period: Period | dt.date, end: dt.date | None = None) -> dict[str, PrincipleCoverage]:
+    """Every principle (in the stable order) with its activities and reach in the period, and the
     worst RAG among its action-plan objectives. Three grouped queries, whatever the size."""
     session.require(Action.ACTIVITY_READ)
+    period = _as_period(period, end)
+    start, end = period.first, period.last
     counts: dict[str, tuple[int, int, int, int]] = {}
     query = _in_range(
         ActivityPrinciple.select(
@@ -334,7 +350,7 @@ def coverage(session: Session, start: dt.date, end: dt.date) -> dict[str, Princi
 # -- CSV import -------------------------------------------------------------------------
 IMPORT_COLUMNS = (
     "title", "start_on", "end_on", "principles", "category", "audience", "reach_pupils", "reach_staff",
-    "reach_parents", "led_by", "rag", "notes",
+    "reach_parents", "staff_minutes", "led_by", "rag", "notes",
 )
 REQUIRED_COLUMNS = ("title", "start_on", "principles")
 

@@ -8,11 +8,11 @@ supported, attendance and time figures are computed for both by services/figures
   recently started plan that was running at some point in the range (started by
   its end, not closed before its start); "none" when there is no such plan.
 * **Sessions and minutes by function**: sessions that took place (attendance
-  "attended") in the range, by function. Staff time also counts MHST liaison
-  meetings (LiaisonMeeting.duration_minutes) and staff consultations
-  (Consultation.duration_minutes) as function 3. Whole-school activities have no
-  duration, so they appear as activity counts, not minutes. Missed and cancelled
-  sessions are left out of time: the time was not spent on the function.
+  "attended") in the range, by function. Staff time also counts whole-school
+  activities' staff time (Activity.staff_minutes) as function 2, and MHST liaison
+  meetings and staff consultations (their duration_minutes) as function 3
+  (``FUNCTION_COUNTS`` says what each bar counts, for the chart's caption). Missed
+  and cancelled sessions are left out of time: the time was not spent on the function.
 * **Share of time** per function = its minutes / all minutes x 100 (one decimal),
   shown against the national 52/24/23 (codes.NATIONAL_FUNCTION_SHARE); None when
   no time was recorded.
@@ -36,11 +36,20 @@ from schoolmh.db.models.records import LiaisonAction, Pupil
 from schoolmh.domain.codes import NATIONAL_FUNCTION_SHARE, PRINCIPLES
 from schoolmh.errors import ValidationError
 from schoolmh.services import activities, figures, liaison, plans, pupils, referrals, terms
-from schoolmh.services.figures import NO_PLAN, function_shares
+from schoolmh.services.figures import FUNCTION_COUNTS, NO_PLAN, function_shares
 from schoolmh.services.permissions import Action
 from schoolmh.services.session import Session
+from schoolmh.services.terms import Period
 
-__all__ = ["NO_PLAN", "PlanDue", "PendingReferral", "DashboardFigures", "dashboard_figures", "function_shares"]
+__all__ = ["NO_PLAN", "PlanDue", "PendingReferral", "DashboardFigures", "dashboard_figures", "function_shares",
+           "FUNCTION_COUNTS", "function_caption"]
+
+
+def function_caption() -> str:
+    """One sentence saying what each bar counts, for the chart's caption."""
+    return ("Bars count staff time. " + " ".join(f"{f}: {text[:1].upper()}{text[1:]}." for f, text in
+                                                 FUNCTION_COUNTS.items())
+            + " National: the MHSTs' own split (Trailblazer evaluation).")
 
 
 @dataclass(frozen=True)
@@ -65,9 +74,7 @@ class PendingReferral:
 
 @dataclass(frozen=True)
 class DashboardFigures:
-    start: dt.date
-    end: dt.date
-    label: str  # "Autumn 2026" for a term, else "01/09/2026 – 31/12/2026"
+    period: Period  # label "Autumn 2026" for a term, else "01/09/2026 – 31/12/2026"
     supported_by_tier: dict[str, int]  # every tier code, then "none"
     supported_total: int
     sessions_by_function: dict[int, int]  # attended sessions
@@ -87,6 +94,18 @@ class DashboardFigures:
     activities_total: int
 
     @property
+    def start(self) -> dt.date:
+        return self.period.first
+
+    @property
+    def end(self) -> dt.date:
+        return self.period.last
+
+    @property
+    def label(self) -> str:
+        return self.period.label
+
+    @property
     def total_minutes(self) -> int:
         return sum(self.minutes_by_function.values())
 
@@ -95,26 +114,31 @@ class DashboardFigures:
         return tuple(code for code, n in self.activities_by_principle.items() if n == 0)
 
 
-def _range(session: Session, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date, str]:
-    if start is None and end is None:
-        term = terms.current_term(session.today())
-        return term.start, term.end, term.label
-    if start is None or end is None:
-        raise ValidationError("Give both a start and an end date, or neither for this term.", "start" if start is None else "end")
-    if end < start:
+def _period(session: Session, period: Period | dt.date | None, end: dt.date | None) -> Period:
+    """The period asked for; default this term. Two dates are still accepted from callers not yet
+    moved to a Period (ui/pages/dashboard.py, cli/records2_cmds.py)."""
+    if isinstance(period, Period):
+        return period
+    if period is None and end is None:
+        return terms.current_term(session.today())
+    if period is None or end is None:
+        raise ValidationError("Give both a start and an end date, or neither for this term.",
+                              "start" if period is None else "end")
+    if end < period:
         raise ValidationError("The end date is before the start date.", "end")
-    term = terms.exact_term(start, end)
-    return start, end, term.label if term else f"{start:%d/%m/%Y} – {end:%d/%m/%Y}"
+    term = terms.exact_term(period, end)
+    return term or Period(period, end, f"{period:%d/%m/%Y} – {end:%d/%m/%Y}")
 
 
-def dashboard_figures(session: Session, start: dt.date | None = None, end: dt.date | None = None) -> DashboardFigures:
-    """Everything the dashboard shows, for [start, end] (inclusive; default the current term)."""
+def dashboard_figures(session: Session, period: Period | dt.date | None = None,
+                      end: dt.date | None = None) -> DashboardFigures:
+    """Everything the dashboard shows for ``period`` (inclusive; default the current term)."""
     session.require(Action.DASHBOARD_READ)
-    start, end, label = _range(session, start, end)
+    period = _period(session, period, end)
     today = session.today()
-    by_tier = figures.supported_by_tier(figures.supported_pupil_ids(start, end), start, end)
-    sessions, minutes = figures.function_time(start, end)
-    att = figures.attendance(start, end)
+    by_tier = figures.supported_by_tier(figures.supported_pupil_ids(period), period)
+    sessions, minutes = figures.function_time(period)
+    att = figures.attendance(period)
 
     due = tuple(
         PlanDue(p.uuid, p.pupil_uuid, p.pupil_name, p.tier, p.review_date, (today - p.review_date).days)
@@ -132,10 +156,10 @@ def dashboard_figures(session: Session, start: dt.date | None = None, end: dt.da
             for r in rows
         )
         gap_rows = tuple(referrals.gap_pupils(session))
-    coverage = activities.coverage(session, start, end)
-    total_activities = activities.count_activities(session, start, end)
+    coverage = activities.coverage(session, period)
+    total_activities = activities.count_activities(session, period)
     return DashboardFigures(
-        start=start, end=end, label=label,
+        period=period,
         supported_by_tier=by_tier, supported_total=sum(by_tier.values()),
         sessions_by_function=sessions, minutes_by_function=minutes, share_by_function=function_shares(minutes),
         national_share=dict(NATIONAL_FUNCTION_SHARE),

@@ -301,7 +301,7 @@ def _activities() -> list[dict]:
         "uuid": a.uuid, "title": a.title, "start_on": _iso(a.start_on), "end_on": _iso(a.end_on),
         "principles": principles.get(a.id, []), "category": a.category, "audience": a.audience,
         "reach_pupils": a.reach_pupils, "reach_staff": a.reach_staff, "reach_parents": a.reach_parents,
-        "led_by": a.led_by, "function": a.function, "notes": a.notes, "rag": a.rag,
+        "staff_minutes": a.staff_minutes, "led_by": a.led_by, "function": a.function, "notes": a.notes, "rag": a.rag,
         "objective_uuid": objective_uuid.get(a.objective_id) if a.objective_id else None, **_meta(a),
     } for a in Activity.select().order_by(Activity.id)]
 

@@ -5,6 +5,10 @@ from, so they survive the lead or a practitioner leaving. Linked pupils respect
 the MHST's scope: a practitioner can link, and sees linked, only pupils the school
 has shared with the MHST. A consultation's topic is case-note-like free text, so
 reading consultations needs SESSION_READ (the roles that read session notes).
+
+Both carry staff time (``duration_minutes``), counted as function 3 by the
+dashboard and the governors' report; a meeting's default comes from its type and a
+consultation's is 20 minutes (domain/staff_time.py).
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from peewee import JOIN
 from schoolmh.db.models.core import Staff
 from schoolmh.db.models.records import Consultation, LiaisonAction, LiaisonMeeting, LiaisonPupil, Pupil
 from schoolmh.domain.codes import LIAISON_TYPES
+from schoolmh.domain.staff_time import CONSULTATION_MINUTES, MAX_MINUTES, liaison_minutes
 from schoolmh.errors import NotFound
 from schoolmh.services.fieldcheck import Problems, reject_unknown
 from schoolmh.services.permissions import Action
@@ -106,12 +111,15 @@ def _clean_action(p: Problems, action: NewAction, prefix: str = "") -> dict:
 
 def _clean_meeting(session: Session, values: dict) -> tuple[dict, Problems]:
     p = Problems()
+    kind = p.code("type", values.get("type") or "planning", LIAISON_TYPES, "meeting type")
+    minutes = values.get("duration_minutes")
     out = {
         "date": p.date("date", values.get("date"), "meeting date", not_after=session.today()),
-        "type": p.code("type", values.get("type") or "planning", LIAISON_TYPES, "meeting type"),
+        "type": kind,
         "attendees": p.text("attendees", values.get("attendees"), "attendees", max_length=1000),
         "discussion": p.text("discussion", values.get("discussion"), "discussion", max_length=20_000),
-        "duration_minutes": p.count("duration_minutes", values.get("duration_minutes", 60), "meeting length in minutes", low=1, high=600),
+        "duration_minutes": (liaison_minutes(kind or "planning") if minutes in (None, "") else
+                             p.count("duration_minutes", minutes, "staff time in minutes", low=1, high=MAX_MINUTES)),
     }
     return out, p
 
@@ -150,11 +158,12 @@ def create_meeting(
     type: str = "planning",
     attendees: str = "",
     discussion: str = "",
-    duration_minutes: int = 60,
+    duration_minutes: int | None = None,
     pupil_uuids: Iterable[str] = (),
     actions: Iterable[NewAction | Sequence] = (),
 ) -> MeetingInfo:
-    """A liaison note with its linked pupils and actions, in one transaction."""
+    """A liaison note with its linked pupils and actions, in one transaction. ``duration_minutes``
+    None = the meeting type's default staff time."""
     session.require(Action.LIAISON_WRITE)
     clean, p = _clean_meeting(session, dict(date=date, type=type, attendees=attendees, discussion=discussion,
                                             duration_minutes=duration_minutes))
@@ -279,7 +288,7 @@ def create_consultation(
     staff_advised: str,
     topic: str,
     pupil_uuid: str | None = None,
-    duration_minutes: int = 20,
+    duration_minutes: int = CONSULTATION_MINUTES,
 ) -> ConsultationInfo:
     """Advice given to a member of staff (function 3), recorded as given by the signed-in user."""
     session.require(Action.CONSULTATION_WRITE)
@@ -287,7 +296,7 @@ def create_consultation(
     day = p.date("date", date, "date", not_after=session.today())
     advised = p.text("staff_advised", staff_advised, "member of staff advised", required=True, max_length=200)
     text = p.text("topic", topic, "topic", required=True, max_length=4000)
-    minutes = p.count("duration_minutes", duration_minutes, "length in minutes", low=1, high=600)
+    minutes = p.count("duration_minutes", duration_minutes, "staff time in minutes", low=1, high=MAX_MINUTES)
     p.raise_if_any()
     pupil = pupil_record(session, pupil_uuid) if pupil_uuid else None
     with session.transaction():

@@ -23,7 +23,7 @@ from schoolmh.errors import (
     WrongPassword,
     WrongRecoveryKey,
 )
-from schoolmh.services import audit, settings, users
+from schoolmh.services import audit, backup_status, settings, users
 from schoolmh.services.passwords import generate_password
 from schoolmh.services.permissions import LEAD, Action
 from schoolmh.services.session import Session
@@ -45,10 +45,12 @@ def backup(session: Session, out: Path, progress: Progress | None = None, *, ove
     session.require(Action.BACKUP)
     fsutil.check_output(out, session.vault.data_dir, overwrite=overwrite, create_folder=True)
     session.audit("vault.backup", "vault", session.vault.keyfile.vault_id)
-    return backuplib.write_backup(
+    result = backuplib.write_backup(
         session.db, session.vault.dek, session.vault.keyfile, schema_version(session.db), Path(out), progress,
         overwrite=overwrite,
     )
+    backup_status.record_backup(session, Path(out))  # after it verified: the overdue reminder starts again
+    return result
 
 
 @dataclass(frozen=True)

@@ -81,9 +81,12 @@ def pupil_page_entry() -> tuple[str, str, Any, "Action"]:
 
 
 def window_title(school_name: str, demo: bool) -> str:
-    """"SchoolMH — <school>" (+ " — DEMO"). Never a pupil's name."""
-    title = f"{APP_NAME} — {school_name}" if school_name else APP_NAME
-    return title + (" — DEMO" if demo else "")
+    """"<school> — SchoolMH" (" — DEMO" before the app name). Never a pupil's name.
+
+    The app name comes last because Windows and X11 window managers are given the title with the
+    application's display name appended unless it already ends with it ("… — SchoolMH — SchoolMH")."""
+    parts = [p for p in (school_name, "DEMO" if demo else "") if p]
+    return " — ".join([*parts, APP_NAME])
 
 
 def load_class(spec: Any) -> type:
@@ -214,7 +217,7 @@ class MainWindow(QMainWindow):
         self.account_button.setMenu(menu)
         from schoolmh.ui.undo_notice import UndoNotice
 
-        self.undo_notice = UndoNotice(self)
+        self.undo_notice = UndoNotice(self, makes_room=self.last_login_label)
         self.ctx.undo_offered.connect(self.undo_notice.offer)
         bar.removeWidget(self.vault_label)  # re-added in order: chip, user, vault state, account
         bar.addWidget(self.last_login_label)
@@ -269,6 +272,11 @@ class MainWindow(QMainWindow):
         previous = session.previous_login
         self.last_login_label.setText(f"Last signed in: {format_local(previous)}" if previous else "First sign-in")
         self.lock_manager.started()
+        if getattr(self, "team_syncer", None) is None:
+            from schoolmh.ui.pages.team import TeamSyncer  # several laptops (issue 12)
+
+            self.team_syncer = TeamSyncer(self.ctx, self.statusBar())
+        self.team_syncer.started()
         if keys:
             self.workspace.sidebar.setFocus()
         QTimer.singleShot(0, lambda: self._after_sign_in(session))
@@ -339,6 +347,8 @@ class MainWindow(QMainWindow):
         if self.ctx.session is not None:  # whoever was working is the likely one to come back
             self.unlock_screen.username.setText(self.ctx.session.actor.username)
             self.resume_point = self._resume_point()
+        if getattr(self, "team_syncer", None) is not None:
+            self.team_syncer.stopping()
         self.ctx.close_session()
         if self._signed_in_parts:
             self.undo_notice.withdraw()
@@ -390,7 +400,7 @@ class MainWindow(QMainWindow):
             self._update_from_settings()
         if self.workspace is not None:
             if kind in ("settings", "users"):
-                self.workspace.update_handover_banner()
+                self.workspace.update_banners()
             self.workspace.refresh_current()
 
     def quick_session(self) -> None:

@@ -7,8 +7,9 @@ maximised), never at a size chosen for the picture.
 
 Builds a fictional demo vault (services.demo) in a temporary folder, or reuses
 the one a previous run left there, signs in as the lead and saves
-DIR/<page>.png for each sidebar page, plus the pupil record, the quick
-session dialog, the unlock screen and the first-run recovery key page.
+DIR/<page>.png for each sidebar page, plus the pupil record (and its measures
+tab), the quick session dialog, the unlock screen, the first-run pages and a
+new vault's dashboard.
 Options: --pupils N (default 300), --seed N, --dark (a dark palette, for
 checking contrast), --fresh (rebuild the demo vault).
 """
@@ -184,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     window.close()
 
     _first_run_key_page(app, out)
+    from schoolmh.ui.pages.team import screenshots as team_screenshots  # issue 12: Team page, join step
+
+    team_screenshots(app, out, _save, _settle)
     return 0
 
 
@@ -194,7 +198,7 @@ def _first_run_key_page(app, out: Path) -> None:
 
     with tempfile.TemporaryDirectory(prefix="schoolmh-firstrun-") as tmp:
         wizard = FirstRunWizard(AppContext(Path(tmp) / "vault"))
-        wizard.resize(760, 560)
+        # sized by the wizard itself (fitted to the screen), as a user sees it
         wizard.show()
         wizard.school_page.school.setText("Demo Academy (fictional)")
         _settle(app, 100)
@@ -215,9 +219,17 @@ def _first_run_key_page(app, out: Path) -> None:
         wizard.accept()
         _settle(app, 50)
         session = wizard.take_session()
-        if session is not None:
-            session.close()
         wizard.close()
+        if session is not None:  # the new vault's dashboard: one next step, import the pupil list
+            from schoolmh.ui.main_window import MainWindow
+
+            window = MainWindow(wizard.ctx)
+            window.show_fitted()
+            window.signed_in(session)
+            _settle(app, 300)
+            _save(window, out, "dashboard_new_vault")
+            window.lock_manager.lock_now()
+            window.close()
 
 
 if __name__ == "__main__":

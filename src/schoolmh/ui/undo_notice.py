@@ -18,8 +18,11 @@ SECONDS = 8
 
 
 class UndoNotice(QWidget):
-    def __init__(self, window: QWidget) -> None:
+    def __init__(self, window: QWidget, makes_room: QWidget | None = None) -> None:
+        """`makes_room`: a status bar label hidden while the notice shows, so the notice never pushes the
+        account menu off a small screen (911 pixels wide at 150%)."""
         super().__init__()
+        self.makes_room = makes_room
         self.setObjectName("UndoNotice")
         self.text = QLabel()
         self.text.setAccessibleName("Saved")
@@ -27,6 +30,7 @@ class UndoNotice(QWidget):
         self.button.setAccessibleName("Undo")
         self.button.setToolTip("Undo (Ctrl+Z)")
         self.button.setFlat(True)
+        self.button.setMaximumWidth(self.button.fontMetrics().horizontalAdvance("Undo") * 2)
         self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Ctrl+Z is the keyboard's way; focus stays put
         self.button.clicked.connect(self.undo)
         layout = QHBoxLayout(self)
@@ -46,6 +50,8 @@ class UndoNotice(QWidget):
         self._undo = undo
         self.text.setText(text)
         self.button.show()
+        if self.makes_room is not None:
+            self.makes_room.hide()
         self.show()
         self.shortcut.setEnabled(True)
         self.timer.start(int((SECONDS if seconds is None else seconds) * 1000))
@@ -76,3 +82,5 @@ class UndoNotice(QWidget):
         self.shortcut.setEnabled(False)
         self.timer.stop()
         self.hide()
+        if self.makes_room is not None:
+            self.makes_room.show()

@@ -30,6 +30,22 @@ from schoolmh.ui.widgets.common import report_error
 SIDEBAR_MIN_WIDTH = 150  # narrow enough for a 1366×768 laptop at 150% (911 logical pixels wide)
 
 
+def banner(name: str) -> QLabel:
+    """A warning line across the top of the pages, in the highlight colours; hidden until needed."""
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setAccessibleName("Warning")
+    label.setContentsMargins(12, 8, 12, 8)
+    label.setStyleSheet(f"#{name} {{ background: palette(highlight); color: palette(highlighted-text); }}")
+    label.hide()
+    return label
+
+
+def _message(due) -> str | None:
+    return due.message() if due is not None else None
+
+
 class PlaceholderPage(QWidget):
     """Stands in for a page whose module is not there yet (or failed to load), so the rest still works."""
 
@@ -95,35 +111,41 @@ class Workspace(QWidget):
 
         self.stack = QStackedWidget()
         self.stack.setObjectName("PageStack")
-        # Leads only: the school can lose its records with one lead and no stored recovery key.
-        self.handover_banner = QLabel()
-        self.handover_banner.setObjectName("HandoverBanner")
-        self.handover_banner.setWordWrap(True)
-        self.handover_banner.setAccessibleName("Warning")
-        self.handover_banner.setContentsMargins(12, 8, 12, 8)
-        self.handover_banner.setStyleSheet(
-            "#HandoverBanner { background: palette(highlight); color: palette(highlighted-text); }"
-        )
-        self.handover_banner.hide()
+        # Leads only: the school can lose its records with one lead and no stored recovery key,
+        # or with no recent backup (the vault lives in one account's local data folder).
+        self.handover_banner = banner("HandoverBanner")
+        self.backup_banner = banner("BackupBanner")
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         right.setSpacing(0)
         right.addWidget(self.handover_banner)
+        right.addWidget(self.backup_banner)
         right.addWidget(self.stack, 1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.sidebar)
         layout.addLayout(right, 1)
-        self.update_handover_banner()
+        self.update_banners()
 
-    def update_handover_banner(self) -> None:
-        from schoolmh.services import vault_admin
+    def update_banners(self) -> None:
+        """The lead's two warnings: the handover risk and an overdue backup (hidden when not due)."""
+        from schoolmh.services import backup_status, vault_admin
 
         session = self.ctx.session
-        warning = vault_admin.handover_warning(session) if session is not None and session.is_open else None
-        self.handover_banner.setText(f"⚠ {warning}" if warning else "")
-        self.handover_banner.setVisible(bool(warning))
+        if session is None or not session.is_open:
+            return
+        for label, find in ((self.handover_banner, lambda: vault_admin.handover_warning(session)),
+                            (self.backup_banner, lambda: _message(backup_status.overdue(session)))):
+            try:
+                warning = find()
+            except Exception as exc:  # noqa: BLE001 - a warning that cannot be worked out is not shown
+                from schoolmh.logs import log_exception
+
+                log_exception(exc, "working out a warning banner")
+                warning = None
+            label.setText(f"⚠ {warning}" if warning else "")
+            label.setVisible(bool(warning))
 
     # -- navigation ----------------------------------------------------------------
     def keys(self) -> list[str]:

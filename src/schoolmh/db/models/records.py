@@ -150,6 +150,7 @@ class Activity(BaseModel):
     reach_pupils = IntegerField(default=0)
     reach_staff = IntegerField(default=0)
     reach_parents = IntegerField(default=0)
+    staff_minutes = IntegerField(default=0)  # staff time, counted as function 2 (domain/staff_time.py)
     led_by = CharField(max_length=16, default="school")  # school | mhst | external
     function = IntegerField(default=2)
     notes = TextField(default="")

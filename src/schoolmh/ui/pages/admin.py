@@ -177,8 +177,8 @@ class SetPasswordDialog(FormDialog):
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        # Neither is chosen at first: Enter straight after opening must not reset a colleague's password.
         self.generate = QRadioButton("&Let SchoolMH choose one (shown once)")
-        self.generate.setChecked(True)
         self.choose = QRadioButton("&Type one")
         layout.addWidget(self.generate)
         layout.addWidget(self.choose)
@@ -200,6 +200,8 @@ class SetPasswordDialog(FormDialog):
         from schoolmh.services import users
         from schoolmh.services.passwords import generate_password
 
+        if not (self.choose.isChecked() or self.generate.isChecked()):
+            raise ValidationError("Choose how to set the new password: let SchoolMH choose one, or type one.", "how")
         password = self.fields.check() if self.choose.isChecked() else generate_password()
         users.set_password(self.ctx.session, self.username, password)
         self.generated = None if self.choose.isChecked() else password
@@ -378,13 +380,24 @@ class SettingsTab(QWidget):
         self.retention.setPrefix("until the pupil is ")
         self.errors.add_row(security_form, "&Keep records:", "retention_until_age", self.retention)
 
+        self.backup_days = QSpinBox()
+        self.backup_days.setObjectName("backup_overdue_days")
+        self.backup_days.setRange(0, 999)
+        self.backup_days.setSuffix(" days without one")
+        self.backup_days.setAccessibleName("Backup overdue after days without one")
+        self.errors.add_row(security_form, "Backup overdue a&fter:", "backup_overdue_days", self.backup_days)
+
         for field in (self.school_name, self.local_authority):
             field.setMaximumWidth(520)
-        for field in (self.school_urn, self.autolock, self.retention):
+        for field in (self.school_urn, self.autolock, self.retention, self.backup_days):
             field.setMaximumWidth(220)
         self._loaded = False
         self.save_button = QPushButton("&Save settings")
         self.save_button.clicked.connect(self.save)
+        self.terms_button = QPushButton("Term &dates…")  # the school's own terms (ui/pages/term_dates.py)
+        self.terms_button.setToolTip("The first and last day of each term, used for every “this term”.")
+        self.terms_button.clicked.connect(self.edit_term_dates)
+        school_form.addRow("Terms:", self.terms_button)
         self.saved_label = QLabel()
         row = QHBoxLayout()
         row.addWidget(self.save_button)
@@ -396,6 +409,11 @@ class SettingsTab(QWidget):
         layout.addLayout(row)
         layout.addStretch(1)
 
+    def edit_term_dates(self) -> None:
+        from schoolmh.ui.pages.term_dates import TermDatesDialog
+
+        TermDatesDialog(self.ctx, self).open()
+
     def refresh(self) -> None:
         current = self.ctx.settings()
         self.school_name.setText(current.school_name)
@@ -404,6 +422,7 @@ class SettingsTab(QWidget):
         self.autolock.setValue(int(current.autolock_minutes))
         self.remember.setChecked(bool(current.remember_me_allowed))
         self.retention.setValue(int(current.retention_until_age))
+        self.backup_days.setValue(int(current.backup_overdue_days))
         self.errors.clear()
         self.saved_label.setText("")
         self._loaded = True
@@ -417,6 +436,7 @@ class SettingsTab(QWidget):
             "autolock_minutes": self.autolock.value(),
             "remember_me_allowed": self.remember.isChecked(),
             "retention_until_age": self.retention.value(),
+            "backup_overdue_days": self.backup_days.value(),
         }
         return {k: v for k, v in wanted.items() if getattr(current, k) != v}
 
@@ -587,14 +607,14 @@ class VaultTab(QWidget):
         self.result.appendPlainText(f"{stamp}  {text}")
 
     # -- backup ---------------------------------------------------------------------------
-    def backup(self, path: str | None = None) -> None:
+    # Button slots take no arguments: clicked(bool) passes False to any parameter a slot has.
+    def backup(self) -> None:
         from schoolmh.services import vault_admin
 
+        suggested = str(Path.home() / f"SchoolMH {dt.date.today():%Y-%m-%d}{BACKUP_SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save a backup", suggested, f"SchoolMH backups (*{BACKUP_SUFFIX})")
         if not path:
-            suggested = str(Path.home() / f"SchoolMH {dt.date.today():%Y-%m-%d}{BACKUP_SUFFIX}")
-            path, _ = QFileDialog.getSaveFileName(self, "Save a backup", suggested, f"SchoolMH backups (*{BACKUP_SUFFIX})")
-            if not path:
-                return
+            return
         out = Path(path)
         if not out.name.endswith(BACKUP_SUFFIX):
             out = out.with_name(out.name + BACKUP_SUFFIX)
@@ -611,6 +631,7 @@ class VaultTab(QWidget):
                 f"Backup saved to {result.path} ({max(1, result.size_bytes // 1024)} KB). It was opened again and passed "
                 f"the integrity check ({result.integrity}); audit trail up to row {result.audit_head}."
             )
+            self.ctx.data_changed.emit("settings")  # the last backup's date and place: the reminder resets
 
         def failed(exc: BaseException) -> None:
             self._say("The backup failed: " + (exc.message if isinstance(exc, SchoolMHError) else "see the message."))
@@ -619,14 +640,13 @@ class VaultTab(QWidget):
         self.ctx.run("Backing up", work, done, failed, gui_thread=True, parent=self)
 
     # -- restore --------------------------------------------------------------------------
-    def restore(self, dialog: RestoreDialog | None = None) -> None:
+    def restore(self) -> None:
         from schoolmh.services import vault_admin
 
         window = self.ctx.main_window
-        if dialog is None:
-            dialog = RestoreDialog(self, self.ctx.session.actor.username if self.ctx.session else "")
-            if dialog.exec() != QDialog.DialogCode.Accepted:
-                return
+        dialog = RestoreDialog(self, self.ctx.session.actor.username if self.ctx.session else "")
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
         archive = Path(dialog.file.text().strip())
         credentials = dialog.credentials()
         data_dir = self.ctx.data_dir
@@ -642,7 +662,8 @@ class VaultTab(QWidget):
             return vault_admin.restore(data_dir, archive, **credentials)
 
         def done(result) -> None:
-            kept = f" The previous files were kept in {result.replaced_folder}." if result.replaced_folder else ""
+            kept = (f" The previous files were kept in {result.replaced_folder}; only the old recovery key opens them."
+                    if result.replaced_folder else "")
             info(window, "Restore finished", f"The backup was restored and verified (integrity check and audit trail).{kept} Sign in again.")
 
         def failed(exc: BaseException) -> None:
@@ -706,30 +727,29 @@ class VaultTab(QWidget):
 
 
     # -- key rotation -------------------------------------------------------------------
-    def rotate_keys(self, password: str | None = None) -> None:
+    def rotate_keys(self) -> None:
         """Confirm, ask the lead's password, rotate; then the new recovery key and one-time passwords, once."""
         from schoolmh.services import vault_admin
 
-        if password is None:
-            if not confirm(
-                self, "Rotate all keys",
-                "Use this if you think a password, the recovery key or a copy of the vault's files has got out.\n\n"
-                "SchoolMH will encrypt every record under a new key. Then:\n"
-                "• your own password stays the same;\n"
-                "• everyone else gets a new one-time password, shown to you once, to give them in person "
-                "(they choose their own at first sign-in);\n"
-                "• there is a new recovery key to print; the old key and sheet stop working;\n"
-                "• no laptop stays remembered.\n\n"
-                "Close SchoolMH on any other window first. Backups made before keep opening with the passwords "
-                "and recovery key of their day, so keep them as safe as before.",
-                "&Rotate all keys", danger=True,
-            ):
-                return
-            password, ok = QInputDialog.getText(
-                self, "Rotate all keys", "Type your password to confirm:", QLineEdit.EchoMode.Password
-            )
-            if not ok or not password:
-                return
+        if not confirm(
+            self, "Rotate all keys",
+            "Use this if you think a password, the recovery key or a copy of the vault's files has got out.\n\n"
+            "SchoolMH will encrypt every record under a new key. Then:\n"
+            "• your own password stays the same;\n"
+            "• everyone else gets a new one-time password, shown to you once, to give them in person "
+            "(they choose their own at first sign-in);\n"
+            "• there is a new recovery key to print; the old key and sheet stop working;\n"
+            "• no laptop stays remembered.\n\n"
+            "Close SchoolMH on any other window first. Backups made before keep opening with the passwords "
+            "and recovery key of their day, so keep them as safe as before.",
+            "&Rotate all keys", danger=True,
+        ):
+            return
+        password, ok = QInputDialog.getText(
+            self, "Rotate all keys", "Type your password to confirm:", QLineEdit.EchoMode.Password
+        )
+        if not ok or not password:
+            return
         session = self.ctx.session
 
         def work(progress):
@@ -808,6 +828,10 @@ class AdminPage(QWidget):
         self.tabs.addTab(self.users, "&Users")
         self.tabs.addTab(self.settings, "Se&ttings")
         self.tabs.addTab(self.vault, "&Vault")
+        from schoolmh.ui.pages.team import TeamTab  # several laptops (issue 12)
+
+        self.team = TeamTab(ctx)
+        self.tabs.addTab(self.team, "T&eam")
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
         layout = QVBoxLayout(self)
         layout.addWidget(heading)

@@ -205,6 +205,13 @@ class DashboardPage(QWidget):
         self.chart_box = QGroupBox("Time by MHST function")
         cl = QVBoxLayout(self.chart_box)
         cl.addWidget(self.chart)
+        self.chart_caption = QLabel(dashboard.function_caption())  # what each bar counts
+        self.chart_caption.setWordWrap(True)
+        self.chart_caption.setAccessibleName("What each bar counts")
+        small = self.chart_caption.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.chart_caption.setFont(small)
+        cl.addWidget(self.chart_caption)
         self.coverage = CoverageStrip(columns=2, compact=True)
         self.coverage.principle_clicked.connect(lambda _c: self.ctx.navigate.emit("whole_school"))
         self.coverage_box = QGroupBox("Whole-school principles with activity")

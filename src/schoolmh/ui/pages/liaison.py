@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from schoolmh.domain.codes import LIAISON_TYPES
+from schoolmh.domain.staff_time import CONSULTATION_MINUTES, MAX_MINUTES, liaison_minutes
 from schoolmh.errors import FieldProblem, SchoolMHError, ValidationError, ValidationErrors
 from schoolmh.services import liaison, pupils, users
 from schoolmh.services.liaison import ActionInfo, ConsultationInfo, MeetingInfo, NewAction
@@ -45,6 +46,7 @@ from schoolmh.ui.widgets.common import (
     error_colour,
     fitted_size,
     heading,
+    info,
     scroll_area,
     wrapped_label,
 )
@@ -102,6 +104,7 @@ class PupilPicker(QWidget):
         layout.addWidget(remove, 1, 1, Qt.AlignmentFlag.AlignTop)
         for uuid, name in chosen or []:
             self._add(uuid, name)
+        self.setFocusProxy(self.search)  # its label's Alt+letter lands in the search box
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
         """Enter in the search box searches (or links the only match); it must not save the form."""
@@ -259,9 +262,18 @@ class MeetingDialog(_FormDialog):
             self.type.addItem(name, code)
         self.type.setCurrentIndex(max(0, self.type.findData(m.type if m else "planning")))
         self.duration = QSpinBox()
-        self.duration.setRange(1, 600)
+        self.duration.setRange(1, MAX_MINUTES)
         self.duration.setSuffix(" min")
-        self.duration.setValue(m.duration_minutes if m else 60)
+        self.duration.setValue(m.duration_minutes if m else liaison_minutes(self.type.currentData()))
+        if m is None:  # a new meeting's staff time follows its type until changed by hand
+            shown_default = [self.duration.value()]
+
+            def type_changed(_i: int) -> None:
+                if self.duration.value() == shown_default[0]:
+                    shown_default[0] = liaison_minutes(self.type.currentData())
+                    self.duration.setValue(shown_default[0])
+
+            self.type.currentIndexChanged.connect(type_changed)
         self.attendees = QLineEdit(m.attendees if m else "")
         self.attendees.setPlaceholderText("e.g. SMHL, EMHP, SENCo")
         self.discussion = QPlainTextEdit(m.discussion if m else "")
@@ -279,11 +291,13 @@ class MeetingDialog(_FormDialog):
         wl = QHBoxLayout(when)
         wl.setContentsMargins(0, 0, 0, 0)
         wl.addWidget(self.date_edit, 1)
-        dlabel = QLabel("Len&gth:")
+        dlabel = QLabel("Staff ti&me:")
         dlabel.setBuddy(self.duration)
         wl.addWidget(dlabel)
         wl.addWidget(self.duration)
-        self.duration.setAccessibleName("Meeting length in minutes")
+        self.duration.setAccessibleName("Staff time in minutes (counted as advice and liaison, function 3)")
+        self.duration.setToolTip("Staff time the meeting took, counted as function 3 (advice and liaison) on the "
+                                 "dashboard and in the governors' report. Starts at the meeting type's usual time.")
         e.add("duration_minutes", self.duration, FormErrorLabel(top))
         date_label = QLabel("&Date:")
         date_label.setBuddy(self.date_edit)
@@ -313,9 +327,9 @@ class MeetingDialog(_FormDialog):
     def has_unsaved_input(self) -> bool:
         return self._dirty or self.action_rows.has_input() or (self.meeting is None and bool(self.picker.uuids()))
 
-    def _save(self) -> None:
+    def accept(self) -> None:
         self.action_rows.clear_errors()
-        super()._save()
+        super().accept()
 
     def values(self) -> dict:
         return dict(date=self.date_edit.value(), type=self.type.currentData(), attendees=self.attendees.text(),
@@ -370,9 +384,10 @@ class ConsultationDialog(_FormDialog):
         self.topic.setPlaceholderText("What advice was asked for and given")
         self.topic.setFixedHeight(self.topic.fontMetrics().lineSpacing() * 4 + 12)
         self.duration = QSpinBox()
-        self.duration.setRange(1, 600)
-        self.duration.setValue(20)
+        self.duration.setRange(1, MAX_MINUTES)
+        self.duration.setValue(CONSULTATION_MINUTES)
         self.duration.setSuffix(" min")
+        self.duration.setAccessibleName("Staff time in minutes (counted as advice and liaison, function 3)")
         self.picker = PupilPicker(ctx)
         self.picker.list.setAccessibleName("Pupil the advice was about (optional, at most one)")
         form = QFormLayout()
@@ -380,7 +395,7 @@ class ConsultationDialog(_FormDialog):
         e.add_row(form, "&Date:", "date", self.date_edit)
         e.add_row(form, "Staff ad&vised:", "staff_advised", self.staff)
         e.add_row(form, "&Topic:", "topic", self.topic)
-        e.add_row(form, "&Length:", "duration_minutes", self.duration)
+        e.add_row(form, "Staff ti&me:", "duration_minutes", self.duration)
         e.add_row(form, "&Pupil (optional):", "pupil_uuid", self.picker)
         outer = QVBoxLayout(self)
         outer.addLayout(form)
@@ -405,10 +420,12 @@ class ConsultationDialog(_FormDialog):
 # --- marking an action done ----------------------------------------------------------------------
 class MarkDoneDialog(FormDialog):
     """When was the action done? Today unless the user says otherwise (never in the future);
-    Enter confirms. The service refuses a date before the action's meeting."""
+    Enter confirms (a confirmation of the action chosen: `requires_input` is off, and the
+    button says what it does). The service refuses a date before the action's meeting."""
 
     kind = "liaison"
     doing = "marking this action done"
+    requires_input = False
 
     def __init__(self, ctx, action: ActionInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent, "Mark action done", save_text="&Mark done")
@@ -498,10 +515,19 @@ class LiaisonPage(QWidget):
         return tab
 
     def _mark_done(self) -> None:
-        action = self.actions_proxy.row_at(self.actions_view.currentIndex())
+        """The selected action; with none selected, the first in the list (selected, so it is seen: the
+        dialog names it too). Never silently nothing."""
+        index = self.actions_view.currentIndex()
+        action = self.actions_proxy.row_at(index)
         if action is None:
-            return
-        row = self.actions_view.currentIndex().row()
+            if self.actions_proxy.rowCount() == 0:
+                info(self, "Mark done", "There are no open actions to mark done.")
+                return
+            index = self.actions_proxy.index(0, 0)
+            self.actions_view.setCurrentIndex(index)
+            self.actions_view.setFocus()
+            action = self.actions_proxy.row_at(index)
+        row = index.row()
         dialog = MarkDoneDialog(self.ctx, action, self)  # saves and says data_changed("liaison"): the main
         if dialog.exec() != MarkDoneDialog.DialogCode.Accepted:  # window refreshes the page shown
             return

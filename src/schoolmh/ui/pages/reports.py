@@ -1,23 +1,13 @@
-"""Reports: choose a term (or dates), preview the governors' report figures, save the PDF.
+"""Reports: choose a term, a school year or whole months, preview the governors' report figures, save the PDF.
 
-The report modules arrive in their own issue, so this page looks for them each
-time it is built (the main window rebuilds pages after every unlock):
-
-* ``schoolmh.services.report_data.governors_report_data(session, start, end)``:
-  the preview shows its *printable* figures (after small-number suppression),
-  exactly what the PDF will print;
-* otherwise ``schoolmh.services.dashboard.dashboard_figures(session, start, end)``
-  gives the dashboard's figures for the dates;
-* ``schoolmh.reports.governors.governors_pdf(session, start, end) -> bytes``
-  enables "Save governors' report PDF…"; without it the button is disabled
-  with a tooltip saying why.
+The preview shows the report's *printable* figures (after small-number suppression),
+exactly what the PDF will print. Custom dates must be whole calendar months or whole
+terms (services/report_data/periods.py); anything else is explained in the preview and
+"Save" is disabled with the same reason as its tooltip.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import importlib
-from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -33,28 +23,21 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QRadioButton,
-    QSpinBox,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from schoolmh.errors import SchoolMHError
 from schoolmh.services import terms
 from schoolmh.services.permissions import Action
+from schoolmh.services.report_data import governors_report_data, report_period
+from schoolmh.services.terms import Period
 from schoolmh.ui.models.table_model import format_date
 from schoolmh.ui.widgets.common import PAGE_TITLE, heading, info
 from schoolmh.ui.widgets.dates import DateEdit
 
-NOT_READY_TIP = "Available when reports land"
-
-
-def _optional(module: str, name: str) -> Callable | None:
-    """`module.name` if that module can be imported now, else None (checked afresh each time)."""
-    importlib.invalidate_caches()
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
+WHOLE_YEAR = "year"
 
 
 def _row(cells: tuple, header: bool = False) -> str:
@@ -71,19 +54,12 @@ def _table(header: tuple, rows) -> str:
     return f'<table cellspacing="0" cellpadding="4" border="1">{_row(header, True)}{body}</table>'
 
 
-def _humanise(name: str) -> str:
-    return name.replace("_", " ").capitalize()
-
-
 class ReportsPage(QWidget):
     def __init__(self, ctx) -> None:
         super().__init__()
         self.ctx = ctx
         session = ctx.session
         today = session.today()
-        self.report_data = _optional("schoolmh.services.report_data", "governors_report_data")
-        self.dashboard_figures = _optional("schoolmh.services.dashboard", "dashboard_figures")
-        self.governors_pdf = _optional("schoolmh.reports.governors", "governors_pdf")
         self.can_report = session.can(Action.REPORT_GOVERNORS)
 
         title = heading("Reports", PAGE_TITLE)
@@ -92,7 +68,7 @@ class ReportsPage(QWidget):
         box = QGroupBox("Period")
         grid = QGridLayout(box)
         self.by_term = QRadioButton("&Term:")
-        self.by_dates = QRadioButton("C&ustom dates:")
+        self.by_dates = QRadioButton("Whole &months:")
         group = QButtonGroup(self)
         group.addButton(self.by_term)
         group.addButton(self.by_dates)
@@ -102,23 +78,25 @@ class ReportsPage(QWidget):
         self.term.setAccessibleName("Term")
         for name in terms.TERMS:
             self.term.addItem(terms.TERM_NAMES[name], name)
+        self.term.addItem("Whole school year", WHOLE_YEAR)
         self.term.setCurrentIndex(terms.TERMS.index(current.name))
-        self.year = QSpinBox()
-        self.year.setRange(2000, 2100)
-        self.year.setValue(current.year)
-        self.year.setAccessibleName("Calendar year of the term")
-        self.year.setToolTip("The calendar year the term falls in: autumn 2025, spring 2026 and summer 2026 "
-                             "make the school year 2025/26.")
+        self.year = QComboBox()
+        for first_year in range(current.school_year - 6, current.school_year + 2):
+            self.year.addItem(terms.school_year_name(first_year), first_year)
+        self.year.setCurrentIndex(self.year.findData(current.school_year))
+        self.year.setAccessibleName("School year")
+        self.year.setToolTip("The school year, autumn to summer (2026-27 is autumn 2026 to summer 2027). "
+                             "Term dates are the school's own (Admin, Settings), or the DfE census default.")
         self.term_dates = QLabel()
-        self.start = DateEdit(current.start, accessible_name="First day")
-        self.end = DateEdit(min(current.end, today), accessible_name="Last day")
+        self.start = DateEdit(today.replace(day=1), accessible_name="First day (the first of a month)")
+        self.end = DateEdit(today, accessible_name="Last day (the last day of a month)")
         from_label = QLabel("&From")
         from_label.setBuddy(self.start)
         to_label = QLabel("t&o")
         to_label.setBuddy(self.end)
         grid.addWidget(self.by_term, 0, 0)
         grid.addWidget(self.term, 0, 1)
-        year_label = QLabel("&Year")
+        year_label = QLabel("School &year")
         year_label.setBuddy(self.year)
         grid.addWidget(year_label, 0, 2)
         grid.addWidget(self.year, 0, 3)
@@ -133,12 +111,7 @@ class ReportsPage(QWidget):
         # -- actions ---------------------------------------------------------------------------
         self.save_button = QPushButton("&Save governors' report PDF…")
         self.save_button.clicked.connect(self.save_pdf)
-        if self.governors_pdf is None or not self.can_report:
-            self.save_button.setEnabled(False)
-            self.save_button.setToolTip(NOT_READY_TIP if self.governors_pdf is None
-                                        else "Your role cannot make the governors' report.")
-        else:
-            self.save_button.setToolTip("Anonymous figures for governors, with small numbers suppressed.")
+        self.save_button.setAccessibleName("Save governors' report PDF")
         bar = QHBoxLayout()
         bar.addWidget(self.save_button)
         self.note = QLabel()
@@ -157,16 +130,25 @@ class ReportsPage(QWidget):
 
         self._timer = QTimer(self, singleShot=True, interval=250)
         self._timer.timeout.connect(self.refresh)
-        for signal in (self.term.currentIndexChanged, self.year.valueChanged, self.start.dateChanged,
+        for signal in (self.term.currentIndexChanged, self.year.currentIndexChanged, self.start.dateChanged,
                        self.end.dateChanged, self.by_term.toggled):
             signal.connect(lambda *_: self._period_changed())
         self._period_changed(schedule=False)
 
-    # -- period -------------------------------------------------------------------------------
-    def period(self) -> tuple[dt.date, dt.date]:
+    def chosen(self) -> Period:
+        """The period the controls name (not yet checked)."""
         if self.by_term.isChecked():
-            return terms.term_dates(self.term.currentData(), self.year.value())
-        return self.start.value(), self.end.value()
+            first_year = self.year.currentData()
+            if self.term.currentData() == WHOLE_YEAR:
+                return terms.school_year(first_year)
+            return terms.school_terms(first_year)[terms.TERMS.index(self.term.currentData())]
+        start, end = self.start.value(), self.end.value()
+        return Period(start, end, f"{format_date(start)} to {format_date(end)}")
+
+    def period(self) -> Period:
+        """The period the report will cover, or a ValidationError saying why these dates cannot be one."""
+        chosen = self.chosen()
+        return report_period(chosen.first, chosen.last)
 
     def _period_changed(self, schedule: bool = True) -> None:
         by_term = self.by_term.isChecked()
@@ -174,60 +156,70 @@ class ReportsPage(QWidget):
             w.setEnabled(by_term)
         for w in (self.start, self.end):
             w.setEnabled(not by_term)
-        t = terms.get_term(self.term.currentData(), self.year.value())
-        self.term_dates.setText(f"{format_date(t.start)} – {format_date(t.end)}")
+        if by_term:
+            t = self.chosen()
+            self.term_dates.setText(f"{format_date(t.first)} – {format_date(t.last)}")
         if schedule:
             self._timer.start()
+
+    def _blocked(self, reason: str) -> None:
+        self.save_button.setEnabled(False)
+        self.save_button.setToolTip(reason)
 
     # -- preview --------------------------------------------------------------------------------
     def refresh(self) -> None:
         session = self.ctx.session
         if session is None:
             return
-        start, end = self.period()
-        if end < start:
-            self.preview.setHtml("<p>The last day is before the first day.</p>")
+        if not self.can_report:
+            self._blocked("Your role cannot make the governors' report.")
+            self.preview.setHtml("<p>Your role cannot make the governors' report.</p>")
             return
         try:
-            if self.report_data is not None and self.can_report:
-                html = self._governors_html(self.report_data(session, start, end))
-                self.note.setText("Figures as they will be printed: counts from 1 to 7 show as “fewer than 8”, "
-                                  "other counts are rounded to the nearest 5.")
-            elif self.dashboard_figures is not None:
-                html = self._figures_html(self.dashboard_figures(session, start, end), start, end)
-                self.note.setText("The full governors' report preview appears when the reports are installed; "
-                                  "these are the dashboard figures for the dates.")
-            else:
-                html = "<p>Figures for reports are not available in this version yet.</p>"
-                self.note.setText("")
-        except Exception as exc:  # noqa: BLE001 - a validation message (dates) or a logged bug
+            period = self.period()
+        except SchoolMHError as exc:
+            self._blocked(exc.message)
+            self.preview.setHtml(f"<p>{escape(exc.message)}</p>")
+            self.note.setText("")
+            return
+        try:
+            html = self._governors_html(governors_report_data(session, period))
+        except Exception as exc:  # noqa: BLE001 - a validation message or a logged bug
             from schoolmh.ui.widgets.common import plain_error_text
-            from schoolmh.errors import SchoolMHError
 
             if not isinstance(exc, SchoolMHError):
                 from schoolmh.logs import log_exception
 
                 log_exception(exc, "previewing the governors' report")
+            self._blocked("The figures could not be gathered.")
             self.preview.setHtml(f"<p>{escape(plain_error_text(exc, 'previewing the report'))}</p>")
             return
+        self.save_button.setEnabled(True)
+        self.save_button.setToolTip("Anonymous figures for governors, with small numbers suppressed.")
+        self.note.setText("Figures as they will be printed: counts from 1 to 7 show as “fewer than 8”, other "
+                          "counts are rounded to the nearest 5, and percentages come from the rounded figures.")
         self.preview.setHtml(html)
 
     def _governors_html(self, data: Any) -> str:
         p = data.printable()
-        out = [f"<h2>{escape(data.period_label)}</h2>",
-               f"<p>{escape(format_date(data.start))} to {escape(format_date(data.end))}"
+        period = data.period
+        out = [f"<h2>{escape(period.label)}</h2>",
+               f"<p>{escape(format_date(period.first))} to {escape(format_date(period.last))}"
                f" · figures as at {escape(format_date(data.as_of))}</p>"]
         if p.summary:
             out.append("<h3>Summary</h3><ul>" + "".join(f"<li>{escape(s)}</li>" for s in p.summary) + "</ul>")
         key = [
             ("Pupils supported directly", p.pupils_supported),
             ("Sessions delivered", p.sessions_delivered),
-            ("Attendance rate", p.attendance_rate or "not shown (fewer than 10 sessions)"),
+            ("Sessions planned", p.sessions_planned),
+            ("Attendance rate", p.attendance_rate or "not shown"),
             ("New support plans", p.new_plans),
             ("Plans closed", p.closed_plans),
             ("Open plans at the end", p.open_plans_at_end),
             ("Referrals made", p.referrals_made),
-            ("Median wait for a decision", p.median_wait or "not shown (fewer than 10 decided)"),
+            ("Median wait for a decision", p.median_wait or "not shown (too few decided)"),
+            ("Referrals waiting at the end", p.referrals_pending),
+            ("Longest wait", p.longest_wait or "none waiting"),
             ("Pupils in the gap", p.in_gap),
         ]
         out.append("<h3>Key figures</h3>" + _table(("Figure", "Value"), key))
@@ -237,13 +229,14 @@ class ReportsPage(QWidget):
         if p.tier_rows:
             out.append("<h3>Pupils supported by tier</h3>"
                        + _table(("Tier", "Pupils"), (*p.tier_rows, ("Total", p.tier_total))))
-        out.append(f"<h3>Time by MHST function</h3><p>{escape(p.function_hours)}</p>"
-                   + _table(("Function", "This school", "National"),
-                            ((label, share or "not shown", f"{nat}%") for label, share, nat in p.function_shares)))
+        out.append(f"<h3>Time by MHST function</h3><p>{p.function_hours} hours of staff time recorded.</p>"
+                   + _table(("Function", "Hours", "This school", "National"),
+                            ((f.label, f.hours, f.share or "not shown", f"{f.national_share}%")
+                             for f in p.function_rows)))
         if p.outcome_rows:
             out.append("<h3>Outcomes</h3>" + _table(
                 ("Measure", "Pupils with paired scores", "Improved", "No reliable change", "Deteriorated"),
-                ((n, paired, a or "–", b or "–", c or "–") for n, paired, a, b, c in p.outcome_rows)))
+                ((r.name, r.paired, r.cell(0), r.cell(1), r.cell(2)) for r in p.outcome_rows)))
         if p.referral_rows:
             out.append("<h3>Referrals and decisions</h3>" + _table(p.referral_header, p.referral_rows))
         if p.gap_rows:
@@ -261,23 +254,10 @@ class ReportsPage(QWidget):
         out.append("<h3>Liaison and advice</h3>" + _table(("", "Count"), p.liaison_rows))
         return "".join(out)
 
-    def _figures_html(self, figures: Any, start: dt.date, end: dt.date) -> str:
-        rows = []
-        for f in dataclasses.fields(figures):
-            value = getattr(figures, f.name)
-            if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-                rows.append((_humanise(f.name), value))
-            elif isinstance(value, dict) and all(isinstance(v, (int, float)) for v in value.values()):
-                for k, v in value.items():
-                    rows.append((f"{_humanise(f.name)}: {k}", v))
-        return (f"<h2>{escape(format_date(start))} to {escape(format_date(end))}</h2>"
-                + _table(("Figure", "Value"), rows))
-
     # -- PDF -----------------------------------------------------------------------------------
-    def _default_name(self, start: dt.date, end: dt.date) -> str:
-        if self.by_term.isChecked():
-            return f"Governors report {terms.TERM_NAMES[self.term.currentData()]} {self.year.value()}.pdf"
-        return f"Governors report {start:%Y-%m-%d} to {end:%Y-%m-%d}.pdf"
+    @staticmethod
+    def _default_name(period: Period) -> str:
+        return f"Governors report {period.label}.pdf"
 
     def ask_path(self, suggested: str) -> Path | None:
         """Where to save (a method so tests can answer without a file dialog)."""
@@ -290,18 +270,21 @@ class ReportsPage(QWidget):
         return path if path.suffix.lower() == ".pdf" else path.with_suffix(path.suffix + ".pdf")
 
     def save_pdf(self) -> None:
-        if self.governors_pdf is None:
+        from schoolmh.reports.governors import governors_pdf
+
+        try:
+            period = self.period()
+        except SchoolMHError as exc:
+            info(self, "Governors' report", exc.message)
             return
-        start, end = self.period()
-        path = self.ask_path(self._default_name(start, end))
+        path = self.ask_path(self._default_name(period))
         if path is None:
             return
         session = self.ctx.session
-        make = self.governors_pdf
 
         def work(progress) -> bytes:
             progress.update(0, 1, "Gathering the figures…")
-            data = make(session, start, end)
+            data = governors_pdf(session, period)
             progress.update(1, 1, "Done")
             return data
 

@@ -13,8 +13,6 @@ from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -36,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from schoolmh.domain.codes import ACTIVITY_CATEGORIES, LED_BY, PRINCIPLE_SHORT, PRINCIPLES, RAG
 from schoolmh.domain.mis import format_errors
-from schoolmh.errors import SchoolMHError, ValidationError
+from schoolmh.errors import ValidationError
 from schoolmh.services import activities, terms
 from schoolmh.services.activities import IMPORT_COLUMNS, ActivityImport, ActivityInfo, ObjectiveInfo
 from schoolmh.services.csv_rows import read_file_bytes
@@ -45,9 +43,7 @@ from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, RowTabl
 from schoolmh.ui.widgets.charts import CoverageStrip, rag_icon, rag_text
 from schoolmh.ui.widgets.common import (
     PAGE_TITLE,
-    FieldErrors,
     FormDialog,
-    FormErrorLabel,
     confirm,
     fitted_size,
     heading,
@@ -123,37 +119,24 @@ def _objective_label(o: ObjectiveInfo) -> str:
     return f"{PRINCIPLE_SHORT.get(o.principle, o.principle)}: {text}"
 
 
-class _FormDialog(QDialog):
-    """Shared bits: errors next to fields, a general error label, Save/Cancel, save through a service."""
+class _FormDialog(FormDialog):
+    """The activity, objective and liaison forms: widgets.common.FormDialog (focus, Enter, Escape,
+    nothing saved untouched), with `_write()` as the one service call."""
 
     doing = "saving"
 
     def __init__(self, ctx, title: str, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.setWindowTitle(title)
-        self.general = FormErrorLabel(self)
-        self.errors = FieldErrors(self.general)
-        self.buttons = QDialogButtonBox()
-        self.save_button = self.buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        cancel = self.buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self._save)
-        cancel.clicked.connect(self.reject)
-        self._dirty = False
+        super().__init__(ctx, parent, title)
 
-    def _mark_dirty(self, *_args) -> None:
-        self._dirty = True
-
-    def has_unsaved_input(self) -> bool:
-        return self._dirty
+    @property
+    def _dirty(self) -> bool:
+        return FormDialog.has_unsaved_input(self)
 
     def _watch(self, *widgets: QWidget) -> None:
-        for w in widgets:
-            for signal in ("textChanged", "currentIndexChanged", "valueChanged", "dateChanged", "itemChanged", "changed"):
-                sig = getattr(w, signal, None)
-                if sig is not None and hasattr(sig, "connect"):
-                    sig.connect(self._mark_dirty)
+        """Kept for callers: the base compares what every input holds, so nothing needs watching."""
+
+    def show_problems(self, exc: ValidationError) -> None:
+        self._show_validation(exc)
 
     def _show_validation(self, exc: ValidationError) -> None:
         self.errors.show(exc)
@@ -161,24 +144,35 @@ class _FormDialog(QDialog):
     def _write(self):  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _save(self) -> None:
-        self.errors.clear()
-        try:
-            self.result_value = self._write()
-        except ValidationError as exc:
-            self._show_validation(exc)
-            return
-        except SchoolMHError as exc:
-            self.general.show_error(exc.message)
-            return
-        except Exception as exc:  # noqa: BLE001 - shown plainly, logged without identifiers
-            self.ctx.report_error(self, exc, self.doing)
-            return
-        self._dirty = False
-        self.accept()
+    def submit(self):
+        return self._write()
 
 
 # --- activity form ---------------------------------------------------------------------
+def _staff_minutes_box(category: QComboBox, current: int | None) -> QSpinBox:
+    """Staff time for an activity, counted as function 2 time. A new activity starts at its category's
+    default (domain/staff_time.py) and follows the category until someone changes the minutes."""
+    from schoolmh.domain.staff_time import MAX_MINUTES, activity_minutes
+
+    box = QSpinBox()
+    box.setRange(0, MAX_MINUTES)
+    box.setSuffix(" min")
+    box.setAccessibleName("Staff time in minutes (counted as whole-school time, function 2)")
+    box.setToolTip("Staff time this activity took, counted as function 2 (whole-school approach) on the "
+                   "dashboard and in the governors' report. Starts at the category's usual time.")
+    box.setValue(current if current is not None else activity_minutes(category.currentData()))
+    if current is None:
+        shown_default = [box.value()]
+
+        def category_changed(_i: int) -> None:
+            if box.value() == shown_default[0]:  # not changed by hand: follow the category
+                shown_default[0] = activity_minutes(category.currentData())
+                box.setValue(shown_default[0])
+
+        category.currentIndexChanged.connect(category_changed)
+    return box
+
+
 class ActivityDialog(_FormDialog):
     """Add or edit a whole-school activity."""
 
@@ -198,6 +192,7 @@ class ActivityDialog(_FormDialog):
                                          accessible_name="End date (for activities over several days)")
         self.end_edit.set_value(a.end_on if a else None)
         self.category = _combo(ACTIVITY_CATEGORIES, "Category", a.category if a else "assembly")
+        self.staff_minutes = _staff_minutes_box(self.category, a.staff_minutes if a else None)
         self.audience = QLineEdit(a.audience if a else "")
         self.audience.setPlaceholderText("e.g. Years 7–9, all staff, parents of Year 11")
         self.reach = {}
@@ -249,6 +244,7 @@ class ActivityDialog(_FormDialog):
         e.add_row(left, "Start &date:", "start_on", self.start_edit)
         e.add_row(left, "", "end_on", self.end_edit)
         e.add_row(left, "Cate&gory:", "category", self.category)
+        e.add_row(left, "Staff ti&me:", "staff_minutes", self.staff_minutes)
         e.add_row(left, "&Audience:", "audience", self.audience)
         reach_label = QLabel("Reach:")
         left.addRow(reach_label, e.wrap(("reach_pupils", "reach_staff", "reach_parents"), reach_row))
@@ -303,6 +299,7 @@ class ActivityDialog(_FormDialog):
             reach_pupils=self.reach["reach_pupils"].value(),
             reach_staff=self.reach["reach_staff"].value(),
             reach_parents=self.reach["reach_parents"].value(),
+            staff_minutes=self.staff_minutes.value(),
             led_by=self.led_by.currentData(),
             rag=self.rag.currentData(),
             notes=self.notes.toPlainText(),
@@ -390,6 +387,7 @@ class ImportActivitiesDialog(FormDialog):
 
     kind = "activities"
     doing = "importing the activities"
+    requires_input = False  # a confirmation: the file was chosen and checked; Import says what it does
 
     def __init__(self, ctx, data: bytes, file_name: str, checked: ActivityImport, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent, "Import activities", save_text="&Import")
@@ -607,7 +605,7 @@ class WholeSchoolPage(QWidget):
         bar.addWidget(self.filter, 1)
         if self.can_write:
             new = QPushButton("&New activity…")
-            new.clicked.connect(self._new_activity)
+            new.clicked.connect(lambda: self._new_activity())  # clicked(bool) is not a principle
             edit = QPushButton("&Edit…")
             edit.clicked.connect(self._edit_activity)
             delete = QPushButton("De&lete…")
