@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ["SCHOOLMH_TEST_FAST_KDF"] = "1"
+# The rollback anchor (db/anchor.py) never in the real profile or keyring, even for module-scoped vaults.
+os.environ["SCHOOLMH_CONFIG_DIR"] = tempfile.mkdtemp(prefix="schoolmh-config-")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ["SCHOOLMH_TEST_FAST_KDF"] = "1"
+# The rollback anchor (db/anchor.py) never in the real profile or keyring, even for module-scoped vaults.
+os.environ["SCHOOLMH_CONFIG_DIR"] = tempfile.mkdtemp(prefix="schoolmh-config-")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
@@ -40,6 +43,8 @@ def _isolated_qsettings(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _isolated_logs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SCHOOLMH_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
+    # The rollback anchor (db/anchor.py) in a folder of the test's own, not the user's profile or keyring.
+    monkeypatch.setenv("SCHOOLMH_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
 
 
 @pytest.fixture

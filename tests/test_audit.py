@@ -277,6 +277,7 @@ def test_crash_around_the_commit_is_not_tampering(session, commits):
     try:
         with session.db.atomic("IMMEDIATE"):
             after = audit.append(session.actor.uuid, "settings.update", "settings", "", "autolock_minutes")
+            audit.sign_head(session.vault.keyfile.vault_id, session.signer)  # as Session.transaction does
             assert session.vault.advance_audit_head(before, after)
             if not commits:
                 raise Crash()  # the process dies: the transaction never commits

@@ -281,7 +281,7 @@ def _rows(folder: Path) -> dict[str, int]:
     s = access.sign_in(folder, "lead", LEAD_PASSWORD)
     try:
         names = [r[0] for r in s.db.execute_sql("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-        return {n: s.db.execute_sql(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names if n != "audit_entry"}
+        return {n: s.db.execute_sql(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names if n not in ("audit_entry", "audit_signature")}
     finally:
         s.close()
 

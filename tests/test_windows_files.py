@@ -374,3 +374,26 @@ def test_every_rename_goes_through_the_one_helper():
 def test_vault_busy_is_a_user_message_and_still_an_os_error():
     """Callers that tolerate a failed write (the attempt counter) keep doing so; the rest show the message."""
     assert issubclass(fsutil.FileBusy, SchoolMHError) and issubclass(fsutil.FileBusy, OSError)
+
+
+def test_cli_restore_with_a_window_open_is_one_line_and_changes_nothing(vault, tmp_path, capsys):
+    from schoolmh.cli import main as cli_main
+
+    folder, key = vault
+    backup_file = tmp_path / "b.schoolmh-backup"
+    s = access.sign_in(folder, "lead", LEAD_PASSWORD)
+    vault_admin.backup(s, backup_file)
+    s.close()
+    key_file = tmp_path / "key.txt"
+    key_file.write_text(key)
+    before = live_state(folder)
+    window = subprocess.Popen([sys.executable, "-c", HOLD_WITH_QT, str(lock_path(folder))],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert window.stdout.readline().strip() == "held"
+        code = cli_main(["restore", str(backup_file), "--recovery-key-file", str(key_file), "--data-dir", str(folder)])
+    finally:
+        window.communicate("\n", timeout=30)
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "SchoolMH is open on this vault" in err
+    assert live_state(folder) == before

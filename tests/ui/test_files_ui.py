@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from schoolmh.ui.context import AppContext
 
@@ -119,31 +119,39 @@ def answer(monkeypatch, button_text: str, shown: list) -> None:
     monkeypatch.setattr(QMessageBox, "exec", exec_)
 
 
-def test_saving_the_sheet_into_onedrive_warns_and_cancel_writes_nothing(panel, onedrive, message_boxes):
+def click_print_sheet(qtbot, panel, monkeypatch, target):
+    """Click "Print recovery sheet…" and answer the save dialog with this path, as a user would."""
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF (*.pdf)"))
+    qtbot.mouseClick(panel.print_button, Qt.MouseButton.LeftButton)
+
+
+def test_saving_the_sheet_into_onedrive_warns_and_cancel_writes_nothing(qtbot, panel, onedrive, message_boxes,
+                                                                        monkeypatch):
     pytest.importorskip("schoolmh.reports.recovery_sheet")
     target = onedrive / "Documents" / "recovery.pdf"
-    assert panel.print_sheet(str(target)) is None
-    assert not target.exists()
+    click_print_sheet(qtbot, panel, monkeypatch, target)
+    assert not target.exists() and panel.saved_sheet is None
     title, text = message_boxes[-1]
     assert "cloud-synced" in text and "survives deleting the file" in text
 
 
-def test_saving_there_anyway_is_the_users_choice(panel, onedrive, monkeypatch):
+def test_saving_there_anyway_is_the_users_choice(qtbot, panel, onedrive, monkeypatch):
     pytest.importorskip("schoolmh.reports.recovery_sheet")
     shown = []
     answer(monkeypatch, "Save there anyway", shown)
     target = onedrive / "Documents" / "recovery.pdf"
-    assert panel.print_sheet(str(target)) == target and target.exists() and shown
+    click_print_sheet(qtbot, panel, monkeypatch, target)
+    assert panel.saved_sheet == target and target.exists() and shown
 
 
-def test_print_directly_from_the_warning_saves_no_file(panel, onedrive, monkeypatch, tmp_path):
+def test_print_directly_from_the_warning_saves_no_file(qtbot, panel, onedrive, monkeypatch, tmp_path):
     shown = []
     answer(monkeypatch, "Print directly", shown)
     printed = tmp_path / "printer-output.pdf"
     monkeypatch.setattr(panel, "ask_printer", lambda: pdf_printer(printed))
     target = onedrive / "Documents" / "recovery.pdf"
-    assert panel.print_sheet(str(target)) is None
-    assert not target.exists()
+    click_print_sheet(qtbot, panel, monkeypatch, target)
+    assert not target.exists() and panel.saved_sheet is None
     text = sheet_text(printed)
     assert all(group in text for group in KEY.split("-")) and "Oakfield Academy" in text
 

@@ -377,17 +377,20 @@ def test_plan_and_referral_dialogs_each_save_in_one_call(ctx, roll, qtbot):
     qtbot.addWidget(page)
     page.show_pupil(pupil.uuid)
 
-    def submit(dialog) -> None:
+    def opened(dialog):
+        """Shown first, as a user meets it; what the test then types counts as typed."""
         qtbot.addWidget(dialog)
         dialog.show()
+        return dialog
+
+    def submit(dialog) -> None:
         with qtbot.waitSignal(ctx.data_changed):
             qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
         assert dialog.result() == QDialog.DialogCode.Accepted, dialog.general.text()
 
-    new = PlanDialog(ctx, page, pupil.uuid)
-    new.goals[0].setText("Feel calmer before tests")
+    new = opened(PlanDialog(ctx, page, pupil.uuid))
+    qtbot.keyClicks(new.goals[0], "Feel calmer before tests")
     new.review.set_value(s.today() - dt.timedelta(days=1))  # before the start: refused next to the field
-    qtbot.addWidget(new)
     qtbot.mouseClick(new.save_button, Qt.MouseButton.LeftButton)
     assert "before the plan starts" in new.errors.message_for("review_date")
     assert plans.current_plan(s, pupil.uuid) is None
@@ -396,28 +399,35 @@ def test_plan_and_referral_dialogs_each_save_in_one_call(ctx, roll, qtbot):
     plan = plans.current_plan(s, pupil.uuid)
     assert [g.description for g in plan.goals] == ["Feel calmer before tests"]
 
-    review = ReviewDialog(ctx, page, plan)
-    review.notes.setPlainText("Going well")
+    review = opened(ReviewDialog(ctx, page, plan))
+    qtbot.keyClicks(review.notes, "Going well")
     submit(review)
-    close = ClosePlanDialog(ctx, page, plans.current_plan(s, pupil.uuid))
-    close.outcome.setPlainText("Goals met")
+    close = opened(ClosePlanDialog(ctx, page, plans.current_plan(s, pupil.uuid)))
+    qtbot.keyClicks(close.outcome, "Goals met")
     submit(close)
     [closed] = plans.list_plans(s, pupil.uuid)
     assert (closed.status, closed.outcome, [r.notes for r in closed.reviews]) == ("closed", "Goals met", ["Going well"])
 
     sent = s.today() - dt.timedelta(days=40)
     for destination, reason in (("mhst", "above remit"), ("camhs", "below threshold")):
-        referral = ReferralDialog(ctx, page, pupil.uuid)
+        referral = opened(ReferralDialog(ctx, page, pupil.uuid))
+        qtbot.mouseClick(referral.save_button, Qt.MouseButton.LeftButton)  # nothing chosen: refused, nothing saved
+        assert "Nothing to save" in referral.general.text()
+        referral.sent.clear()
+        qtbot.keyClicks(referral.sent, f"{sent:%d/%m/%Y}")
+        qtbot.mouseClick(referral.save_button, Qt.MouseButton.LeftButton)  # the service still not chosen
+        assert "Choose the service" in referral.errors.message_for("destination")
+        assert referrals.list_referrals(s, pupil.uuid, decision="pending") == []
         referral.destination.setCurrentIndex(referral.destination.findData(destination))
-        referral.sent.set_value(sent)
         submit(referral)
         [info_] = [r for r in referrals.list_referrals(s, pupil.uuid) if r.destination == destination]
-        decision = DecisionDialog(ctx, page, info_)
+        assert info_.sent_on == sent
+        decision = opened(DecisionDialog(ctx, page, info_))
+        assert decision.decision.currentText() == "Choose…"
         decision.decision.setCurrentIndex(decision.decision.findData("not_accepted"))
-        qtbot.addWidget(decision)
         qtbot.mouseClick(decision.save_button, Qt.MouseButton.LeftButton)  # no reason yet
         assert "reason" in decision.errors.message_for("reason").lower()
-        decision.reason.setText(reason)
+        qtbot.keyClicks(decision.reason, reason)
         submit(decision)
     page.refresh()
     assert page.pupil.in_gap

@@ -28,8 +28,8 @@ def seeded(tmp_path_factory, qapp):
     for p, attendance in ((people[0], "attended"), (people[0], "attended"), (people[1], "attended"), (people[1], "dna")):
         sessions.record_session(s, p.uuid, date=today, duration_minutes=45, attendance=attendance)
     sessions.record_session(s, None, date=today, function=2, type="group", duration_minutes=60)
-    to_mhst = referrals.create_referral(s, people[2].uuid, "mhst", ago(4))
-    referrals.record_decision(s, to_mhst.uuid, "not_accepted", ago(3), reason="above remit")
+    refused = referrals.create_referral(s, people[2].uuid, "mhst", ago(4))  # MHST and CAMHS both said no: the gap
+    referrals.record_decision(s, refused.uuid, "not_accepted", ago(2), reason="above remit")
     refused = referrals.create_referral(s, people[2].uuid, "camhs", ago(3))
     referrals.record_decision(s, refused.uuid, "not_accepted", ago(1), reason="below threshold")
     referrals.create_referral(s, people[3].uuid, "early_help", ago(2))

@@ -169,3 +169,34 @@ def test_changing_my_password_asks_for_the_current_one(qtbot, main_window, vault
     click(qtbot, dialog.save_button)
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert users.verify_password(main_window.ctx.session, "my very own passphrase")
+
+
+@pytest.mark.parametrize("answer", [False, True], ids=["keep it disabled", "enable it"])
+def test_the_recovery_key_asks_before_enabling_a_disabled_account(qtbot, recovery_key, vault_dir, window, monkeypatch, answer):
+    """Issue 11: a leaver's account does not come back through the recovery route unless the lead says so."""
+    from schoolmh.ui import recovery
+    from schoolmh.ui.recovery import RecoveryDialog
+
+    session = access.sign_in(vault_dir, "lead", LEAD_PW)
+    users.add_user(session, "pat", "Pat Pastoral", "pastoral", "another long passphrase")
+    users.disable(session, "pat")
+    session.close()
+    asked = []
+    monkeypatch.setattr(recovery, "confirm", lambda _w, title, text, yes="", **k: asked.append(text) or answer)
+    win = window()
+    win.unlock_screen.username.setText("pat")
+    win.unlock_screen.forgot_button.click()
+    dialog = win.findChild(RecoveryDialog)
+    dialog.key.setText(recovery_key)
+    dialog.fields.password.setText("pat's brand new passphrase")
+    dialog.fields.confirm.setText("pat's brand new passphrase")
+    dialog.ok_button.click()
+    assert len(asked) == 1 and "pat is disabled" in asked[0] and "--enable" not in asked[0]
+    if answer:
+        assert win.ctx.session is not None and win.ctx.session.actor.username == "pat"
+        win.lock()
+    else:
+        assert win.ctx.session is None and dialog.isVisible()
+        check = access.sign_in(vault_dir, "lead", LEAD_PW)
+        assert not {u.username: u for u in users.list_users(check)}["pat"].active
+        check.close()

@@ -67,11 +67,18 @@ def test_settings_validation_error_shown_next_to_the_field(qtbot, page, app_ctx)
     assert seen == ["settings"]
 
 
+def _save_as(monkeypatch, path) -> None:
+    """The system's Save As dialog answers `path` (it is the OS's window, not ours)."""
+    monkeypatch.setattr(admin.QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+
+
 def test_backup_verify_and_new_recovery_key(qtbot, page, app_ctx, tmp_path, monkeypatch):
     from schoolmh.ui import ops
 
     vault = page.vault
-    vault.backup(str(tmp_path / "copy"))
+    page.tabs.setCurrentWidget(vault)
+    _save_as(monkeypatch, tmp_path / "copy")
+    qtbot.mouseClick(vault.backup_button, admin.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ops.running() == 0 and "Backup saved" in vault.result.toPlainText(), timeout=10000)
     assert (tmp_path / "copy.schoolmh-backup").is_file()
     assert "integrity check (ok)" in vault.result.toPlainText()
@@ -79,8 +86,8 @@ def test_backup_verify_and_new_recovery_key(qtbot, page, app_ctx, tmp_path, monk
     click(qtbot, vault.verify_button)
     assert "Audit trail intact" in vault.result.toPlainText()
 
-    monkeypatch.setattr(admin, "confirm", lambda *a, **k: True)
-    vault.replace_key()
+    monkeypatch.setattr(admin, "confirm", lambda *a, **k: not a[1].startswith("Rotate"))  # not now
+    click(qtbot, vault.key_button)
     from schoolmh.ui.recovery import NewRecoveryKeyDialog
 
     dialog = vault.findChild(NewRecoveryKeyDialog)
@@ -92,22 +99,39 @@ def test_backup_verify_and_new_recovery_key(qtbot, page, app_ctx, tmp_path, monk
     assert "no longer works" in vault.result.toPlainText()
 
 
-def test_restore_locks_restores_and_asks_to_sign_in_again(qtbot, main_window, tmp_path, message_boxes):
+def test_restore_locks_restores_and_asks_to_sign_in_again(qtbot, main_window, tmp_path, message_boxes, monkeypatch):
+    """Issue 13.1: Restore is clicked (it crashed with "'bool' object has no attribute 'file'" when it was)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
     from schoolmh.ui import ops
 
     window = main_window
     window.go("admin")
-    vault = window.workspace.pages["admin"].vault
-    vault.backup(str(tmp_path / "before"))
+    admin_page = window.workspace.pages["admin"]
+    vault = admin_page.vault
+    admin_page.tabs.setCurrentWidget(vault)
+    _save_as(monkeypatch, tmp_path / "before")
+    qtbot.mouseClick(vault.backup_button, admin.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ops.running() == 0 and "Backup saved" in vault.result.toPlainText(), timeout=10000)
     users.add_user(window.ctx.session, "after.backup", "Added Later", "pastoral", "another long passphrase")
 
-    dialog = admin.RestoreDialog(vault, "lead")
-    dialog.file.setText(str(tmp_path / "before.schoolmh-backup"))
-    dialog.password.setText("correct horse battery staple")
-    dialog.accept()
-    assert dialog.result() == dialog.DialogCode.Accepted
-    vault.restore(dialog)
+    seen = {}
+
+    def fill_in_the_restore_dialog():  # what the lead types into the modal dialog the button opens
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, admin.RestoreDialog):
+            QTimer.singleShot(20, fill_in_the_restore_dialog)
+            return
+        seen["opened"] = True
+        qtbot.keyClicks(dialog.file, str(tmp_path / "before.schoolmh-backup"))
+        qtbot.keyClicks(dialog.password, "correct horse battery staple")
+        go = next(b for b in dialog.findChildren(admin.QPushButton) if b.text() == "&Lock and restore")
+        qtbot.mouseClick(go, admin.Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, fill_in_the_restore_dialog)
+    qtbot.mouseClick(vault.restore_button, admin.Qt.MouseButton.LeftButton)
+    assert seen == {"opened": True}
     assert window.ctx.session is None  # locked before restoring
     qtbot.waitUntil(lambda: ops.running() == 0, timeout=15000)
     assert message_boxes and "restored and verified" in message_boxes[-1][1]
@@ -156,3 +180,41 @@ def test_term_dates_set_in_settings_are_every_this_term(qtbot, page, app_ctx):
     assert "school's own dates" in reopened.source.text() and reopened.default_button.isEnabled()
     qtbot.mouseClick(reopened.default_button, admin.Qt.MouseButton.LeftButton)
     assert "census default" in reopened.source.text() and not terms.school_terms(year)[0].from_settings
+
+
+@pytest.mark.parametrize("rotate", [False, True], ids=["not now", "rotate"])
+def test_disabling_an_account_says_copies_keep_their_way_in_and_offers_rotation(qtbot, page, app_ctx, monkeypatch, rotate):
+    """Issue 11: removing a slot cannot reach copies of the files; the lead is told once and offered Rotate all keys…."""
+    users.add_user(app_ctx.session, "pat", "Pat Pastoral", "pastoral", "another long passphrase")
+    page.users.refresh()
+    asked, rotations = [], []
+    monkeypatch.setattr(admin, "confirm", lambda _w, title, text, yes="", **k: asked.append((title, text, yes)) or (
+        rotate or not title.startswith("Rotate")))
+    monkeypatch.setattr(admin.VaultTab, "rotate_keys", lambda self, password=None: rotations.append(self))
+    table = page.users.table
+    row = next(r for r in range(page.users.proxy.rowCount())
+               if page.users.proxy.row_at(page.users.proxy.index(r, 0)).username == "pat")
+    table.setCurrentIndex(page.users.proxy.index(row, 0))
+    qtbot.mouseClick(page.users.disable_button, admin.Qt.MouseButton.LeftButton)
+    assert not {u.username: u for u in users.list_users(app_ctx.session)}["pat"].active
+    title, text, yes = asked[-1]
+    assert "keeps their old way in until the keys are rotated" in text and yes == "&Rotate all keys…"
+    assert rotations == ([page.vault] if rotate else [])
+
+
+def test_the_meter_and_the_check_refuse_the_schools_name_with_a_year(qtbot, page, app_ctx):
+    """Issue 11 item 7: the window's meter is zxcvbn with the school's name, the same as the check."""
+    dialog = admin.AddUserDialog(app_ctx, page)
+    qtbot.addWidget(dialog)
+    dialog.full_name.setText("Pat Pastoral")
+    qtbot.keyClicks(dialog.username, "pat")
+    dialog.choose.setChecked(True)
+    qtbot.keyClicks(dialog.fields.password, "Oakfield2026!")
+    assert "Too easy to guess" in dialog.fields.word.text() and dialog.fields.meter.value() < 3
+    dialog.fields.confirm.setText("Oakfield2026!")
+    dialog.accept()
+    assert "too easy to guess" in dialog.errors.message_for("password")
+    assert [u.username for u in users.list_users(app_ctx.session)] == ["lead"]
+    dialog.fields.password.clear()
+    qtbot.keyClicks(dialog.fields.password, "my allotment has twelve leeks")
+    assert "strong" in dialog.fields.word.text() and dialog.fields.meter.value() >= 3

@@ -11,7 +11,7 @@ from support import click
 LEAD_PW = "correct horse battery staple"
 
 
-def test_first_run_to_recovery_sheet_and_signed_in(qtbot, tmp_path):
+def test_first_run_to_recovery_sheet_and_signed_in(qtbot, tmp_path, monkeypatch):
     from schoolmh.ui.app import start
 
     ctx = AppContext(tmp_path / "vault")
@@ -51,8 +51,14 @@ def test_first_run_to_recovery_sheet_and_signed_in(qtbot, tmp_path):
     pytest.importorskip("schoolmh.reports.recovery_sheet")
     from pypdf import PdfReader
 
-    sheet = key_page.panel.print_sheet(str(tmp_path / "sheet.pdf"))
-    assert sheet is not None and sheet.read_bytes().startswith(b"%PDF")
+    # Issue 13.1: the button itself, clicked (it used to pass clicked's False in as the path).
+    from schoolmh.ui import recovery
+
+    monkeypatch.setattr(recovery.QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "sheet"), ""))
+    qtbot.mouseClick(key_page.panel.print_button, Qt.MouseButton.LeftButton)
+    sheet = key_page.panel.saved_sheet
+    assert sheet == tmp_path / "sheet.pdf" and sheet.read_bytes().startswith(b"%PDF")
+    assert "Saved sheet.pdf" in key_page.panel.saved_label.text()
     text = "".join(page.extract_text() for page in PdfReader(str(sheet)).pages)
     assert all(group in text for group in key.split("-"))
     assert "Oakfield Academy" in text

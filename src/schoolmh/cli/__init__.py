@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "schoolmh.cli.report_cmds",
     "schoolmh.cli.referral_cmds",
     "schoolmh.cli.terms_cmds",
+    "schoolmh.cli.team_cmds",
 ]
 
 

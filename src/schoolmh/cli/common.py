@@ -47,7 +47,10 @@ def username(args) -> str | None:
 
 
 def sign_in(args) -> Session:
-    return access.sign_in(data_dir(args), username(args), read_secret(args, "SCHOOLMH_PASSWORD", "Password: "))
+    session = access.sign_in(data_dir(args), username(args), read_secret(args, "SCHOOLMH_PASSWORD", "Password: "))
+    if session.rollback_warning:  # said on every command, as the window's banner does
+        print(f"schoolmh: warning: {session.rollback_warning}", file=sys.stderr, flush=True)
+    return session
 
 
 # Everything a terminal may act on rather than show: C0 controls but tab and newline

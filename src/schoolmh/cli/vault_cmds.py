@@ -93,6 +93,7 @@ def cmd_users_disable(args) -> int:
     finally:
         session.close()
     out(f"Disabled {args.username}; their key slot was removed and their records keep their name.")
+    out(vault_admin.REVOCATION_NOTE.replace("(Admin → Vault → Rotate all keys…)", "(schoolmh rotate-keys)"))
     return 0
 
 
@@ -120,9 +121,11 @@ def cmd_recover(args) -> int:
         raise ValidationError("Name the account to reset with --user.", "user")
     key = read_recovery_key(args.recovery_key_file)
     new = read_secret(args, "SCHOOLMH_PASSWORD", f"New password for {user}: ")
-    session = access.recover(data_dir(args), key, user, new)
+    session = access.recover(data_dir(args), key, user, new, enable=args.enable)
     session.close()
     out(f"New password set for {user}. The old password no longer works.")
+    if args.enable:
+        out(f"{user}'s account is enabled.")
     return 0
 
 
@@ -222,6 +225,7 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_unlock_check)
     p = sub.add_parser("recover", parents=[common], help="set a new password for --user with the recovery key")
     p.add_argument("--recovery-key-file", required=True)
+    p.add_argument("--enable", action="store_true", help="also enable the account if it was disabled (refused without it)")
     p.set_defaults(func=cmd_recover)
     p = sub.add_parser("backup", parents=[common], help="write a verified encrypted backup")
     add_output_option(p, metavar="FILE.schoolmh-backup", help_text="where to write the backup")

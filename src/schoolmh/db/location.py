@@ -239,10 +239,13 @@ def _windows_api() -> WindowsApi:
     import ctypes
 
     kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    kernel32.GetDriveTypeW.argtypes = (ctypes.c_wchar_p,)
+    kernel32.GetDriveTypeW.restype = ctypes.c_uint
     try:
         cldapi = ctypes.WinDLL("cldapi")  # type: ignore[attr-defined]
-    except OSError:
-        cldapi = None
+        cldapi.CfGetSyncRootInfoByPath.restype = ctypes.c_long  # HRESULT
+    except (OSError, AttributeError):
+        cldapi = None  # before Windows 10 1709
     return WindowsApi(kernel32, cldapi)
 
 
@@ -358,7 +361,7 @@ def _windows_finding(path: str, env: Mapping[str, str]) -> Finding | None:
             pass
     for variable in ONEDRIVE_VARIABLES:
         if _inside(path, env.get(variable, ""), windows=True):
-            return Finding(CLOUD, f"inside OneDrive (%{variable}%)")
+            return Finding(CLOUD, f"OneDrive, %{variable}%")
     try:
         roots = registry_sync_roots(_winreg())
     except Exception:

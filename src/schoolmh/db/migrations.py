@@ -27,6 +27,25 @@ def _v1_initial(db: RawKeyCipherDatabase) -> None:
         db.execute_sql(sql)
 
 
+AUDIT_SIGNATURE_TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS audit_signature_no_update BEFORE UPDATE ON audit_signature
+       BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_signature_no_delete BEFORE DELETE ON audit_signature
+       BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+)
+
+
+def _audit_signatures(db: RawKeyCipherDatabase) -> None:
+    """Issue 11: staff.sign_key and the audit_signature table (v1 already makes both on a new vault)."""
+    from schoolmh.db.models import AuditSignature
+
+    if "sign_key" not in {c.name for c in db.get_columns("staff")}:
+        db.execute_sql("ALTER TABLE staff ADD COLUMN sign_key VARCHAR(64) NOT NULL DEFAULT ''")
+    db.create_tables([AuditSignature], safe=True)
+    for sql in AUDIT_SIGNATURE_TRIGGERS:
+        db.execute_sql(sql)
+
+
 def _referral_decision_history(db: RawKeyCipherDatabase) -> None:
     """Referral decisions become dated history (issue 13.4). Idempotent: a vault whose v1
     already made the table is left alone. Each decided referral gets one history row from
@@ -60,8 +79,16 @@ def _activity_staff_minutes(db: RawKeyCipherDatabase) -> None:
     db.execute_sql("UPDATE activity SET staff_minutes = ? WHERE staff_minutes = 0", (activity_minutes("other"),))
 
 
-MIGRATIONS: list[Callable[[RawKeyCipherDatabase], None]] = [_v1_initial, _referral_decision_history,
-                                                        _activity_staff_minutes]
+def _team_tables(db: RawKeyCipherDatabase) -> None:
+    """Several laptops (issue 12): sync tables and change-capture triggers; idempotent."""
+    from schoolmh.db.team_schema import create_team_schema
+
+    create_team_schema(db)
+
+
+MIGRATIONS: list[Callable[[RawKeyCipherDatabase], None]] = [
+    _v1_initial, _referral_decision_history, _audit_signatures, _activity_staff_minutes, _team_tables,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

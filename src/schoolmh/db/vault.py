@@ -15,9 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schoolmh.db import crypto
+from schoolmh.db import crypto, signing
 from schoolmh.db.connection import DB_NAME, RawKeyCipherDatabase, database_proxy, open_database
-from schoolmh.db.keyfile import DEVICE, KEYFILE_NAME, RECOVERY, USER, KeyFile, new_vault_id, user_label
+from schoolmh.db.keyfile import (
+    DEVICE, KEYFILE_NAME, RECOVERY, USER, KeyFile, Opened, Slot, ensure_backup, new_vault_id, save_keyfile_bytes, user_label,
+)
 from schoolmh.db.migrations import migrate
 from schoolmh.errors import (
     DamagedDatabase,
@@ -104,6 +106,16 @@ class AttemptLog:
 
 
 # --- the open vault ----------------------------------------------------------
+@dataclass(frozen=True)
+class NewUserSlot:
+    """One account's way in after a key rotation."""
+
+    username: str
+    password: str = field(repr=False)
+    owner: str  # staff UUID
+    seed: bytes = field(repr=False)  # the account's signing key (kept for the rotating lead, new for others)
+
+
 @dataclass
 class OpenVault:
     data_dir: Path
@@ -112,6 +124,26 @@ class OpenVault:
     keyfile: KeyFile
     how: str  # "password" | "recovery" | "device" | "created"
     user_label: str = ""  # which account's slot opened it (empty for recovery)
+    slot: Slot | None = None  # the slot that opened it (None for a new vault)
+    # The signing key of whoever opened it (the account, or the recovery key); None until a
+    # format-1 slot is upgraded (upgrade_slot). Sessions sign the audit trail with it.
+    signer: signing.Signer | None = field(default=None, repr=False)
+    _kek: bytes = field(default=b"", repr=False)  # kept only to re-wrap a format-1 slot at this unlock
+    # This unlock finished a key rotation that stopped before it was recorded: the signing keys in the
+    # new slots still need introducing to the audit trail (services/access.py does it for a lead).
+    finished_rotation: bool = False
+
+    @property
+    def anchor_key(self) -> str:
+        """Where this laptop keeps the rollback anchor for this vault in this folder (db/anchor.py)."""
+        from schoolmh.db.anchor import key_for
+
+        return key_for(self.keyfile.vault_id, self.data_dir)
+
+    @property
+    def owner(self) -> str:
+        """The staff UUID bound into the slot that opened the vault ("" for the recovery key or a format-1 slot)."""
+        return self.slot.owner if self.slot is not None and not self.slot.legacy else ""
 
     @property
     def keyfile_path(self) -> Path:
@@ -127,6 +159,8 @@ class OpenVault:
         if not self.db.is_closed():
             self.db.close()
         self.dek = b""
+        self.signer = None
+        self._kek = b""
         self.db._dek_hex = ""
         if database_proxy.obj is self.db:
             database_proxy.initialize(None)
@@ -136,11 +170,27 @@ class OpenVault:
         keyfile.save(self.keyfile_path)
         self.keyfile = keyfile
 
-    def set_password(self, username: str, password: str) -> None:
+    def set_password(self, username: str, password: str, *, owner: str, seed: bytes) -> None:
+        """(Re)write `username`'s slot for staff UUID `owner`, wrapping the data key and signing seed `seed`."""
         kdf = crypto.new_password_params()
         kek = crypto.derive_password_key(password, kdf)
         label = user_label(self.keyfile.vault_id, username)
-        self._save_keyfile(self.keyfile.with_slot(self.keyfile.make_slot(USER, kek, kdf, self.dek, label)))
+        self._save_keyfile(self.keyfile.with_slot(self.keyfile.make_slot(USER, kek, kdf, self.dek, seed, label, owner)))
+
+    def upgrade_slot(self, owner: str = "") -> signing.Signer | None:
+        """Re-wrap the format-1 slot that opened the vault as format 2 with a new signing key.
+
+        Same secret, same KDF parameters; the owner (staff UUID, "" for the recovery slot)
+        and the new public key are bound in. Returns the new signer, None when nothing to do.
+        """
+        slot = self.slot
+        if slot is None or not slot.legacy or not self._kek:
+            return None
+        seed = signing.new_seed()
+        new = self.keyfile.make_slot(slot.kind, self._kek, slot.kdf, self.dek, seed, slot.label, owner)
+        self._save_keyfile(self.keyfile.with_slot(new))
+        self.slot, self.signer, self._kek = new, signing.Signer(seed), b""
+        return self.signer
 
     def remove_user(self, username: str) -> None:
         label = user_label(self.keyfile.vault_id, username)
@@ -161,8 +211,8 @@ class OpenVault:
             crypto.derive_password_key(password, crypto.new_password_params())
             ok = False
         else:
-            dek = keyfile.open_slot(slot, crypto.derive_password_key(password, slot.kdf))
-            ok = dek is not None and hmac.compare_digest(dek, self.dek)
+            opened = keyfile.open_slot(slot, crypto.derive_password_key(password, slot.kdf))
+            ok = opened is not None and hmac.compare_digest(opened.dek, self.dek)
         attempts.record_success() if ok else attempts.record_failure()
         return ok
 
@@ -170,11 +220,10 @@ class OpenVault:
         return self.keyfile.user_slot(username) is not None
 
     def new_recovery_key(self) -> str:
-        """Replace the recovery slot: the old key stops working the moment this returns."""
+        """Replace the recovery slot (with a new signing key of its own, keyfile.recovery_public_key()):
+        the old key stops working the moment this returns."""
         key = crypto.new_recovery_key()
-        kdf = crypto.new_hkdf_params()
-        kek = crypto.derive_hkdf_key(crypto.parse_recovery_key(key).encode(), kdf, b"schoolmh recovery")
-        self._save_keyfile(self.keyfile.with_slot(self.keyfile.make_slot(RECOVERY, kek, kdf, self.dek)))
+        self._save_keyfile(self.keyfile.with_slot(recovery_slot(self.keyfile, key, self.dek)))
         return key
 
     def set_default_user(self, username: str) -> None:
@@ -187,7 +236,14 @@ class OpenVault:
         return f"{self.keyfile.vault_id}:{user_label(self.keyfile.vault_id, username)}"
 
     def remember_device(self, username: str) -> bool:
-        """Store a device secret in the OS keyring; False (and nothing stored) when no keyring works."""
+        """Store a device secret in the OS keyring; False (and nothing stored) when no keyring works.
+
+        Only for the account that opened the vault (`username`): the device slot wraps its
+        signing key too, bound to the same owner.
+        """
+        label = user_label(self.keyfile.vault_id, username)
+        if label != self.user_label or self.signer is None or not self.owner:
+            raise ValueError("a device slot is only made for the signed-in account")
         secret = secrets.token_bytes(32)
         try:
             from schoolmh.db.device_keyring import local_keyring
@@ -197,8 +253,8 @@ class OpenVault:
             return False
         kdf = crypto.new_hkdf_params()
         kek = crypto.derive_hkdf_key(secret, kdf, b"schoolmh device")
-        label = user_label(self.keyfile.vault_id, username)
-        self._save_keyfile(self.keyfile.with_slot(self.keyfile.make_slot(DEVICE, kek, kdf, self.dek, label)))
+        slot = self.keyfile.make_slot(DEVICE, kek, kdf, self.dek, self.signer.seed, label, self.owner)
+        self._save_keyfile(self.keyfile.with_slot(slot))
         return True
 
     def forget_device(self, username: str) -> None:
@@ -220,11 +276,11 @@ class OpenVault:
             self._save_keyfile(replace(self.keyfile, slots=kept))
 
     # -- rotating the data key ------------------------------------------------
-    def rotate_keys(self, passwords: dict[str, str]) -> str:
+    def rotate_keys(self, accounts: list[NewUserSlot], record: Callable[[], None] | None = None) -> str:
         """Re-encrypt the database under a new data key; returns the new recovery key.
 
         Every slot wraps the data key itself, so every way in is re-issued: a user slot
-        for each `passwords` entry (user name → password), a new recovery slot, and no
+        for each of `accounts` (with its signing key), a new recovery slot, and no
         device slots (their keyring entries are forgotten). Must be called outside any
         transaction: SQLCipher's rekey commits one of its own.
 
@@ -244,21 +300,24 @@ class OpenVault:
            rotated (the other new secrets were not shown yet).
         vault.keys.bak gets the new key file too: the old data key opens nothing now
         but backups made before the rotation, and those carry their own key file.
+
+        `record` runs between (2) and (3), under the new key: the caller's transaction that
+        introduces the new signing keys to the audit trail. A crash before it commits leaves
+        vault.keys.next, so the unlock that finishes the rotation records the keys
+        (OpenVault.finished_rotation); after (3) nothing is left unrecorded.
         """
         if self.db.in_transaction():
             raise RuntimeError("rotate_keys inside a transaction")
         old_dek, old_keyfile = self.dek, self.keyfile
         new_dek = secrets.token_bytes(crypto.KEY_BYTES)
         keyfile = KeyFile(vault_id=old_keyfile.vault_id, default_label=old_keyfile.default_label)
-        for username, password in passwords.items():
+        for account in accounts:
             kdf = crypto.new_password_params()
-            kek = crypto.derive_password_key(password, kdf)
-            label = user_label(keyfile.vault_id, username)
-            keyfile = keyfile.with_slot(keyfile.make_slot(USER, kek, kdf, new_dek, label))
+            kek = crypto.derive_password_key(account.password, kdf)
+            label = user_label(keyfile.vault_id, account.username)
+            keyfile = keyfile.with_slot(keyfile.make_slot(USER, kek, kdf, new_dek, account.seed, label, account.owner))
         recovery = crypto.new_recovery_key()
-        kdf = crypto.new_hkdf_params()
-        kek = crypto.derive_hkdf_key(crypto.parse_recovery_key(recovery).encode(), kdf, b"schoolmh recovery")
-        keyfile = keyfile.with_slot(keyfile.make_slot(RECOVERY, kek, kdf, new_dek))
+        keyfile = keyfile.with_slot(recovery_slot(keyfile, recovery, new_dek))
         try:
             heads = self._read_head_file()
         except ValueError:
@@ -292,6 +351,12 @@ class OpenVault:
             self.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         except Exception:
             pass  # SQLite checkpoints by itself later; nothing depends on it
+        if record is not None:
+            record()
+            try:
+                heads = self._read_head_file()  # moved on by record's transaction
+            except ValueError:
+                heads = None
         # (3)
         promote_keyfile(self.data_dir, keyfile)
         if heads:
@@ -442,9 +507,7 @@ def _forget_keyring_entry(account: str) -> None:
 
 def promote_keyfile(data_dir: Path, keyfile: KeyFile) -> None:
     """Step (3) of a rotation: the new key file becomes vault.keys and vault.keys.bak; .next goes."""
-    data = keyfile.to_bytes()
-    atomic_write_bytes(Path(data_dir) / (KEYFILE_NAME + ".bak"), data)
-    atomic_write_bytes(Path(data_dir) / KEYFILE_NAME, data)
+    save_keyfile_bytes(Path(data_dir) / KEYFILE_NAME, keyfile.to_bytes())
     (Path(data_dir) / PENDING_KEYFILE_NAME).unlink(missing_ok=True)
     fsync_dir(Path(data_dir))
 
@@ -464,29 +527,44 @@ INTERRUPTED_ROTATION = (
 )
 
 
+def recovery_slot(keyfile: KeyFile, key: str, dek: bytes) -> Slot:
+    """A recovery slot for `key` (a new signing key of its own: what the recovery route writes is signed by it)."""
+    kdf = crypto.new_hkdf_params()
+    kek = crypto.derive_hkdf_key(crypto.parse_recovery_key(key).encode(), kdf, b"schoolmh recovery")
+    return keyfile.make_slot(RECOVERY, kek, kdf, dek, signing.new_seed())
+
+
+@dataclass(frozen=True)
+class _Unwrapped:
+    opened: Opened
+    slot: Slot
+    kek: bytes = field(repr=False)
+
+
 def _open_or_finish_rotation(
-    data_dir: Path, dek: bytes, keyfile: KeyFile, how: str, label: str,
-    unwrap_pending: Callable[[KeyFile], bytes | None],
+    data_dir: Path, found: _Unwrapped, keyfile: KeyFile, how: str,
+    unwrap_pending: Callable[[KeyFile], _Unwrapped | None],
 ) -> OpenVault:
     """Open with vault.keys's data key; if that no longer fits and a rotation was interrupted
     after its rekey (step 2 of OpenVault.rotate_keys), try the same credential on
     vault.keys.next and, when its key opens the database, finish the rotation."""
     try:
-        return _open(data_dir, dek, keyfile, how, label)
+        return _open(data_dir, found, keyfile, how)
     except DamagedDatabase:
         pending = pending_keyfile(data_dir, keyfile.vault_id)
         if pending is None:
             raise
-        new_dek = unwrap_pending(pending)
-        if new_dek is None:
+        new = unwrap_pending(pending)
+        if new is None:
             raise DamagedDatabase(INTERRUPTED_ROTATION) from None
-        vault = _open(data_dir, new_dek, pending, how, label)  # still DamagedDatabase if truly damaged
+        vault = _open(data_dir, new, pending, how)  # still DamagedDatabase if truly damaged
         promote_keyfile(data_dir, pending)
+        vault.finished_rotation = True
         return vault
 
 
-def _open(data_dir: Path, dek: bytes, keyfile: KeyFile, how: str, label: str = "") -> OpenVault:
-    db = open_database(data_dir / DB_NAME, dek)
+def _open(data_dir: Path, found: _Unwrapped, keyfile: KeyFile, how: str) -> OpenVault:
+    db = open_database(data_dir / DB_NAME, found.opened.dek)
     remove_stale_temp_files(data_dir)
     make_private(data_dir)
     database_proxy.initialize(db)
@@ -495,11 +573,18 @@ def _open(data_dir: Path, dek: bytes, keyfile: KeyFile, how: str, label: str = "
     except Exception:
         db.close()
         raise
-    return OpenVault(data_dir=data_dir, db=db, dek=dek, keyfile=keyfile, how=how, user_label=label)
+    ensure_backup(data_dir / KEYFILE_NAME)
+    seed = found.opened.seed
+    return OpenVault(
+        data_dir=data_dir, db=db, dek=found.opened.dek, keyfile=keyfile, how=how,
+        user_label=found.slot.label if found.slot.kind != RECOVERY else "", slot=found.slot,
+        signer=signing.Signer(seed) if seed else None, _kek=found.kek if found.slot.legacy else b"",
+    )
 
 
-def create_vault(data_dir: Path, username: str, password: str) -> tuple[OpenVault, str]:
-    """A new empty vault with one user slot and the recovery slot. Returns the vault and the recovery key."""
+def create_vault(data_dir: Path, username: str, password: str, owner: str) -> tuple[OpenVault, str]:
+    """A new empty vault with one user slot (for staff UUID `owner`) and the recovery slot.
+    Returns the vault (its signer is the new account's) and the recovery key."""
     data_dir = Path(data_dir)
     check_location(data_dir)
     if vault_exists(data_dir):
@@ -511,10 +596,12 @@ def create_vault(data_dir: Path, username: str, password: str) -> tuple[OpenVaul
     database_proxy.initialize(db)
     migrate(db)
     vault = OpenVault(data_dir=data_dir, db=db, dek=dek, keyfile=keyfile, how="created")
-    vault.set_password(username, password)
+    seed = signing.new_seed()
+    vault.set_password(username, password, owner=owner, seed=seed)
     vault.set_default_user(username)
     recovery = vault.new_recovery_key()
     vault.user_label = user_label(keyfile.vault_id, username)
+    vault.slot, vault.signer = vault.keyfile.user_slot(username), signing.Signer(seed)
     make_private(data_dir)
     return vault, recovery
 
@@ -535,23 +622,28 @@ def unlock_with_password(data_dir: Path, username: str | None, password: str) ->
     attempts = AttemptLog.load(data_dir)
     attempts.check()
     slot = keyfile.user_slot(username) if username else keyfile.slot_by_label(USER, keyfile.default_label)
-    dek = None
+    opened = kek = None
     if slot is not None:
         if slot.kdf.below_floor() and not crypto.fast_kdf_for_tests():
             raise DamagedKeyFile("This account's key slot uses weaker settings than SchoolMH allows. Use the recovery key.")
-        dek = keyfile.open_slot(slot, crypto.derive_password_key(password, slot.kdf))
+        kek = crypto.derive_password_key(password, slot.kdf)
+        opened = keyfile.open_slot(slot, kek)
     else:
         # Spend the same time as a real attempt so timing does not reveal which user names exist.
         crypto.derive_password_key(password, crypto.new_password_params())
-    if dek is None:
+    if opened is None:
         attempts.record_failure()
         raise WrongPassword("That user name and password do not match.")
 
-    def unwrap_pending(pending: KeyFile) -> bytes | None:
+    def unwrap_pending(pending: KeyFile) -> _Unwrapped | None:
         new_slot = pending.slot_by_label(USER, slot.label)
-        return pending.open_slot(new_slot, crypto.derive_password_key(password, new_slot.kdf)) if new_slot else None
+        if new_slot is None:
+            return None
+        new_kek = crypto.derive_password_key(password, new_slot.kdf)
+        new = pending.open_slot(new_slot, new_kek)
+        return _Unwrapped(new, new_slot, new_kek) if new else None
 
-    vault = _open_or_finish_rotation(data_dir, dek, keyfile, "password", slot.label, unwrap_pending)
+    vault = _open_or_finish_rotation(data_dir, _Unwrapped(opened, slot, kek), keyfile, "password", unwrap_pending)
     attempts.record_success()
     return vault
 
@@ -565,19 +657,23 @@ def unlock_with_recovery(data_dir: Path, recovery_key: str) -> OpenVault:
     slot = keyfile.recovery_slot()
     if canonical is None:
         raise WrongRecoveryKey("That is not a valid recovery key: check each group of characters against the sheet.")
-    dek = None
+    opened = kek = None
     if slot is not None:
-        dek = keyfile.open_slot(slot, crypto.derive_hkdf_key(canonical.encode(), slot.kdf, b"schoolmh recovery"))
-    if dek is None:
+        kek = crypto.derive_hkdf_key(canonical.encode(), slot.kdf, b"schoolmh recovery")
+        opened = keyfile.open_slot(slot, kek)
+    if opened is None:
         attempts.record_failure()
         raise WrongRecoveryKey("That recovery key does not open this vault. It may have been replaced by a newer one.")
 
-    def unwrap_pending(pending: KeyFile) -> bytes | None:
+    def unwrap_pending(pending: KeyFile) -> _Unwrapped | None:
         new_slot = pending.recovery_slot()
-        kek = crypto.derive_hkdf_key(canonical.encode(), new_slot.kdf, b"schoolmh recovery") if new_slot else b""
-        return pending.open_slot(new_slot, kek) if new_slot else None
+        if new_slot is None:
+            return None
+        new_kek = crypto.derive_hkdf_key(canonical.encode(), new_slot.kdf, b"schoolmh recovery")
+        new = pending.open_slot(new_slot, new_kek)
+        return _Unwrapped(new, new_slot, new_kek) if new else None
 
-    vault = _open_or_finish_rotation(data_dir, dek, keyfile, "recovery", "", unwrap_pending)
+    vault = _open_or_finish_rotation(data_dir, _Unwrapped(opened, slot, kek), keyfile, "recovery", unwrap_pending)
     attempts.record_success()
     return vault
 
@@ -596,8 +692,8 @@ def unlock_with_device(data_dir: Path, username: str) -> OpenVault | None:
     keyfile = load_keyfile(data_dir)
     label = user_label(keyfile.vault_id, username)
     slot = keyfile.slot_by_label(DEVICE, label)
-    if slot is None:
-        return None
+    if slot is None or slot.legacy:
+        return None  # a format-1 device slot holds no signing key: the password upgrades the account
     try:
         from schoolmh.db.device_keyring import local_keyring
 
@@ -606,11 +702,12 @@ def unlock_with_device(data_dir: Path, username: str) -> OpenVault | None:
         return None
     if not secret_text:
         return None
-    dek = keyfile.open_slot(slot, crypto.derive_hkdf_key(crypto.b64d(secret_text), slot.kdf, b"schoolmh device"))
-    if dek is None:
+    kek = crypto.derive_hkdf_key(crypto.b64d(secret_text), slot.kdf, b"schoolmh device")
+    opened = keyfile.open_slot(slot, kek)
+    if opened is None:
         return None
     try:
-        return _open_or_finish_rotation(data_dir, dek, keyfile, "device", label, lambda pending: None)
+        return _open_or_finish_rotation(data_dir, _Unwrapped(opened, slot, kek), keyfile, "device", lambda pending: None)
     except DamagedDatabase:
         if pending_keyfile(data_dir, keyfile.vault_id) is not None:
             return None  # a rotation dropped device slots: the password finishes it

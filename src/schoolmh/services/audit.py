@@ -4,6 +4,15 @@ Each row's hash is SHA-256 over the previous row's hash and its own canonical
 content. SQL triggers refuse UPDATE and DELETE; the latest (seq, hash) is also
 kept, MAC'd, beside the vault and in each backup manifest, so a truncated chain
 is caught too.
+
+Anyone holding the data key can rebuild an unkeyed chain, so each transaction's
+rows are also signed (issue 11): the chain's end after the transaction is signed
+with the Ed25519 key of the account that wrote it (`sign_head`, called by
+Session.transaction). A signature covers its own rows and, through the chain,
+every row before. Keys are introduced by signed `key.register` rows (see
+`verify_signatures` for who may introduce whose), so an account cannot change or
+remove what another account wrote, nor write as it, without `verify_signatures`
+naming it.
 """
 from __future__ import annotations
 
@@ -12,7 +21,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from schoolmh.db.models import AuditEntry
+from peewee import fn
+
+from schoolmh.db import signing
+from schoolmh.db.models import AuditEntry, AuditSignature
 from schoolmh.db.models.base import utcnow
 
 GENESIS = "0" * 64
@@ -141,3 +153,215 @@ def rows_for(object_uuids: list[str], limit: int = 500) -> list[AuditRow]:
         .limit(limit)
     )
     return [AuditRow(r.seq, r.at, r.actor, r.action, r.object_type, r.object_uuid, r.detail) for r in query]
+
+
+# --- signatures ---------------------------------------------------------------
+KEY_REGISTER = "key.register"
+SIGNING_START = "audit.signing_start"  # first signed row of a vault made before signing (issue 11)
+RECOVERY = "recovery"  # object_type of the recovery key's registration; also its "account" below
+_LEADS_ONLY = ("staff.create", "staff.role", "staff.disable", "staff.enable")  # count only when a lead signed them
+
+
+def signed_message(vault_id: str, seq: int, digest: str) -> bytes:
+    return f"schoolmh audit\0{vault_id}\0{seq}\0{digest}".encode("ascii")
+
+
+def sign_head(vault_id: str, signer: signing.Signer) -> None:
+    """Sign the chain's end; call inside the transaction that wrote the rows, just before its commit."""
+    seq, digest = head()
+    if seq and not AuditSignature.select().where(AuditSignature.seq == seq).exists():
+        AuditSignature.insert(seq=seq, public_key=signer.public,
+                              signature=signer.sign(signed_message(vault_id, seq, digest))).execute()
+
+
+def register_key(actor: str | None, object_type: str, object_uuid: str, public: str) -> tuple[int, str]:
+    """Introduce a signing key (an account's, object_type "staff", or the recovery key's) to the trail."""
+    return append(actor, KEY_REGISTER, object_type, object_uuid, public)
+
+
+def signing_started() -> bool:
+    return AuditSignature.select().exists()
+
+
+@dataclass
+class _Registry:
+    """What the signed trail says so far: whose key is whose, who is a lead, who is disabled."""
+
+    keys: dict[str, str]  # public key -> account uuid (or RECOVERY)
+    current: dict[str, str]  # account uuid (or RECOVERY) -> its latest public key
+    roles: dict[str, str]
+    disabled: set[str]
+
+    def role_row(self, seq: int, action: str, actor: str | None, object_uuid: str, detail: str) -> None:
+        """Apply a row that changes a role or account state (a vault is created only at row 1)."""
+        if action == "vault.create" and actor and seq == 1:
+            self.roles[actor] = "lead"
+        elif action == "staff.create" and detail.startswith("role="):
+            self.roles[object_uuid] = detail[5:]
+        elif action == "staff.role" and "->" in detail:
+            self.roles[object_uuid] = detail.split("->", 1)[1]
+        elif action == "staff.disable":
+            self.disabled.add(object_uuid)
+        elif action in ("staff.enable", "password.recover"):
+            self.disabled.discard(object_uuid)
+
+    def register(self, owner: str, public: str) -> None:
+        self.keys[public] = owner
+        self.current[owner] = public
+
+
+def verify_signatures(vault_id: str, bound_keys: dict[str, str], recovery_key: str | None, required: bool,
+                      names: dict[str, str] | None = None) -> VerifyResult:
+    """Check every signature against the account that wrote the rows it covers; name the first problem.
+
+    Rules (issue 11):
+    - Rows before the first signature are a vault's history from before signing; they may hold no
+      key registrations. The first signed transaction starts with `vault.create` or SIGNING_START.
+    - Every later row is covered by the next signature, whose key must be registered to the row's
+      writer (the recovery key may sign for anyone: it can set any password anyway). Rows after the
+      last signature are unsigned and named.
+    - A key is registered by a signed `key.register` row: by a lead (new accounts, resets, rotation,
+      the recovery key), by the recovery key, or by the account itself only for its first key
+      (a new vault's lead, or an account upgrading from the unsigned format).
+    - Role changes count only when signed by a lead or the recovery key; rows signed by a
+      disabled account are named.
+    - Each key bound into the key file's slots (`bound_keys`: owner uuid → key, `recovery_key`)
+      must be that account's latest registered key: a trail rebuilt with keys of the forger's
+      making does not match the slots they cannot re-wrap.
+    `required`: the key file has format-2 slots, so the trail must be signed.
+    """
+    names = names or {}
+
+    def who(account: str | None) -> str:
+        if account == RECOVERY:
+            return "the recovery key"
+        return names.get(account or "", account or "nobody")
+
+    def bad(problem: str, seq: int | None) -> VerifyResult:
+        return VerifyResult(False, count, problem, seq)
+
+    sigs = {seq: (pub, sig) for seq, pub, sig in AuditSignature.select().tuples()}
+    marker = AuditEntry.select(fn.MIN(AuditEntry.seq)).where(AuditEntry.action == SIGNING_START).scalar()
+    count = 0
+    if not sigs and marker is None and not required:
+        return VerifyResult(True, AuditEntry.select().count())  # made before signing, not yet upgraded
+    start = marker or 1  # rows before it: a vault's history from before signing
+    reg = _Registry({}, {}, {}, set())
+    started = False
+    run: list[tuple] = []
+    query = AuditEntry.select(AuditEntry.seq, AuditEntry.actor, AuditEntry.action, AuditEntry.object_type,
+                              AuditEntry.object_uuid, AuditEntry.detail, AuditEntry.hash).order_by(AuditEntry.seq)
+    for row in query.tuples().iterator():
+        count += 1
+        seq, actor, action, object_type, object_uuid, detail, digest = row
+        if seq < start:
+            if seq in sigs:
+                return bad(f"Audit row {seq} is signed but comes before signing began: the trail was rebuilt.", seq)
+            if action == KEY_REGISTER:  # the unsigned history of a vault made before signing holds none
+                return bad(f"Audit row {seq} registers a signing key but is not signed: the trail was rebuilt.", seq)
+            reg.role_row(seq, action, actor, object_uuid, detail)
+            continue
+        started = True
+        run.append(row)
+        if seq not in sigs:
+            continue
+        public, signature = sigs[seq]
+        if not signing.verify(public, signed_message(vault_id, seq, digest), signature):
+            return bad(f"Audit row {seq}: its signature does not match (rows up to {seq} were changed after they were signed).", seq)
+        signer = reg.keys.get(public)
+        if signer is None:  # a first key, registered by its own holder in this transaction
+            signer = next((r[1] for r in run if r[2] == KEY_REGISTER and r[5] == public and r[1] == r[4]
+                           and r[1] not in reg.current), None)
+            if signer is None and any(r[2] == KEY_REGISTER and r[3] == RECOVERY and r[5] == public for r in run) \
+                    and RECOVERY not in reg.current:
+                signer = RECOVERY
+            if signer is None:
+                later = (AuditEntry.select(AuditEntry.object_uuid)
+                         .where((AuditEntry.action == KEY_REGISTER) & (AuditEntry.detail == public)).first())
+                if later is not None:
+                    return bad(f"Audit row {seq} is signed with {who(later.object_uuid)}'s key before that key was "
+                               "given to them: it was forged.", seq)
+                return bad(f"Audit row {seq} is signed with a key that belongs to no account: it was forged.", seq)
+        elif reg.current.get(signer) != public:
+            return bad(f"Audit row {seq} is signed with {who(signer)}'s old key, replaced before it: it was forged.", seq)
+        signer_is_authority = signer == RECOVERY or reg.roles.get(signer) == "lead"
+        if signer in reg.disabled:
+            return bad(f"Audit row {seq} was signed by {who(signer)} after that account was disabled.", seq)
+        for r_seq, r_actor, r_action, r_type, r_object, r_detail, _ in run:
+            if r_actor is not None and r_actor != signer and signer != RECOVERY:
+                return bad(f"Audit row {r_seq} (written as {who(r_actor)}) carries no signature of theirs: the next is "
+                           f"{who(signer)}'s. It was forged, or their signature removed.", r_seq)
+            if r_action == KEY_REGISTER:
+                owner = RECOVERY if r_type == RECOVERY else r_object
+                first_own = owner == signer and owner not in reg.current and r_detail == public
+                first_recovery = owner == RECOVERY and RECOVERY not in reg.current and signer in (RECOVERY, r_actor)
+                if not (signer_is_authority or first_own or first_recovery):
+                    return bad(f"Audit row {r_seq} gives {who(owner)} a new signing key without a lead's signature "
+                               f"(signed by {who(signer)}).", r_seq)
+                reg.register(owner, r_detail)
+                if owner == signer and signer_is_authority is False:
+                    signer_is_authority = reg.roles.get(signer) == "lead"
+            elif r_action in _LEADS_ONLY and not signer_is_authority:
+                return bad(f"Audit row {r_seq} changes a role or an account but was signed by {who(signer)}, "
+                           "who is not a lead.", r_seq)
+            else:
+                reg.role_row(r_seq, r_action, r_actor, r_object, r_detail)
+                if r_action == "vault.create":
+                    signer_is_authority = signer_is_authority or reg.roles.get(signer) == "lead"
+        run = []
+    if run:
+        first = run[0][0]
+        span = f"row {first}" if first == run[-1][0] else f"rows {first}–{run[-1][0]}"
+        return bad(f"Audit {span} {'is' if first == run[-1][0] else 'are'} not signed: added or re-written outside SchoolMH.", first)
+    if required and not started and count:
+        return bad("The audit trail carries no signatures although this vault's accounts sign it: "
+                   "the signatures were removed.", None)
+    if started:
+        if recovery_key is None and RECOVERY in reg.current:
+            return bad("The audit trail registers a signing key for the recovery key, but the recovery key's slot "
+                       "holds none: the registration was forged.", None)
+        for owner, public in list(bound_keys.items()) + ([(RECOVERY, recovery_key)] if recovery_key else []):
+            if reg.current.get(owner) != public:
+                return bad(f"The signing key in {who(owner)}'s key slot is not the one the audit trail registered "
+                           "for that account: the trail was rebuilt.", None)
+    return VerifyResult(True, count)
+
+
+# --- rollback -------------------------------------------------------------------
+def rollback_problem(anchor_key: str) -> str | None:
+    """A sentence when the chain is older than (or not the one) this laptop last saw; None when all is well.
+
+    The anchor (db/anchor.py) lives outside the data folder, so files put back from an
+    older copy cannot take it back with them.
+    """
+    from schoolmh.db import anchor as anchorlib
+
+    seen = anchorlib.load(anchor_key)
+    if seen is None:
+        return None
+    when = seen.seen_at[:16].replace("T", " ") + " UTC" if seen.seen_at else "an earlier day"
+    row = AuditEntry.select(AuditEntry.hash).where(AuditEntry.seq == seen.seq).first()
+    if row is None:
+        last = head()[0]
+        return (
+            f"This vault is older than this laptop last saw it: its audit trail ends at row {last}, but on {when} "
+            f"this laptop saw row {seen.seq}. Older copies of the vault's files may have been put back, bringing "
+            "back records changed or erased since. If you meant to go back to a backup, restore it with Restore "
+            "(or `schoolmh restore`) so it is recorded."
+        )
+    if row.hash != seen.digest:
+        return (
+            f"This vault's audit trail is not the one this laptop last saw: row {seen.seq} differs from what it "
+            f"was on {when}. Older copies of the vault's files may have been put back (and used since), or the "
+            "trail rewritten. If you meant to go back to a backup, restore it with Restore (or `schoolmh restore`)."
+        )
+    return None
+
+
+def advance_anchor(anchor_key: str) -> None:
+    """Record the chain's end as seen by this laptop (never moves back)."""
+    from schoolmh.db import anchor as anchorlib
+
+    seq, digest = head()
+    if seq:
+        anchorlib.advance(anchor_key, seq, digest)

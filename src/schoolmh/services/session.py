@@ -40,12 +40,20 @@ class Session:
         self.actor = actor
         self.previous_login = previous_login
         self._depth = 0
+        # Set at sign-in when the vault is older than this laptop last saw it (audit.rollback_problem);
+        # while set, the rollback anchor is not moved on (only a restore through SchoolMH does that).
+        self.rollback_warning: str | None = None
         # Pupils whose record view is already audited in this sign-in (services/pupils.get_pupil).
         self.viewed_pupils: set[str] = set()
 
     @property
     def db(self):
         return self.vault.db
+
+    @property
+    def signer(self):
+        """The signed-in account's Ed25519 signing key (db.signing.Signer; None after close)."""
+        return self.vault.signer
 
     @property
     def is_open(self) -> bool:
@@ -79,6 +87,8 @@ class Session:
                 if outermost:
                     head = audit.head()
                     if head != before:
+                        if self.vault.signer is not None:  # the rows this change appended, signed by its writer
+                            audit.sign_head(self.vault.keyfile.vault_id, self.vault.signer)
                         # Just before the commit, record both possible ends of the chain: a crash
                         # on either side of the commit must never read as a cut or extended trail.
                         # (Compared, not flagged by audit(): rows appended directly count too.)
@@ -94,6 +104,11 @@ class Session:
             self._depth -= 1
         if advanced:
             self._settle_audit_head(head)
+        if outermost and head is not None and head != before and self.rollback_warning is None:
+            try:
+                audit.advance_anchor(self.vault.anchor_key)
+            except Exception:
+                pass  # the anchor is a check, never a reason to fail a saved change
 
     def _settle_audit_head(self, head: tuple[int, str]) -> None:
         """After the commit, name the one end, holding the write lock so no other process is mid-commit.

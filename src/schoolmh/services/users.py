@@ -5,9 +5,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from schoolmh.db import signing
 from schoolmh.db.models import Staff
 from schoolmh.errors import NotFound, PermissionDenied, ValidationError
-from schoolmh.services.passwords import check_password, generate_password
+from schoolmh.services import audit
+from schoolmh.services.passwords import check_password, generate_password, password_inputs
 from schoolmh.services.permissions import LEAD, ROLES, Action
 from schoolmh.services.session import Session
 
@@ -82,25 +84,42 @@ def add_user(session: Session, username: str, full_name: str, role: str, passwor
     if password is None:
         password = generated = generate_password()
     else:
-        check_password(password)
+        check_password(password, password_inputs(username, full_name))
     with session.transaction():
         staff = Staff(username=username, full_name=full_name.strip(), role=role, must_change_password=generated is not None)
         session.save(staff, "staff.create", f"role={role}", created=True)
         # The slot is written inside the transaction: if it fails the account row rolls back.
-        session.vault.set_password(username, password)
+        session.vault.set_password(username, password, owner=staff.uuid, seed=_new_signing_key(session, staff))
     return NewAccount(_info(session, staff), generated)
+
+
+def _new_signing_key(session: Session, staff: Staff) -> bytes:
+    """A new Ed25519 key for `staff`, introduced to the audit trail by the signed-in lead (issue 11).
+
+    Inside the caller's transaction; the seed goes only into the account's new key slot.
+    """
+    seed = signing.new_seed()
+    public = signing.public_key(seed)
+    staff.sign_key = public
+    Staff.update(sign_key=public).where(Staff.uuid == staff.uuid).execute()
+    audit.register_key(session.actor.uuid, "staff", staff.uuid, public)
+    return seed
 
 
 def set_password(session: Session, username: str, new_password: str) -> None:
     """Anyone may change their own; the lead may set anyone's. Rewrites one key slot, nothing else."""
     staff = _get(username)
-    if staff.uuid != session.actor.uuid:
+    own = staff.uuid == session.actor.uuid
+    if not own:
         session.require(Action.USERS_MANAGE)
-    check_password(new_password)
+    check_password(new_password, password_inputs(staff.username, staff.full_name))
     with session.transaction():
-        staff.must_change_password = staff.uuid != session.actor.uuid
-        session.save(staff, "password.set", "self" if staff.uuid == session.actor.uuid else "by lead", object_type="staff")
-        session.vault.set_password(staff.username, new_password)
+        staff.must_change_password = not own
+        session.save(staff, "password.set", "self" if own else "by lead", object_type="staff")
+        # Your own change keeps your signing key; a lead's reset gives the account a new one
+        # (the lead cannot open the old), so a copy of the old slot signs nothing that verifies.
+        seed = session.signer.seed if own else _new_signing_key(session, staff)
+        session.vault.set_password(staff.username, new_password, owner=staff.uuid, seed=seed)
         session.vault.forget_device(staff.username)
 
 
@@ -150,12 +169,12 @@ def disable(session: Session, username: str) -> None:
 def enable(session: Session, username: str, new_password: str) -> None:
     session.require(Action.USERS_MANAGE)
     staff = _get(username)
-    check_password(new_password)
+    check_password(new_password, password_inputs(staff.username, staff.full_name))
     with session.transaction():
         staff.active = True
         staff.must_change_password = True
         session.save(staff, "staff.enable")
-        session.vault.set_password(staff.username, new_password)
+        session.vault.set_password(staff.username, new_password, owner=staff.uuid, seed=_new_signing_key(session, staff))
 
 
 def lead_count(session: Session) -> int:

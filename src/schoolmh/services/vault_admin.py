@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schoolmh import fsutil
+from schoolmh.db import anchor as anchorlib
 from schoolmh.db import backup as backuplib
+from schoolmh.db import signing
 from schoolmh.db import vault as vaultlib
 from schoolmh.db.instance_lock import vault_lock
 from schoolmh.db.keyfile import KEYFILE_NAME, KeyFile, user_label
@@ -27,6 +29,13 @@ from schoolmh.services.permissions import LEAD, Action
 from schoolmh.services.session import Session
 
 Progress = Callable[[int, int], None]
+
+# After disabling an account or replacing the recovery key (issue 11): removing a slot cannot reach
+# copies of the vault's files made before; only a new data key can.
+REVOCATION_NOTE = (
+    "Someone who could have copied the vault's files keeps their old way in until the keys are rotated "
+    "(Admin → Vault → Rotate all keys…)."
+)
 
 
 def backup(session: Session, out: Path, progress: Progress | None = None, *, overwrite: bool = False) -> backuplib.BackupResult:
@@ -103,14 +112,17 @@ def restore(
                 raise BackupError(f"The backup's audit trail does not verify: {result.problem}")
             with opened.db.atomic():
                 head = audit.append(actor, "vault.restore", "vault", opened.keyfile.vault_id, "recovery key" if recovery_key else "password")
+                if opened.signer is not None:  # a backup from before signing stays unsigned until its first sign-in
+                    audit.sign_head(opened.keyfile.vault_id, opened.signer)
             opened.write_audit_head(*head)
-            dek = opened.dek
+            dek, vault_id = opened.dek, opened.keyfile.vault_id
         finally:
             opened.close()
         attempts.record_success()
         backuplib.verify_restored(folder, dek)
         (folder / vaultlib.ATTEMPTS_NAME).unlink(missing_ok=True)
         replaced = backuplib.swap_into_place(folder, data_dir)
+    anchorlib.reset(anchorlib.key_for(vault_id, data_dir), *head)  # a restore through SchoolMH is the one way back in time
     fsutil.make_private(data_dir)
     return RestoreResult(replaced, head[0])
 
@@ -140,6 +152,8 @@ def _restorer(opened: vaultlib.OpenVault, username: str | None) -> str | None:
     staff = next(
         (s for s in Staff.select() if user_label(opened.keyfile.vault_id, s.username) == opened.user_label), None
     )
+    if staff is not None and opened.owner and staff.uuid != opened.owner:
+        staff = None  # a slot's label edited to another account's
     if staff is None or staff.role != LEAD or not staff.active:
         raise PermissionDenied("Only a lead can restore a backup.")
     return staff.uuid
@@ -166,8 +180,23 @@ def verify_audit(session: Session) -> audit.VerifyResult:
             if not results[0].ok and len(heads) > 1:
                 results.append(audit.verify(heads[1]))
             result = next((r for r in results if r.ok), results[0])
+    if result.ok:
+        result = verify_signatures(session)
+    if result.ok:
+        rolled_back = session.rollback_warning or audit.rollback_problem(session.vault.anchor_key)
+        if rolled_back:
+            result = audit.VerifyResult(False, result.rows, rolled_back)
     session.audit("audit.verify", "vault", session.vault.keyfile.vault_id, "ok" if result.ok else "failed")
     return result
+
+
+def verify_signatures(session: Session) -> audit.VerifyResult:
+    """Every signature against the account that wrote the rows it covers (see audit.verify_signatures)."""
+    keyfile = session.vault.keyfile
+    names = {s.uuid: f"{s.full_name} ({s.username})" for s in Staff.select(Staff.uuid, Staff.full_name, Staff.username)}
+    return audit.verify_signatures(
+        keyfile.vault_id, keyfile.public_keys(), keyfile.recovery_public_key(), keyfile.signs_audit, names
+    )
 
 
 def audit_rows(session: Session, object_uuids: list[str], limit: int = 500) -> list[audit.AuditRow]:
@@ -183,7 +212,14 @@ def replace_recovery_key(session: Session) -> str:
         session.audit("vault.recovery_key", "vault", session.vault.keyfile.vault_id)
         settings.write_raw(recovery_sheet_confirmed=False)  # until someone says the new one is stored
         key = session.vault.new_recovery_key()
+        _register_recovery_key(session)
     return key
+
+
+def _register_recovery_key(session: Session) -> None:
+    """The recovery slot's new signing key, introduced by the lead (inside their transaction)."""
+    vault = session.vault
+    audit.register_key(session.actor.uuid, audit.RECOVERY, vault.keyfile.vault_id, vault.keyfile.recovery_public_key())
 
 
 def confirm_recovery_key_stored(session: Session) -> None:
@@ -199,6 +235,8 @@ def handover_warning(session: Session) -> str | None:
 
     Shown to leads until one holds; None when all is well (or for other roles, who cannot fix it).
     """
+    if session.rollback_warning:  # every role is told: they may be looking at older records
+        return session.rollback_warning
     if not session.can(Action.USERS_MANAGE):
         return None
     if settings.load().recovery_sheet_confirmed or users.lead_count(session) >= 2:
@@ -232,18 +270,27 @@ def rotate_keys(session: Session, lead_password: str) -> RotationResult:
         raise RuntimeError("rotate_keys runs its own transactions")
     if not lead_password or not session.vault.check_password(session.actor.username, lead_password):
         raise WrongPassword("That is not your password. Nothing was changed.")
-    others = [
-        s.username
-        for s in Staff.select(Staff.username).where(Staff.active & (Staff.uuid != session.actor.uuid)).order_by(Staff.username)
-    ]
-    new_passwords = {username: generate_password() for username in others}
-    recovery_key = session.vault.rotate_keys({session.actor.username: lead_password, **new_passwords})
-    # After the re-encryption (SQLCipher's rekey commits a transaction of its own, so these
-    # cannot share it). A crash in between leaves the vault rotated but unrecorded, and the
-    # other accounts without the must-change flag: the lead resets their passwords.
-    with session.transaction():
-        if others:
-            Staff.update(must_change_password=True).where(Staff.username.in_(others)).execute()
-        settings.write_raw(recovery_sheet_confirmed=False)
-        session.audit("vault.rotate", "vault", session.vault.keyfile.vault_id, f"accounts={len(others) + 1}")
+    others = list(
+        Staff.select(Staff.uuid, Staff.username).where(Staff.active & (Staff.uuid != session.actor.uuid)).order_by(Staff.username)
+    )
+    new_passwords = {s.username: generate_password() for s in others}
+    # The lead keeps their signing key; everyone else gets a new one with their one-time password.
+    accounts = [vaultlib.NewUserSlot(session.actor.username, lead_password, session.actor.uuid, session.signer.seed)]
+    accounts += [vaultlib.NewUserSlot(s.username, new_passwords[s.username], s.uuid, signing.new_seed()) for s in others]
+
+    def record() -> None:
+        """After the re-encryption (SQLCipher's rekey commits a transaction of its own, so this cannot
+        share it) and before vault.keys is replaced. A crash before this commits leaves the vault
+        rotated but unrecorded and the other accounts without the must-change flag (the lead resets
+        their passwords); the lead's next sign-in finishes the rotation and registers the new keys."""
+        with session.transaction():
+            for account in accounts[1:]:
+                public = signing.public_key(account.seed)
+                Staff.update(must_change_password=True, sign_key=public).where(Staff.uuid == account.owner).execute()
+                audit.register_key(session.actor.uuid, "staff", account.owner, public)
+            _register_recovery_key(session)
+            settings.write_raw(recovery_sheet_confirmed=False)
+            session.audit("vault.rotate", "vault", session.vault.keyfile.vault_id, f"accounts={len(others) + 1}")
+
+    recovery_key = session.vault.rotate_keys(accounts, record)
     return RotationResult(recovery_key, new_passwords)

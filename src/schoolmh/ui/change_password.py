@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from schoolmh.errors import ValidationError
+from schoolmh.services.passwords import password_inputs
 from schoolmh.ui.context import AppContext
 from schoolmh.ui.widgets.common import FormDialog, NewPasswordFields
 
@@ -45,7 +46,9 @@ class ChangePasswordDialog(FormDialog):
             self.current.setEchoMode(QLineEdit.EchoMode.Password)
             self.current.setAccessibleName("Current password")
             self.errors.add_row(form, "C&urrent password:", "current", self.current)
-        self.fields = NewPasswordFields(form, self.errors, "&New password:")
+        actor = ctx.session.actor
+        self.fields = NewPasswordFields(form, self.errors, "&New password:",
+                                        names=lambda: password_inputs(actor.username, actor.full_name))
         layout.addLayout(form)
         layout.addWidget(self.general)
         layout.addWidget(self.buttons)

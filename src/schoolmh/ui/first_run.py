@@ -88,7 +88,7 @@ class SchoolPage(QWizardPage):
         self.where.setText(f"The encrypted records will be kept in <tt>{escape(str(self.ctx.data_dir))}</tt>.")
         self.refusal = folder_refusal(self.ctx.data_dir)
         if self.refusal:
-            self.folder_problem.show_error(self.refusal + " Choose another folder on this computer.")
+            self.folder_problem.show_error(self.refusal)
         else:
             self.folder_problem.clear_error()
         self.completeChanged.emit()
@@ -148,7 +148,8 @@ class LeadPage(QWizardPage):
         self.full_name = QLineEdit()
         self.full_name.setObjectName("full_name")
         self.errors.add_row(form, "&Full name:", "full_name", self.full_name)
-        self.fields = NewPasswordFields(form, self.errors)
+        self.fields = NewPasswordFields(form, self.errors, names=lambda: [
+            wizard.school_page.school.text(), self.username.text(), self.full_name.text()])
         layout.addLayout(form)
         layout.addWidget(self.general)
         layout.addStretch(1)
@@ -240,6 +241,9 @@ class SecondLeadPage(QWizardPage):
         layout.addWidget(self.general)
         layout.addStretch(1)
 
+    def nextId(self) -> int:  # noqa: N802 - the join page after it is reached only from its own button
+        return -1
+
     def is_blank(self) -> bool:
         return not self.username.text().strip() and not self.full_name.text().strip() and self.fields.is_empty()
 
@@ -282,6 +286,10 @@ class FirstRunWizard(QWizard):
         self.second_page = SecondLeadPage(self)
         for page in (self.school_page, self.lead_page, self.key_page, self.second_page):
             self.addPage(page)
+        self.joined = False
+        from schoolmh.ui.pages.team import add_join_entry  # "Join my school's SchoolMH" (issue 12)
+
+        add_join_entry(self)
         self.setButtonText(QWizard.WizardButton.NextButton, "&Next >")
         self.setButtonText(QWizard.WizardButton.BackButton, "< &Back")
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish")
@@ -298,7 +306,7 @@ class FirstRunWizard(QWizard):
         return session
 
     def accept(self) -> None:
-        if self.session is not None:
+        if self.session is not None and not self.joined:
             try:
                 from schoolmh.services import settings
 

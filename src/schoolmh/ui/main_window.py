@@ -272,6 +272,11 @@ class MainWindow(QMainWindow):
         previous = session.previous_login
         self.last_login_label.setText(f"Last signed in: {format_local(previous)}" if previous else "First sign-in")
         self.lock_manager.started()
+        if getattr(self, "team_syncer", None) is None:
+            from schoolmh.ui.pages.team import TeamSyncer  # several laptops (issue 12)
+
+            self.team_syncer = TeamSyncer(self.ctx, self.statusBar())
+        self.team_syncer.started()
         if keys:
             self.workspace.sidebar.setFocus()
         QTimer.singleShot(0, lambda: self._after_sign_in(session))
@@ -342,6 +347,8 @@ class MainWindow(QMainWindow):
         if self.ctx.session is not None:  # whoever was working is the likely one to come back
             self.unlock_screen.username.setText(self.ctx.session.actor.username)
             self.resume_point = self._resume_point()
+        if getattr(self, "team_syncer", None) is not None:
+            self.team_syncer.stopping()
         self.ctx.close_session()
         if self._signed_in_parts:
             self.undo_notice.withdraw()

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from schoolmh.errors import LockedOut, SchoolMHError, ValidationError, WrongRecoveryKey
 from schoolmh.ui.context import AppContext
-from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, NewPasswordFields, report_error, warn
+from schoolmh.ui.widgets.common import FieldErrors, FormErrorLabel, NewPasswordFields, confirm, report_error, warn
 
 SHEET_MISSING = (
     "SchoolMH cannot make the recovery sheet on this computer (the PDF part is missing). "
@@ -42,18 +42,17 @@ def key_groups(key: str) -> list[str]:
     return [g for g in key.replace(" ", "-").split("-") if g]
 
 
-def save_recovery_sheet(parent: QWidget | None, school: str, key: str, path: str | None = None) -> Path | None:
-    """Ask where to save the one-page PDF (unless `path` is given) and write it; None if cancelled or unavailable."""
+def save_recovery_sheet(parent: QWidget | None, school: str, key: str) -> Path | None:
+    """Ask where to save the one-page PDF and write it; None if cancelled or unavailable."""
     try:
         from schoolmh.reports.recovery_sheet import recovery_sheet_pdf
     except ImportError:
         warn(parent, "Recovery sheet", SHEET_MISSING)
         return None
-    if path is None:
-        suggested = str(Path.home() / f"SchoolMH recovery sheet {dt.date.today():%Y-%m-%d}.pdf")
-        path, _filter = QFileDialog.getSaveFileName(parent, "Save the recovery sheet", suggested, "PDF (*.pdf)")
-        if not path:
-            return None
+    suggested = str(Path.home() / f"SchoolMH recovery sheet {dt.date.today():%Y-%m-%d}.pdf")
+    path, _filter = QFileDialog.getSaveFileName(parent, "Save the recovery sheet", suggested, "PDF (*.pdf)")
+    if not path:
+        return None
     target = Path(path)
     if target.suffix.lower() != ".pdf":
         target = target.with_suffix(".pdf")
@@ -217,8 +216,9 @@ class RecoveryKeyPanel(QWidget):
         self.stored.setChecked(False)
         self.saved_label.setText("")
 
-    def print_sheet(self, path: str | None = None) -> Path | None:
-        saved = save_recovery_sheet(self, self.school, self.key, path)
+    def print_sheet(self) -> Path | None:
+        """The button's slot: no arguments (clicked(bool) must not reach it as a path)."""
+        saved = save_recovery_sheet(self, self.school, self.key)
         if saved is not None:
             self.saved_sheet = saved
             self.saved_label.setText(f"Saved {saved.name}. Print it, then delete the file.")
@@ -330,11 +330,22 @@ class RecoveryDialog(QDialog):
             password = self.fields.check()
             from schoolmh.services import access
 
-            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            def recover(enable: bool):
+                QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+                try:
+                    return access.recover(
+                        self.ctx.data_dir, self.key.text(), self.username.text().strip(), password, enable=enable
+                    )
+                finally:
+                    QApplication.restoreOverrideCursor()
+
             try:
-                session = access.recover(self.ctx.data_dir, self.key.text(), self.username.text().strip(), password)
-            finally:
-                QApplication.restoreOverrideCursor()
+                session = recover(False)
+            except access.AccountDisabled as exc:  # a leaver's account comes back only when the lead says so
+                if not confirm(self, "Enable the account?", exc.message.replace(" (from the command line, add --enable)", ""),
+                               "&Enable it and set the password"):
+                    return
+                session = recover(True)
         except WrongRecoveryKey as exc:
             self.errors.show(ValidationError(exc.message, "recovery_key"))
             return

@@ -185,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     window.close()
 
     _first_run_key_page(app, out)
+    from schoolmh.ui.pages.team import screenshots as team_screenshots  # issue 12: Team page, join step
+
+    team_screenshots(app, out, _save, _settle)
     return 0
 
 

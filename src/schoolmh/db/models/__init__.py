@@ -7,11 +7,13 @@ from peewee import Model
 
 from schoolmh.db.models.base import BaseModel, new_uuid, utcnow  # noqa: F401
 from schoolmh.db.models.core import AuditEntry, Setting, Staff  # noqa: F401
+from schoolmh.db.models.audit_signatures import AuditSignature  # noqa: F401
 
 # Feature modules: each defines `MODELS: list[type[Model]]` in dependency order.
 MODEL_MODULES = [
     "schoolmh.db.models.core",
     "schoolmh.db.models.records",
+    "schoolmh.db.models.audit_signatures",
 ]
 
 

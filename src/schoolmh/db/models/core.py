@@ -14,6 +14,9 @@ class Staff(BaseModel):
     active = BooleanField(default=True)
     must_change_password = BooleanField(default=False)
     last_login_at = DateTimeField(null=True)
+    # The account's current Ed25519 public key ("ed25519:…"; issue 11). A copy for reading: audit
+    # verify trusts only keys introduced by signed audit rows and bound into key slots.
+    sign_key = CharField(max_length=64, default="")
 
 
 class Setting(Model):

@@ -142,7 +142,6 @@ class PupilFormDialog(FormDialog):
         layout.addWidget(self.buttons)
         if pupil is not None:
             self._load(pupil)
-        self._initial = self.values()
         self.legal_forename.setFocus(Qt.FocusReason.OtherFocusReason)
         wanted = columns.sizeHint() + QSize(40, 90)
         screen = self.screen().availableSize() if self.screen() else QSize(1366, 768)
@@ -176,10 +175,6 @@ class PupilFormDialog(FormDialog):
         for attr, box in self.flags.items():
             v[attr] = box.isChecked()
         return v
-
-    def has_unsaved_input(self) -> bool:
-        """True once the form differs from how it opened (the lock warns before discarding it)."""
-        return self.values() != self._initial
 
     # -- saving ---------------------------------------------------------------------------
     def submit(self) -> PupilDetail:

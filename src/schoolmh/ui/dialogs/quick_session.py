@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QEvent, QObject, QStringListModel, Qt
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
-    QDateEdit,
     QGridLayout,
     QGroupBox,
     QLabel,
@@ -42,6 +41,7 @@ from schoolmh.services.sessions import SessionInfo
 from schoolmh.services.text import search_key
 from schoolmh.ui.models.pupils_model import parse_filter_text, row_search_text, year_label
 from schoolmh.ui.widgets.common import FormDialog, FormErrorLabel, text_box, wrapped_label
+from schoolmh.ui.widgets.dates import DateEdit
 
 __all__ = ["QuickSessionDialog", "PupilPicker", "pupil_label", "saved_text", "undo_session"]
 
@@ -202,13 +202,9 @@ class QuickSessionDialog(FormDialog):
         if editing is None:
             self.picker.on_chosen(self._pupil_chosen)
 
-        self.date = QDateEdit()
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("dd/MM/yyyy")
         today: dt.date = defaults["date"]
-        self.date.setMaximumDate(QDate(today.year, today.month, today.day))
-        self.date.setDate(QDate(today.year, today.month, today.day))
-        self.date.setAccessibleName("Date")
+        self.date = DateEdit(today, accessible_name="Date", today=session.today)
+        self.date.setMaximumDate(today)
 
         self.duration = QSpinBox()
         self.duration.setRange(sessions.MIN_DURATION, sessions.MAX_DURATION)
@@ -264,14 +260,17 @@ class QuickSessionDialog(FormDialog):
         self.goals_error = FormErrorLabel()
         e.add(["goal_ratings", "goal1", "goal2", "goal3"], self.goals_box, self.goals_error)
 
-        self.save_button.setAutoDefault(True)
-        self.cancel_button.setAutoDefault(False)  # Enter saves wherever the focus is
 
         note_form = self.form_layout()
         e.add_row(note_form, "&Note:", "note", self.note)
 
-        hint = QLabel("Type a name, Enter to pick, Enter to save." if editing is None
-                      else "Only what you change is saved; the pupil's History tab shows the correction.")
+        if editing is not None:
+            hint_text = "Only what you change is saved; the pupil's History tab shows the correction."
+        elif pupil_uuid:
+            hint_text = "Change what differs (length, attendance, a note…), then Enter to save."
+        else:
+            hint_text = "Type a name, Enter to pick, Enter to save."
+        hint = QLabel(hint_text)
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -302,7 +301,7 @@ class QuickSessionDialog(FormDialog):
         self.picker.setStyleSheet("QLineEdit { background: transparent; }")
         self.picker.setPlaceholderText("No pupil (a whole-school or liaison contact)")
         self.picker.setToolTip("A session stays with its pupil: to move it, delete it and record it again.")
-        self.date.setDate(QDate(s.date.year, s.date.month, s.date.day))
+        self.date.set_value(s.date)
         self.duration.setValue(s.duration_minutes)
         if self.staff.findData(s.staff_uuid) < 0:
             self.staff.addItem(s.staff_name or names.get(s.staff_uuid, "(removed account)"), s.staff_uuid)
@@ -381,9 +380,8 @@ class QuickSessionDialog(FormDialog):
 
     def values(self) -> dict:
         """The session's own fields as the form holds them (the names services.sessions uses)."""
-        d = self.date.date()
         v = {
-            "date": dt.date(d.year(), d.month(), d.day()),
+            "date": self.date.value(),
             "duration_minutes": self.duration.value(),
             "staff_uuid": self.staff.currentData(),
             "function": self.function.currentData(),
@@ -396,9 +394,11 @@ class QuickSessionDialog(FormDialog):
         return v
 
     def has_unsaved_input(self) -> bool:
+        """Correcting: a field differs from the session as recorded. New: anything typed or chosen since the
+        form opened (a pupil given by the record page is not a choice: Enter alone saves nothing)."""
         if self._original is not None:
             return self.values() != self._original
-        return self.picker.pupil is not None or bool(self.note.toPlainText().strip())
+        return super().has_unsaved_input()
 
     def accept(self) -> None:
         """Save; a new session is then offered for undo in the status bar for a few seconds."""

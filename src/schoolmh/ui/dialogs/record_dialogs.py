@@ -2,7 +2,7 @@
 
 Each is a widgets.common.FormDialog: field-level errors and Save/Cancel, and a
 `submit()` that makes ONE service call (one transaction); after a save it emits
-ctx.data_changed(kind) so every page catches up. The record page (ui/pages/pupil_record.py) opens them.
+ctx.data_changed(kind) so every page catches up. The record page (ui/pages/pupil_record/) opens them.
 """
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import datetime as dt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QCompleter,
     QGridLayout,
     QLineEdit,
-    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -32,19 +32,22 @@ __all__ = [
 ]
 
 
-def _input_state(root: QWidget) -> list:
-    """What the inputs under `root` hold, to tell whether anything was changed."""
-    state: list = []
-    for w in root.findChildren(QWidget):
-        if isinstance(w, QLineEdit):
-            state.append(w.text())
-        elif isinstance(w, QPlainTextEdit):
-            state.append(w.toPlainText())
-        elif isinstance(w, QComboBox):
-            state.append(w.currentIndex())
-        elif isinstance(w, QCheckBox):
-            state.append(w.isChecked())
-    return state
+CHOOSE = "Choose…"
+# The reasons that make the gap explicit (DOMAIN.md): offered as the user types, never required word for word.
+REASON_SUGGESTIONS = ["Above remit", "Above remit: asking to step up to CAMHS", "Below threshold"]
+
+
+def choice_box(items: dict[str, str], accessible_name: str, current: str | None = None) -> QComboBox:
+    """A list where a default would be a guess: it opens on "Choose…" (no value), and Save is
+    refused next to it until something is chosen."""
+    box = QComboBox()
+    box.addItem(CHOOSE, None)
+    for code, name in items.items():
+        box.addItem(name, code)
+    box.setAccessibleName(accessible_name)
+    if current is not None:
+        box.setCurrentIndex(max(0, box.findData(current)))
+    return box
 
 
 # --- the base for small edit dialogs ---------------------------------------------------------------------
@@ -53,25 +56,15 @@ class _FormDialog(FormDialog):
 
     kind = "pupils"
 
-    def __init__(self, ctx, parent: QWidget | None, title: str) -> None:
-        super().__init__(ctx, parent, title)
+    def __init__(self, ctx, parent: QWidget | None, title: str, save_text: str = "&Save") -> None:
+        super().__init__(ctx, parent, title, save_text=save_text)
         self.doing = f"saving ({title.lower()})"
-        self._initial: list | None = None
         self.form = self.form_layout()
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.general)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 38)
-
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._initial is None:
-            self._initial = _input_state(self)
-
-    def has_unsaved_input(self) -> bool:
-        """True once anything was typed or changed (the lock warns before discarding it)."""
-        return self._initial is not None and _input_state(self) != self._initial
 
 
 class PlanDialog(_FormDialog):
@@ -215,9 +208,7 @@ class ReferralDialog(_FormDialog):
     def __init__(self, ctx, parent, pupil_uuid: str) -> None:
         super().__init__(ctx, parent, "Add a referral")
         self.pupil_uuid = pupil_uuid
-        self.destination = QComboBox()
-        for code, name in REFERRAL_DESTINATIONS.items():
-            self.destination.addItem(name, code)
+        self.destination = choice_box(REFERRAL_DESTINATIONS, "Service referred to")
         self.sent = DateEdit(ctx.session.today(), accessible_name="Date sent")
         self.reason = text_box("Reason for referral", 3)
         self.next_step = QLineEdit()
@@ -240,17 +231,21 @@ class DecisionDialog(_FormDialog):
     def __init__(self, ctx, parent, referral: ReferralInfo) -> None:
         super().__init__(ctx, parent, "Record the decision")
         self.referral = referral
-        self.form.addRow(wrapped_label(f"Referral to {REFERRAL_DESTINATIONS.get(referral.destination, referral.destination)}"
-                               f", sent {format_date(referral.sent_on)}."))
-        self.decision = QComboBox()
-        for code in referrals.DECIDED:
-            self.decision.addItem(REFERRAL_DECISIONS[code], code)
-        if referral.decision in referrals.DECIDED:
-            self.decision.setCurrentIndex(self.decision.findData(referral.decision))
+        lines = [f"Referral to {REFERRAL_DESTINATIONS.get(referral.destination, referral.destination)}, "
+                 f"sent {format_date(referral.sent_on)}" + (f", for: {referral.reason}" if referral.reason else ".")]
+        lines += [f"{format_date(d.decided_on)}: {REFERRAL_DECISIONS.get(d.decision, d.decision)}"
+                  + (f" ({d.reason})" if d.reason else "") for d in referral.decisions]
+        about = wrapped_label("\n".join(lines))
+        about.setAccessibleName("The referral and its decisions so far")
+        self.form.addRow(about)
+        self.form.addRow(wrapped_label("The decision is added to the referral's dated history; what it was sent "
+                                       "for stays as it is."))
+        self.decision = choice_box({code: REFERRAL_DECISIONS[code] for code in referrals.DECIDED}, "Decision")
         self.date = DateEdit(ctx.session.today(), accessible_name="Decision date")
         self.reason = QLineEdit()
         self.reason.setAccessibleName("Reason")
         self.reason.setPlaceholderText("Needed if not accepted, e.g. “above remit”, “below threshold”")
+        self.reason.setCompleter(QCompleter(REASON_SUGGESTIONS, self.reason))
         self.next_step = QLineEdit()
         self.next_step.setAccessibleName("Next step")
         self.errors.add_row(self.form, "&Decision:", "decision", self.decision)
@@ -264,8 +259,12 @@ class DecisionDialog(_FormDialog):
 
 
 class LeftDialog(_FormDialog):
+    """A confirmation (chosen from the record's More actions): Enter marks the pupil as left on the date shown."""
+
+    requires_input = False
+
     def __init__(self, ctx, parent, pupil: PupilDetail) -> None:
-        super().__init__(ctx, parent, "Mark as left the school")
+        super().__init__(ctx, parent, "Mark as left the school", save_text="&Mark as left")
         self.pupil = pupil
         self.date = DateEdit(ctx.session.today(), accessible_name="Date left")
         self.form.addRow(wrapped_label("Their records are kept; the retention schedule decides when they are erased."))

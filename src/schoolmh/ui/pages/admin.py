@@ -177,8 +177,8 @@ class SetPasswordDialog(FormDialog):
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        # Neither is chosen at first: Enter straight after opening must not reset a colleague's password.
         self.generate = QRadioButton("&Let SchoolMH choose one (shown once)")
-        self.generate.setChecked(True)
         self.choose = QRadioButton("&Type one")
         layout.addWidget(self.generate)
         layout.addWidget(self.choose)
@@ -200,6 +200,8 @@ class SetPasswordDialog(FormDialog):
         from schoolmh.services import users
         from schoolmh.services.passwords import generate_password
 
+        if not (self.choose.isChecked() or self.generate.isChecked()):
+            raise ValidationError("Choose how to set the new password: let SchoolMH choose one, or type one.", "how")
         password = self.fields.check() if self.choose.isChecked() else generate_password()
         users.set_password(self.ctx.session, self.username, password)
         self.generated = None if self.choose.isChecked() else password
@@ -311,6 +313,7 @@ class UsersTab(QWidget):
             self.ctx.report_error(self, exc, "disabling the account")
             return
         self._changed()
+        offer_rotation(self, f"{user.full_name}'s account is disabled.")
 
     def enable_user(self) -> None:
         from schoolmh.services import users
@@ -604,14 +607,14 @@ class VaultTab(QWidget):
         self.result.appendPlainText(f"{stamp}  {text}")
 
     # -- backup ---------------------------------------------------------------------------
-    def backup(self, path: str | None = None) -> None:
+    # Button slots take no arguments: clicked(bool) passes False to any parameter a slot has.
+    def backup(self) -> None:
         from schoolmh.services import vault_admin
 
+        suggested = str(Path.home() / f"SchoolMH {dt.date.today():%Y-%m-%d}{BACKUP_SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save a backup", suggested, f"SchoolMH backups (*{BACKUP_SUFFIX})")
         if not path:
-            suggested = str(Path.home() / f"SchoolMH {dt.date.today():%Y-%m-%d}{BACKUP_SUFFIX}")
-            path, _ = QFileDialog.getSaveFileName(self, "Save a backup", suggested, f"SchoolMH backups (*{BACKUP_SUFFIX})")
-            if not path:
-                return
+            return
         out = Path(path)
         if not out.name.endswith(BACKUP_SUFFIX):
             out = out.with_name(out.name + BACKUP_SUFFIX)
@@ -637,14 +640,13 @@ class VaultTab(QWidget):
         self.ctx.run("Backing up", work, done, failed, gui_thread=True, parent=self)
 
     # -- restore --------------------------------------------------------------------------
-    def restore(self, dialog: RestoreDialog | None = None) -> None:
+    def restore(self) -> None:
         from schoolmh.services import vault_admin
 
         window = self.ctx.main_window
-        if dialog is None:
-            dialog = RestoreDialog(self, self.ctx.session.actor.username if self.ctx.session else "")
-            if dialog.exec() != QDialog.DialogCode.Accepted:
-                return
+        dialog = RestoreDialog(self, self.ctx.session.actor.username if self.ctx.session else "")
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
         archive = Path(dialog.file.text().strip())
         credentials = dialog.credentials()
         data_dir = self.ctx.data_dir
@@ -710,6 +712,7 @@ class VaultTab(QWidget):
         del key
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self._key_stored)
+        dialog.accepted.connect(lambda: offer_rotation(self, "The old recovery key no longer opens the vault."))
         dialog.open()
 
     def _key_stored(self) -> None:
@@ -724,30 +727,29 @@ class VaultTab(QWidget):
 
 
     # -- key rotation -------------------------------------------------------------------
-    def rotate_keys(self, password: str | None = None) -> None:
+    def rotate_keys(self) -> None:
         """Confirm, ask the lead's password, rotate; then the new recovery key and one-time passwords, once."""
         from schoolmh.services import vault_admin
 
-        if password is None:
-            if not confirm(
-                self, "Rotate all keys",
-                "Use this if you think a password, the recovery key or a copy of the vault's files has got out.\n\n"
-                "SchoolMH will encrypt every record under a new key. Then:\n"
-                "• your own password stays the same;\n"
-                "• everyone else gets a new one-time password, shown to you once, to give them in person "
-                "(they choose their own at first sign-in);\n"
-                "• there is a new recovery key to print; the old key and sheet stop working;\n"
-                "• no laptop stays remembered.\n\n"
-                "Close SchoolMH on any other window first. Backups made before keep opening with the passwords "
-                "and recovery key of their day, so keep them as safe as before.",
-                "&Rotate all keys", danger=True,
-            ):
-                return
-            password, ok = QInputDialog.getText(
-                self, "Rotate all keys", "Type your password to confirm:", QLineEdit.EchoMode.Password
-            )
-            if not ok or not password:
-                return
+        if not confirm(
+            self, "Rotate all keys",
+            "Use this if you think a password, the recovery key or a copy of the vault's files has got out.\n\n"
+            "SchoolMH will encrypt every record under a new key. Then:\n"
+            "• your own password stays the same;\n"
+            "• everyone else gets a new one-time password, shown to you once, to give them in person "
+            "(they choose their own at first sign-in);\n"
+            "• there is a new recovery key to print; the old key and sheet stop working;\n"
+            "• no laptop stays remembered.\n\n"
+            "Close SchoolMH on any other window first. Backups made before keep opening with the passwords "
+            "and recovery key of their day, so keep them as safe as before.",
+            "&Rotate all keys", danger=True,
+        ):
+            return
+        password, ok = QInputDialog.getText(
+            self, "Rotate all keys", "Type your password to confirm:", QLineEdit.EchoMode.Password
+        )
+        if not ok or not password:
+            return
         session = self.ctx.session
 
         def work(progress):
@@ -801,6 +803,18 @@ class OneTimePasswordsDialog(QDialog):
         layout.addWidget(buttons)
 
 
+def offer_rotation(widget: QWidget, done: str) -> None:
+    """After revoking a way in (issue 11): say what it does not undo, and offer Rotate all keys…."""
+    from schoolmh.services.vault_admin import REVOCATION_NOTE
+
+    if confirm(widget, "Rotate all keys?", f"{done} {REVOCATION_NOTE}", "&Rotate all keys…"):
+        page = widget
+        while page is not None and not isinstance(page, AdminPage):
+            page = page.parentWidget()
+        if page is not None:
+            page.vault.rotate_keys()
+
+
 class AdminPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -814,6 +828,10 @@ class AdminPage(QWidget):
         self.tabs.addTab(self.users, "&Users")
         self.tabs.addTab(self.settings, "Se&ttings")
         self.tabs.addTab(self.vault, "&Vault")
+        from schoolmh.ui.pages.team import TeamTab  # several laptops (issue 12)
+
+        self.team = TeamTab(ctx)
+        self.tabs.addTab(self.team, "T&eam")
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
         layout = QVBoxLayout(self)
         layout.addWidget(heading)

@@ -46,6 +46,7 @@ from schoolmh.ui.widgets.common import (
     error_colour,
     fitted_size,
     heading,
+    info,
     scroll_area,
     wrapped_label,
 )
@@ -103,6 +104,7 @@ class PupilPicker(QWidget):
         layout.addWidget(remove, 1, 1, Qt.AlignmentFlag.AlignTop)
         for uuid, name in chosen or []:
             self._add(uuid, name)
+        self.setFocusProxy(self.search)  # its label's Alt+letter lands in the search box
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
         """Enter in the search box searches (or links the only match); it must not save the form."""
@@ -325,9 +327,9 @@ class MeetingDialog(_FormDialog):
     def has_unsaved_input(self) -> bool:
         return self._dirty or self.action_rows.has_input() or (self.meeting is None and bool(self.picker.uuids()))
 
-    def _save(self) -> None:
+    def accept(self) -> None:
         self.action_rows.clear_errors()
-        super()._save()
+        super().accept()
 
     def values(self) -> dict:
         return dict(date=self.date_edit.value(), type=self.type.currentData(), attendees=self.attendees.text(),
@@ -418,10 +420,12 @@ class ConsultationDialog(_FormDialog):
 # --- marking an action done ----------------------------------------------------------------------
 class MarkDoneDialog(FormDialog):
     """When was the action done? Today unless the user says otherwise (never in the future);
-    Enter confirms. The service refuses a date before the action's meeting."""
+    Enter confirms (a confirmation of the action chosen: `requires_input` is off, and the
+    button says what it does). The service refuses a date before the action's meeting."""
 
     kind = "liaison"
     doing = "marking this action done"
+    requires_input = False
 
     def __init__(self, ctx, action: ActionInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent, "Mark action done", save_text="&Mark done")
@@ -511,10 +515,19 @@ class LiaisonPage(QWidget):
         return tab
 
     def _mark_done(self) -> None:
-        action = self.actions_proxy.row_at(self.actions_view.currentIndex())
+        """The selected action; with none selected, the first in the list (selected, so it is seen: the
+        dialog names it too). Never silently nothing."""
+        index = self.actions_view.currentIndex()
+        action = self.actions_proxy.row_at(index)
         if action is None:
-            return
-        row = self.actions_view.currentIndex().row()
+            if self.actions_proxy.rowCount() == 0:
+                info(self, "Mark done", "There are no open actions to mark done.")
+                return
+            index = self.actions_proxy.index(0, 0)
+            self.actions_view.setCurrentIndex(index)
+            self.actions_view.setFocus()
+            action = self.actions_proxy.row_at(index)
+        row = index.row()
         dialog = MarkDoneDialog(self.ctx, action, self)  # saves and says data_changed("liaison"): the main
         if dialog.exec() != MarkDoneDialog.DialogCode.Accepted:  # window refreshes the page shown
             return

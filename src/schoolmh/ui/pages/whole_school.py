@@ -13,8 +13,6 @@ from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -36,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from schoolmh.domain.codes import ACTIVITY_CATEGORIES, LED_BY, PRINCIPLE_SHORT, PRINCIPLES, RAG
 from schoolmh.domain.mis import format_errors
-from schoolmh.errors import SchoolMHError, ValidationError
+from schoolmh.errors import ValidationError
 from schoolmh.services import activities, terms
 from schoolmh.services.activities import IMPORT_COLUMNS, ActivityImport, ActivityInfo, ObjectiveInfo
 from schoolmh.services.csv_rows import read_file_bytes
@@ -45,9 +43,7 @@ from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, RowTabl
 from schoolmh.ui.widgets.charts import CoverageStrip, rag_icon, rag_text
 from schoolmh.ui.widgets.common import (
     PAGE_TITLE,
-    FieldErrors,
     FormDialog,
-    FormErrorLabel,
     confirm,
     fitted_size,
     heading,
@@ -123,37 +119,24 @@ def _objective_label(o: ObjectiveInfo) -> str:
     return f"{PRINCIPLE_SHORT.get(o.principle, o.principle)}: {text}"
 
 
-class _FormDialog(QDialog):
-    """Shared bits: errors next to fields, a general error label, Save/Cancel, save through a service."""
+class _FormDialog(FormDialog):
+    """The activity, objective and liaison forms: widgets.common.FormDialog (focus, Enter, Escape,
+    nothing saved untouched), with `_write()` as the one service call."""
 
     doing = "saving"
 
     def __init__(self, ctx, title: str, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.setWindowTitle(title)
-        self.general = FormErrorLabel(self)
-        self.errors = FieldErrors(self.general)
-        self.buttons = QDialogButtonBox()
-        self.save_button = self.buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        cancel = self.buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self._save)
-        cancel.clicked.connect(self.reject)
-        self._dirty = False
+        super().__init__(ctx, parent, title)
 
-    def _mark_dirty(self, *_args) -> None:
-        self._dirty = True
-
-    def has_unsaved_input(self) -> bool:
-        return self._dirty
+    @property
+    def _dirty(self) -> bool:
+        return FormDialog.has_unsaved_input(self)
 
     def _watch(self, *widgets: QWidget) -> None:
-        for w in widgets:
-            for signal in ("textChanged", "currentIndexChanged", "valueChanged", "dateChanged", "itemChanged", "changed"):
-                sig = getattr(w, signal, None)
-                if sig is not None and hasattr(sig, "connect"):
-                    sig.connect(self._mark_dirty)
+        """Kept for callers: the base compares what every input holds, so nothing needs watching."""
+
+    def show_problems(self, exc: ValidationError) -> None:
+        self._show_validation(exc)
 
     def _show_validation(self, exc: ValidationError) -> None:
         self.errors.show(exc)
@@ -161,21 +144,8 @@ class _FormDialog(QDialog):
     def _write(self):  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _save(self) -> None:
-        self.errors.clear()
-        try:
-            self.result_value = self._write()
-        except ValidationError as exc:
-            self._show_validation(exc)
-            return
-        except SchoolMHError as exc:
-            self.general.show_error(exc.message)
-            return
-        except Exception as exc:  # noqa: BLE001 - shown plainly, logged without identifiers
-            self.ctx.report_error(self, exc, self.doing)
-            return
-        self._dirty = False
-        self.accept()
+    def submit(self):
+        return self._write()
 
 
 # --- activity form ---------------------------------------------------------------------
@@ -417,6 +387,7 @@ class ImportActivitiesDialog(FormDialog):
 
     kind = "activities"
     doing = "importing the activities"
+    requires_input = False  # a confirmation: the file was chosen and checked; Import says what it does
 
     def __init__(self, ctx, data: bytes, file_name: str, checked: ActivityImport, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent, "Import activities", save_text="&Import")
@@ -634,7 +605,7 @@ class WholeSchoolPage(QWidget):
         bar.addWidget(self.filter, 1)
         if self.can_write:
             new = QPushButton("&New activity…")
-            new.clicked.connect(self._new_activity)
+            new.clicked.connect(lambda: self._new_activity())  # clicked(bool) is not a principle
             edit = QPushButton("&Edit…")
             edit.clicked.connect(self._edit_activity)
             delete = QPushButton("De&lete…")

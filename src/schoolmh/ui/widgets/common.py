@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from schoolmh.errors import SchoolMHError, ValidationError, ValidationErrors
 
 __all__ = [
-    "FormErrorLabel", "Chip", "FieldErrors", "FormDialog", "is_dark", "error_colour", "wrapped_label",
+    "FormErrorLabel", "Chip", "FieldErrors", "FormDialog", "input_state", "is_input", "ask_discard", "NOTHING_TYPED", "is_dark", "error_colour", "wrapped_label",
     "heading", "PAGE_TITLE", "list_view", "fit_columns", "text_box", "scroll_area",
     "info", "warn", "confirm", "report_error", "plain_error_text",
 ]
@@ -227,6 +227,19 @@ class Chip(QLabel):
         )
 
 
+def focus_target(widget: QWidget) -> QWidget:
+    """Where a label's Alt+letter should land in `widget` (QLabel ignores a buddy that takes no focus):
+    its focus proxy, the widget itself if it takes the focus, else its first input (a group of tick boxes)."""
+    while widget.focusProxy() is not None:
+        widget = widget.focusProxy()
+    if widget.focusPolicy() != Qt.FocusPolicy.NoFocus:
+        return widget
+    for child in widget.findChildren(QWidget):
+        if is_input(child) and child.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            return child
+    return widget
+
+
 class FieldErrors:
     """Maps service field names to the inputs that show them.
 
@@ -258,11 +271,26 @@ class FieldErrors:
         """`form.addRow(text, widget)` with an error label under the input; the label text is its buddy."""
         row = self.wrap(field, widget)
         label = QLabel(text)
-        label.setBuddy(widget)
+        label.setBuddy(focus_target(widget))
         form.addRow(label, row)
         if not widget.accessibleName():
             widget.setAccessibleName(text.replace("&", "").rstrip(":"))
         return row
+
+    def typed_problems(self) -> list:
+        """Typed values a form cannot use (a date that is not a date), as FieldProblems for `show`."""
+        from schoolmh.errors import FieldProblem
+
+        problems, seen = [], set()
+        for field, (widget, _label) in self._fields.items():
+            check = getattr(widget, "problem", None)
+            if check is None or id(widget) in seen or not widget.isEnabled():
+                continue
+            seen.add(id(widget))
+            message = check()
+            if message:
+                problems.append(FieldProblem(field, message))
+        return problems
 
     def label_for(self, field: str) -> FormErrorLabel | None:
         entry = self._fields.get(field)
@@ -298,8 +326,71 @@ class FieldErrors:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
+NOTHING_TYPED = "Nothing to save yet: type or choose something first (Escape closes this window)."
+
+
+def input_state(root: QWidget) -> list:
+    """What the inputs under `root` hold, in a comparable form: to tell whether anything was typed or chosen."""
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit, QListWidget, QTextEdit
+
+    state: list = []
+    for w in root.findChildren(QWidget):
+        if isinstance(w, QLineEdit):  # spaces alone are not typing (a stray Space must not count)
+            state.append(w.text().strip())
+        elif isinstance(w, (QPlainTextEdit, QTextEdit)):
+            state.append(w.toPlainText().strip())
+        elif isinstance(w, QComboBox):
+            state.append((w.currentIndex(), w.currentText() if w.isEditable() else ""))
+        elif isinstance(w, QAbstractSpinBox):
+            state.append(w.text())
+        elif isinstance(w, QAbstractButton) and w.isCheckable():
+            state.append(w.isChecked())
+        elif isinstance(w, QListWidget):
+            state.append([(w.item(i).text(), w.item(i).checkState()) for i in range(w.count())])
+    return state
+
+
+def is_input(widget: QWidget) -> bool:
+    """A control that takes typing or a choice (not a button that acts, a label or a scroll bar)."""
+    from PySide6.QtWidgets import (
+        QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox, QLineEdit, QPushButton, QTextEdit,
+    )
+
+    if isinstance(widget, QPushButton):
+        return False
+    if isinstance(widget, QAbstractButton):
+        return widget.isCheckable()
+    return isinstance(widget, (QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QAbstractSpinBox, QAbstractItemView))
+
+
+def ask_discard(parent: QWidget) -> bool:
+    """Escape (or Cancel, or closing the window) with typed input: "Discard what you typed?" (default No)."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Discard what you typed?",
+                      "Discard what you typed? It has not been saved.", parent=parent)
+    yes = box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
+    no = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(no)
+    box.setEscapeButton(no)
+    box.exec()
+    return box.clickedButton() is yes
+
+
 class FormDialog(QDialog):
-    """A modal form whose Save (the accept button, Enter) makes ONE service call.
+    """A modal form whose Save (the default button) makes ONE service call: every form dialog's base.
+
+    How it behaves at the keyboard (issue 13, "no record saved by one stray key"):
+
+    * it opens with the focus in its first field (never on a button), and its buttons
+      come last in the Tab order;
+    * Enter saves from any one-line field; in a multi-line note Enter is a new line
+      and Ctrl+Enter saves. No other button is ever pressed by Enter (none is "auto
+      default"): Space presses the button that has the focus;
+    * Save does nothing but say so until something has been typed or chosen
+      (`requires_input`; confirmations such as "Mark done" set it False and name
+      their button after what it does); a typed date that is not a date is refused
+      next to its field;
+    * Escape, Cancel or closing the window with typed input asks "Discard what you
+      typed?" (default: keep editing). Locking closes dialogs without asking.
 
     Subclasses add their inputs with `self.errors.add_row(...)`, lay out
     `self.general` (form-level errors) and `self.buttons`, and implement `submit()`:
@@ -311,12 +402,14 @@ class FormDialog(QDialog):
 
     kind = ""  # what ctx.data_changed says after a save ("" says nothing)
     doing = "saving"  # finishes "Something went wrong …"
+    requires_input = True  # Save refuses until something was typed or chosen
 
     def __init__(self, ctx, parent: QWidget | None = None, title: str = "", save_text: str = "&Save",
                  cancel_text: str = "&Cancel") -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.result_value = None
+        self._opened_state: list | None = None  # what the inputs held when the dialog was first shown
         self.setWindowTitle(title)
         self.setModal(True)
         self.general = FormErrorLabel()
@@ -327,6 +420,12 @@ class FormDialog(QDialog):
         self.cancel_button = self.buttons.addButton(cancel_text, QDialogButtonBox.ButtonRole.RejectRole)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        from PySide6.QtGui import QKeySequence, QShortcut
+
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(self._save_by_key)
 
     @staticmethod
     def form_layout(parent: QWidget | None = None) -> QFormLayout:
@@ -334,8 +433,81 @@ class FormDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         return form
 
+    # -- opening: focus, Tab order, buttons ------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._opened_state is None:
+            self._arrange()
+            self._opened_state = self.input_state()
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(0, self._unselect_opening_text)
+
+    def _unselect_opening_text(self) -> None:
+        """Qt gives the first field the focus "by Tab" as the window opens, which selects its text: one
+        stray key would then replace a recorded value. The cursor goes to the end of it instead."""
+        from PySide6.QtWidgets import QLineEdit
+
+        focus = self.focusWidget()
+        if isinstance(focus, QLineEdit) and focus.selectedText() == focus.text():
+            focus.deselect()
+            focus.end(False)
+
+    def _arrange(self) -> None:
+        from PySide6.QtWidgets import QPushButton
+
+        for button in self.findChildren(QPushButton):
+            if button is not self.save_button:
+                button.setAutoDefault(False)
+                button.setDefault(False)
+        self.save_button.setAutoDefault(False)
+        self.save_button.setDefault(self.save_button.isEnabled())
+        chain = [w for w in self._focus_chain() if not self.buttons.isAncestorOf(w)]
+        if chain:
+            last = chain[-1]
+            for button in (self.save_button, self.cancel_button):
+                QWidget.setTabOrder(last, button)
+                last = button
+        focus = self.focusWidget()
+        if focus is None or focus is self or not is_input(focus) or not focus.isVisibleTo(self):
+            first = self.first_field()
+            if first is not None:  # not Tab's reason: that would select a field's text for a stray key to replace
+                first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _focus_chain(self) -> list[QWidget]:
+        chain, w = [], self.nextInFocusChain()
+        while w is not None and w is not self and len(chain) < 2000:
+            chain.append(w)
+            w = w.nextInFocusChain()
+        return chain
+
+    def first_field(self) -> QWidget | None:
+        """The first input in Tab order that can take the focus (where the dialog opens)."""
+        for w in self._focus_chain():
+            if (is_input(w) and w.isVisibleTo(self) and w.isEnabled() and w.focusPolicy() & Qt.FocusPolicy.TabFocus
+                    and not (isinstance(w, QPlainTextEdit) and w.isReadOnly())):
+                return w.focusProxy() or w
+        return None
+
+    # -- what was typed ------------------------------------------------------------------------------
+    def input_state(self) -> list:
+        return input_state(self)
+
+    def has_unsaved_input(self) -> bool:
+        """True once anything was typed or chosen since the dialog opened (the lock warns before discarding it)."""
+        return self._opened_state is not None and self.input_state() != self._opened_state
+
     def submit(self):  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def show_problems(self, exc: ValidationError) -> None:
+        """Put a ValidationError's messages next to their fields (a subclass may route some elsewhere)."""
+        self.errors.show(exc)
+
+    # -- saving and leaving ----------------------------------------------------------------------------
+    def _save_by_key(self) -> None:
+        if self.save_button.isEnabled() and self.save_button.isVisible():
+            self.save_button.click()
 
     def accept(self) -> None:
         """Save: one submit(); errors under their fields; the dialog closes only when it worked."""
@@ -343,10 +515,21 @@ class FormDialog(QDialog):
             super().reject()
             return
         self.errors.clear()
+        typed = self.errors.typed_problems()
+        if typed:
+            self.show_problems(ValidationErrors(typed))
+            return
+        # Never shown (a test filling a form directly) means no stray key can have reached it.
+        if self.requires_input and self._opened_state is not None and not self.has_unsaved_input():
+            self.general.show_error(NOTHING_TYPED)
+            first = self.first_field()
+            if first is not None:
+                first.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
         try:
             self.result_value = self.submit()
         except ValidationError as exc:
-            self.errors.show(exc)
+            self.show_problems(exc)
             return
         except Exception as exc:  # noqa: BLE001 - shown plainly, logged without identifiers
             self.ctx.report_error(self, exc, self.doing)
@@ -354,6 +537,12 @@ class FormDialog(QDialog):
         if self.kind:
             self.ctx.data_changed.emit(self.kind)
         super().accept()
+
+    def reject(self) -> None:
+        """Escape, Cancel, the window's close button: ask before throwing typed input away."""
+        if self.has_unsaved_input() and not ask_discard(self):
+            return
+        super().reject()
 
 
 # --- plain messages ---------------------------------------------------------------
@@ -398,8 +587,15 @@ class NewPasswordFields:
     Adds two rows to a form; errors for fields "password" and "confirm" show next to them.
     """
 
-    def __init__(self, form: QFormLayout, errors: FieldErrors, label: str = "&Password:", confirm_label: str = "Con&firm password:") -> None:
+    def __init__(self, form: QFormLayout, errors: FieldErrors, label: str = "&Password:", confirm_label: str = "Con&firm password:",
+                 names=None) -> None:
+        """`names`: a callable giving the school's and the person's names as typed so far (what a guesser
+        tries first); by default the open vault's school name (services.passwords.password_inputs)."""
         from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QProgressBar
+
+        from schoolmh.services.passwords import password_inputs
+
+        self.names = names or password_inputs
 
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -438,16 +634,16 @@ class NewPasswordFields:
         self._update_meter("")
 
     def _update_meter(self, text: str) -> None:
-        from schoolmh.services.passwords import MIN_LENGTH, strength
+        from schoolmh.services.passwords import MIN_LENGTH, MIN_SCORE, strength
 
-        score, word = strength(text)
+        score, word = strength(text, self.names())
         self.meter.setValue(score)
         if not text:
             self.word.setText(f"At least {MIN_LENGTH} characters; a short sentence is easy to remember.")
         elif len(text) < MIN_LENGTH:
             self.word.setText(f"Too short: {MIN_LENGTH - len(text)} more character{'s' if MIN_LENGTH - len(text) != 1 else ''} needed.")
-        elif score == 0:
-            self.word.setText("Too common: choose something harder to guess.")
+        elif score < MIN_SCORE:
+            self.word.setText("Too easy to guess: a short sentence of your own is stronger.")
         else:
             self.word.setText(f"Strength: {word}")
         self.meter.setAccessibleDescription(self.word.text())
@@ -462,7 +658,7 @@ class NewPasswordFields:
         """The password, or ValidationError (field "password" or "confirm") with the reason."""
         from schoolmh.services.passwords import check_password
 
-        check_password(self.password.text())
+        check_password(self.password.text(), self.names())
         if self.password.text() != self.confirm.text():
             raise ValidationError("The two passwords are not the same.", "confirm")
         return self.password.text()

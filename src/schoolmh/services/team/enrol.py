@@ -1,0 +1,242 @@
+"""Starting a team, adding a laptop (enrolment file + one-time code) and joining with it.
+
+The enrolment file holds what a new laptop needs and nothing about pupils: the team's
+id, the vault data key every team laptop opens its own vault with (so accounts' password
+slots work on every laptop, see slots.py), the new laptop's own identity keys, the scope
+keys it may hold (never the whole-school key for an MHST-scope laptop), the list of
+laptops with their public keys, the school's recovery slot and the password slots of the
+accounts allowed on it. It is AES-256-GCM under a key derived with Argon2id from the
+one-time code (80 random bits), so the file alone opens nothing and a typo is caught by
+the code's checksum. The records themselves then come from the team folder's bundles.
+
+Creating the lead's identity keys for the new laptop here (rather than on the new laptop)
+lets the lead publish its public keys and seal keys for it at once, with no round trip
+through the folder; the inviting laptop forgets the private halves once the file is written.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import uuid as uuidlib
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from schoolmh.db import crypto, signing
+from schoolmh.db.connection import DB_NAME, database_proxy, open_database
+from schoolmh.db.keyfile import KEYFILE_NAME, USER, KeyFile, Slot, user_label
+from schoolmh.db.migrations import migrate
+from schoolmh.db.models import Staff
+from schoolmh.db.vault import OpenVault, check_location, vault_exists
+from schoolmh.errors import VaultExists, WrongPassword
+from schoolmh.fsutil import atomic_write_bytes
+from schoolmh.services import audit, settings
+from schoolmh.services.permissions import Action
+from schoolmh.services.session import Actor, Session
+from schoolmh.services.team import changes, control, folder, keys, slots, state, exchange
+from schoolmh.services.team.exchange import TeamError
+from schoolmh.services.users import normalise_username
+
+JOIN_MAGIC = b"SMHJOIN1\n"
+SCOPE_NAMES = {"school": "whole school", "mhst": "pupils shared with the MHST"}
+
+
+def _check_name(name: str) -> str:
+    name = " ".join(str(name or "").split())
+    if not name or len(name) > 60:
+        raise TeamError("Give the laptop a name of 1 to 60 characters (for example 'Pastoral office').")
+    return name
+
+
+def _check_folder(session: Session, path: Path) -> Path:
+    path = Path(path).expanduser()
+    if not path.is_dir():
+        raise TeamError(f"The team folder {path} does not exist or cannot be reached.")
+    vault_dir = session.vault.data_dir.resolve()
+    resolved = path.resolve()
+    if resolved == vault_dir or vault_dir in resolved.parents or resolved in vault_dir.parents:
+        raise TeamError("The team folder must be a separate folder, not the vault's folder or one holding it.")
+    return resolved
+
+
+# -- set-up ------------------------------------------------------------------------------------
+def init_team(session: Session, team_folder: Path, laptop_name: str = "") -> exchange.SyncReport:
+    """This laptop starts the team; its first bundle holds the whole school."""
+    session.require(Action.SETTINGS_MANAGE)
+    if state.load() is not None:
+        raise TeamError("This laptop is already in a team.")
+    path = _check_folder(session, team_folder)
+    marker = folder.read_marker(path)
+    if marker is not None:
+        raise TeamError(f"{path} is already another team's folder: choose an empty folder for this school.")
+    team_id, laptop_id = uuidlib.uuid4().hex, uuidlib.uuid4().hex
+    sign_key, box_key = keys.new_sign_key(), keys.new_box_key()
+    name = _check_name(laptop_name or "Lead's laptop")
+    with session.transaction():
+        state.create(team_id, laptop_id, name, "school", str(path), sign_key, box_key)
+        stamp = state.tick()
+        state.add_laptop(laptop_id, name, "school", keys.sign_public(sign_key), keys.box_public(box_key), stamp)
+        for scope in keys.SCOPES:
+            key_id, key = keys.new_scope_key()
+            state.add_key(scope, key_id, key, stamp, laptop_id)
+        count = changes.mark_everything_changed(laptop_id, stamp)
+        audit.append(session.actor.uuid, "team.init", "laptop", laptop_id, f"records={count}")
+    folder.write_marker(path, team_id)
+    return exchange.write(session)
+
+
+# -- adding a laptop -----------------------------------------------------------------------------
+def add_laptop(session: Session, name: str, scope: str, out: Path) -> str:
+    """Write the enrolment file to `out`; returns the one-time code (shown once, never stored)."""
+    session.require(Action.SETTINGS_MANAGE)
+    me = exchange.require_team(session)
+    if scope not in keys.SCOPES:
+        raise TeamError("The scope must be 'school' (the whole school) or 'mhst' (pupils shared with the MHST).")
+    if me.scope != "school":
+        raise TeamError("Only a whole-school laptop can add laptops.")
+    name = _check_name(name)
+    laptops = state.laptops()
+    if any(l.name.casefold() == name.casefold() and not l.removed for l in laptops.values()):
+        raise TeamError(f"There is already a laptop called {name!r} in the team.")
+    out = Path(out)
+    if not out.parent.is_dir():
+        raise TeamError(f"The folder {out.parent} does not exist.")
+    exchange.write(session)  # everything typed so far is in the folder before the new laptop reads it
+    laptop_id = uuidlib.uuid4().hex
+    sign_key, box_key = keys.new_sign_key(), keys.new_box_key()
+    allowed_scopes = keys.SCOPES if scope == "school" else ("mhst",)
+    roles = None if scope == "school" else slots.MHST_ROLES
+    accounts = [{"uuid": s.uuid, "username": s.username, "role": s.role} for s in Staff.select()
+                if s.active and (roles is None or s.role in roles)]
+    vault = session.vault
+    keyfile = KeyFile.load(vault.keyfile_path)
+    user_slots = [keyfile.user_slot(a["username"]) for a in accounts]
+    recovery = keyfile.recovery_slot()
+    payload = {
+        "team": me.team_id, "vault_id": keyfile.vault_id, "dek": crypto.b64e(vault.dek),
+        "laptop": {"id": laptop_id, "name": name, "scope": scope, "sign_key": sign_key, "box_key": box_key},
+        "keys": state.all_keys(allowed_scopes),
+        "laptops": [
+            {"id": l.laptop_id, "name": l.name, "scope": l.scope, "sign_pub": l.sign_pub, "box_pub": l.box_pub,
+             "removed": l.removed, "cutoff": l.cutoff} for l in laptops.values()
+        ] + [{"id": laptop_id, "name": name, "scope": scope, "sign_pub": keys.sign_public(sign_key),
+              "box_pub": keys.box_public(box_key), "removed": False, "cutoff": {}}],
+        "folder": me.folder,
+        "accounts": accounts,
+        "slots": [s.to_json() for s in user_slots if s is not None],
+        "recovery": recovery.to_json() if recovery else None,
+        "school_name": settings.load().school_name,
+    }
+    code = keys.new_code()
+    kdf = crypto.new_password_params()
+    header = json.dumps({"format": "schoolmh-team-join", "v": 1, "team": me.team_id, "kdf": kdf.to_json()}).encode()
+    nonce = secrets.token_bytes(12)
+    kek = crypto.derive_password_key(keys.parse_code(code), kdf)
+    sealed = AESGCM(kek).encrypt(nonce, json.dumps(payload).encode(), header)
+    atomic_write_bytes(out, JOIN_MAGIC + header + b"\n" + nonce + sealed)
+    with session.transaction():
+        stamp = state.tick()
+        state.add_laptop(laptop_id, name, scope, keys.sign_public(sign_key), keys.box_public(box_key), stamp)
+        entry = control.add_entry(laptop_id, name, scope, keys.sign_public(sign_key), keys.box_public(box_key), stamp)
+        exchange.write_stream(me, "control", [entry], stamp)
+        audit.append(session.actor.uuid, "team.add_laptop", "laptop", laptop_id, f"scope={scope}")
+    return code
+
+
+# -- joining ----------------------------------------------------------------------------------------
+def read_enrolment(path: Path, code: str) -> dict:
+    canonical = keys.parse_code(code or "")
+    if canonical is None:
+        raise TeamError("That code is mistyped: check each group of characters against the one shown.")
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        raise TeamError(f"The enrolment file {path} cannot be read.") from None
+    try:
+        if not raw.startswith(JOIN_MAGIC):
+            raise ValueError
+        header, rest = raw[len(JOIN_MAGIC):].split(b"\n", 1)
+        kdf = crypto.KdfParams.from_json(json.loads(header)["kdf"])
+        nonce, sealed = rest[:12], rest[12:]
+    except (ValueError, KeyError, TypeError):
+        raise TeamError(f"{path} is not a SchoolMH enrolment file, or it is damaged.") from None
+    try:
+        plain = AESGCM(crypto.derive_password_key(canonical, kdf)).decrypt(nonce, sealed, header)
+    except InvalidTag:
+        raise TeamError("That code does not open this enrolment file (or the file was changed).") from None
+    return json.loads(plain)
+
+
+def _team_folder(payload: dict, enrol_path: Path, override: Path | None) -> Path:
+    options = [Path(override)] if override else [Path(payload["folder"]), Path(enrol_path).resolve().parent]
+    for option in options:
+        if option.is_dir() and folder.read_marker(option) == payload["team"]:
+            return option.resolve()
+    raise TeamError("The team folder cannot be found: give it with --folder (the folder holding schoolmh-team.json).")
+
+
+def join(data_dir: Path, enrol_path: Path, code: str, username: str, password: str,
+         team_folder: Path | None = None) -> Session:
+    """Make this laptop's vault from the enrolment file, then receive the school (or its scope) from the folder."""
+    data_dir = Path(data_dir)
+    check_location(data_dir)
+    if vault_exists(data_dir):
+        raise VaultExists(f"There is already a SchoolMH vault in {data_dir}: a laptop joins with an empty data folder.")
+    payload = read_enrolment(enrol_path, code)
+    path = _team_folder(payload, enrol_path, team_folder)
+    username = normalise_username(username)
+    vault_id, dek = payload["vault_id"], crypto.b64d(payload["dek"])
+    account = next((a for a in payload["accounts"] if a["username"] == username), None)
+    slot_list = [Slot.from_json(s) for s in payload["slots"]]
+    if payload.get("recovery"):
+        slot_list.append(Slot.from_json(payload["recovery"]))
+    keyfile = KeyFile(vault_id=vault_id, slots=tuple(slot_list), default_label=user_label(vault_id, username))
+    slot = keyfile.user_slot(username)
+    opened = keyfile.open_slot(slot, crypto.derive_password_key(password, slot.kdf)) if slot and account else None
+    if opened is None or opened.dek != dek:
+        raise WrongPassword("That user name and password do not match an account allowed on this laptop.")
+    signer = signing.Signer(opened.seed) if opened.seed else None
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db = open_database(data_dir / DB_NAME, dek, must_exist=False)
+    database_proxy.initialize(db)
+    try:
+        migrate(db)
+        keyfile.save(data_dir / KEYFILE_NAME)
+        vault = OpenVault(data_dir=data_dir, db=db, dek=dek, keyfile=keyfile, how="password", user_label=slot.label,
+                          slot=slot, signer=signer)
+        me = payload["laptop"]
+        with db.atomic():
+            state.create(payload["team"], me["id"], me["name"], me["scope"], str(path), me["sign_key"], me["box_key"])
+            for l in payload["laptops"]:
+                state.add_laptop(l["id"], l["name"], l["scope"], l["sign_pub"], l["box_pub"], 0)
+                if l["removed"]:
+                    state.remove_laptop(l["id"], l["cutoff"])
+            for k in payload["keys"]:
+                state.add_key(k["scope"], k["key_id"], k["key"], k["hlc"], k["laptop"])
+            for s in keyfile.slots:
+                if s.kind == USER:  # installed from the file; a newer one in a bundle replaces it
+                    db.execute_sql("INSERT INTO team_slot (label, slot_id, hlc, laptop) VALUES (?, ?, 0, '')",
+                                   (s.label, s.id))
+            settings.write_raw(school_name=payload.get("school_name", ""))
+            # This laptop's own audit trail begins here. A lead's join is this vault's creation (so the
+            # lead's signature can introduce the other accounts' keys as their slots arrive); anyone
+            # else's join introduces only their own key (see slots.register_keys).
+            first = "vault.create" if account["role"] == "lead" else "team.join"
+            audit.append(account["uuid"], first, "laptop", me["id"], f"role={account['role']},team.join,scope={me['scope']}")
+            if signer is not None:
+                audit.register_key(account["uuid"], "staff", account["uuid"], signer.public)
+                if keyfile.recovery_public_key() and account["role"] == "lead":
+                    audit.register_key(account["uuid"], audit.RECOVERY, vault_id, keyfile.recovery_public_key())
+                audit.sign_head(vault_id, signer)
+        vault.write_audit_head(*audit.head())
+        audit.advance_anchor(vault.anchor_key)
+        session = Session(vault, Actor(account["uuid"], username, username, account["role"]))
+        exchange.read(session)
+        staff = Staff.get_or_none(Staff.uuid == account["uuid"])
+        if staff is not None:
+            session.actor = Actor(staff.uuid, staff.username, staff.full_name, staff.role)
+        return session
+    except BaseException:
+        db.close()
+        raise

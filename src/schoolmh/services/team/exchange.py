@@ -1,0 +1,311 @@
+"""One exchange with the team folder: apply what others wrote, then write what this laptop changed.
+
+Every received bundle is checked before anything is applied (team, laptop, signature,
+removal cut-off, chain, key), then applied in one transaction with its chain position
+and content hash, so a crash leaves it either wholly applied or not at all and a copy of
+it is never applied twice. A refused bundle is listed on the Team page with its own
+message and the others carry on. Writing happens inside the transaction that clears the
+dirty marks: a crash after the file is renamed but before the commit leaves a bundle the
+next exchange recognises as its own next one (by chain position and signature) and adopts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schoolmh.errors import SchoolMHError
+from schoolmh.services import audit
+from schoolmh.services.session import Session
+from schoolmh.services.team import bundle, changes, control, folder, keys, merge, slots, state
+from schoolmh.services.team.bundle import BundleUnreadable, Parsed
+
+FINAL = ("applied", "own", "ignored", "refused")
+
+
+class TeamError(SchoolMHError):
+    """A team operation that cannot go ahead; the message is for the person at the keyboard."""
+
+
+@dataclass
+class SyncReport:
+    applied: int = 0  # bundles
+    written: int = 0
+    changes_in: int = 0
+    changes_out: int = 0
+    conflicts: int = 0
+    waiting: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def now_text() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def require_team(session: Session) -> state.TeamState:
+    st = state.load()
+    if st is None:
+        raise TeamError("This laptop is not in a team: run 'schoolmh team init --folder DIR' or join one.")
+    return st
+
+
+def streams_to_read(me: state.TeamState, sender: state.Laptop, stream: str) -> bool:
+    if stream == "control":
+        return True
+    if me.scope == "mhst":
+        return stream == "mhst"
+    return stream == sender.scope  # school laptops' whole-school stream; MHST laptops' own stream
+
+
+def _name(laptops: dict, laptop_id: str) -> str:
+    return laptops[laptop_id].name if laptop_id in laptops else f"laptop {laptop_id[:8]}"
+
+
+def check(me: state.TeamState, p: Parsed, laptops: dict[str, state.Laptop], seen: dict[str, str]) -> state.Laptop:
+    """Everything that can be known before decrypting; raises BundleUnreadable with the reason."""
+    if p.header.get("team") != me.team_id:
+        raise BundleUnreadable("belongs to another school's team (a foreign vault): refused")
+    sender = laptops.get(p.laptop)
+    if sender is None:
+        raise BundleUnreadable("comes from a laptop this one has not been told about (yet)", permanent=False)
+    if not bundle.signature_ok(p, sender.sign_pub):
+        raise BundleUnreadable(f"has a signature that does not match {sender.name}: it was changed after it was written, "
+                               "or was not written by that laptop")
+    if sender.removed and p.seq > int(sender.cutoff.get(p.stream, 0)):
+        raise BundleUnreadable(f"was written by {sender.name} after it was removed from the team: refused")
+    last_seq, last_hash = state.chain(p.laptop, p.stream)
+    if p.seq <= last_seq:
+        if seen.get(p.digest) == "applied":
+            raise BundleUnreadable(f"is a copy of bundle {p.seq} from {sender.name}, already applied (replayed): ignored")
+        raise BundleUnreadable(f"claims to be bundle {p.seq} from {sender.name}, which was already applied with "
+                               "different content (replayed or rewritten): refused")
+    if p.seq > last_seq + 1:
+        raise BundleUnreadable(f"is bundle {p.seq} from {sender.name}, which must wait for bundle {last_seq + 1} "
+                               "(delivered out of order)", permanent=False)
+    if p.header.get("prev") != last_hash:
+        raise BundleUnreadable(f"does not follow bundle {last_seq} from {sender.name}: the chain is broken "
+                               "(reordered or rewritten): refused")
+    if p.stream != "control" and state.key(p.stream, str(p.header.get("key_id"))) is None:
+        raise BundleUnreadable(f"from {sender.name} is encrypted under a key this laptop does not hold "
+                               "(yet, or any more)", permanent=False)
+    return sender
+
+
+# -- reading ---------------------------------------------------------------------------------------
+def _load_candidates(session: Session, me: state.TeamState, report: SyncReport) -> list[tuple[str, Parsed]]:
+    index, seen = state.file_index(), state.seen_states()
+    found: list[tuple[str, Parsed]] = []
+    new_index: list[tuple[str, int, int, str]] = []
+    problems: list[tuple[str, str, str, bool]] = []
+    own_prefix = me.laptop_id + "/"
+    for c in folder.scan(Path(me.folder)):
+        known = index.get(c.name)
+        if known and known[:2] == (c.size, c.mtime_ns) and seen.get(known[2]) in FINAL:
+            continue
+        if c.name.startswith(own_prefix) and known and known[:2] == (c.size, c.mtime_ns):
+            continue
+        try:
+            data = c.path.read_bytes()
+        except OSError:
+            continue  # being written or locked by a sync tool: next time
+        digest = bundle.digest_of(data)
+        new_index.append((c.name, c.size, c.mtime_ns, digest))
+        if seen.get(digest) in FINAL:
+            continue  # a copy (sync-tool conflict copy, second delivery) of a bundle already handled
+        try:
+            found.append((c.name, bundle.parse(data)))
+        except BundleUnreadable as exc:
+            problems.append((digest, c.name, str(exc), exc.permanent))
+    with session.transaction():
+        for entry in new_index:
+            state.index_file(*entry)
+        for digest, name, message, permanent in problems:
+            _note_problem(report, digest, name, message, permanent)
+    return found
+
+
+def _note_problem(report: SyncReport, digest: str, name: str, message: str, permanent: bool) -> None:
+    text = f"{name} {message}"
+    state.record_problem(digest, name, message, now_text())
+    if permanent:
+        state.mark_seen(digest, "", "", 0, "refused")
+        report.refused.append(text)
+    else:
+        report.waiting.append(text)
+
+
+def read(session: Session, report: SyncReport | None = None) -> SyncReport:
+    report = report or SyncReport()
+    me = require_team(session)
+    if me.removed:
+        raise TeamError("This laptop was removed from the team: it no longer exchanges changes.")
+    candidates = _load_candidates(session, me, report)
+    pending: dict[str, tuple[str, Parsed]] = {}
+    for name, p in candidates:
+        pending.setdefault(p.digest, (name, p))
+    progress = True
+    while progress and pending:
+        progress = False
+        me = state.load()
+        laptops, seen = state.laptops(), state.seen_states()
+        order = sorted(pending.values(), key=lambda item: (item[1].stream != "control", item[1].laptop, item[1].stream, item[1].seq))
+        for name, p in order:
+            if p.laptop == me.laptop_id:
+                with session.transaction():
+                    state.mark_seen(p.digest, p.laptop, p.stream, p.seq, "own")
+                pending.pop(p.digest)
+                continue
+            sender = laptops.get(p.laptop)
+            if sender is not None and not streams_to_read(me, sender, p.stream):
+                with session.transaction():
+                    state.mark_seen(p.digest, p.laptop, p.stream, p.seq, "ignored")
+                pending.pop(p.digest)
+                continue
+            try:
+                sender = check(me, p, laptops, seen)
+                body = bundle.open_body(p, state.key(p.stream, str(p.header.get("key_id"))) if p.stream != "control" else None)
+            except BundleUnreadable as exc:
+                continue_later = not exc.permanent
+                if continue_later:
+                    continue
+                with session.transaction():
+                    _note_problem(report, p.digest, name, str(exc), True)
+                pending.pop(p.digest)
+                continue
+            _apply(session, me, sender, p, body, report)
+            pending.pop(p.digest)
+            progress = True
+            break  # laptops, keys and chains may have changed: look again from the start
+    if pending:
+        laptops, seen = state.laptops(), state.seen_states()
+        me = state.load()
+        with session.transaction():
+            for name, p in pending.values():
+                try:
+                    check(me, p, laptops, seen)
+                    message = "is waiting to be applied"
+                except BundleUnreadable as exc:
+                    message = str(exc)
+                _note_problem(report, p.digest, name, message, False)
+    return report
+
+
+def _apply(session: Session, me: state.TeamState, sender: state.Laptop, p: Parsed, body: list, report: SyncReport) -> None:
+    with session.transaction():
+        state.set_applying(True)
+        if p.stream == "control":
+            report.notes.extend(control.apply(me, sender, body))
+            detail = f"control={len(body)}"
+        else:
+            records = [c for c in body if "s" not in c]
+            result = merge.Merger(me.scope, session.actor.uuid).apply_all(records, via_mhst=p.stream == "mhst")
+            for change in (c for c in body if "s" in c):
+                slots.apply(session.vault, change, me.scope)
+            slots.register_keys(session.vault, session.actor.uuid, session.actor.role == "lead")
+            merge.dedupe_pupils(session.actor.uuid, result)
+            merge.purge_deleted()
+            report.changes_in += result.applied
+            report.conflicts += result.conflicts
+            detail = f"applied={result.applied},skipped={result.skipped},conflicts={result.conflicts},waiting={result.waiting}"
+        state.advance_chain(p.laptop, p.stream, p.seq, p.digest)
+        state.mark_seen(p.digest, p.laptop, p.stream, p.seq, "applied")
+        state.clear_problem(p.digest)
+        state.touch_laptop(p.laptop, now_text())
+        audit.append(session.actor.uuid, "team.apply", "laptop", p.laptop, f"stream={p.stream},seq={p.seq},{detail}")
+        state.set_applying(False)
+    report.applied += 1
+
+
+# -- writing -----------------------------------------------------------------------------------------
+def _own_dir(me: state.TeamState) -> Path:
+    return folder.laptop_dir(Path(me.folder), me.laptop_id)
+
+
+def adopt_own(me: state.TeamState) -> None:
+    """A bundle renamed into place just before a crash (its commit lost) is this laptop's next one: take it."""
+    directory = _own_dir(me)
+    if not directory.is_dir():
+        return
+    pub = keys.sign_public(me.sign_key)
+    for stream in bundle.STREAMS:
+        while True:
+            seq, prev = state.chain(me.laptop_id, stream)
+            found = None
+            for path in directory.glob(f"{seq + 1:08d}-{stream}-*{bundle.SUFFIX}"):
+                try:
+                    p = bundle.parse(path.read_bytes())
+                except (OSError, BundleUnreadable):
+                    continue
+                if p.laptop == me.laptop_id and p.seq == seq + 1 and p.header.get("prev") == prev and bundle.signature_ok(p, pub):
+                    found = p
+                    break
+            if found is None:
+                break
+            state.advance_chain(me.laptop_id, stream, found.seq, found.digest)
+            state.mark_seen(found.digest, me.laptop_id, stream, found.seq, "own")
+
+
+def write_stream(me: state.TeamState, stream: str, entries: list[dict], stamp: int) -> Path:
+    """Call inside the transaction that records it; returns the file written."""
+    seq, prev = state.chain(me.laptop_id, stream)
+    key = None if stream == "control" else state.current_key(stream)
+    if stream != "control" and key is None:
+        raise TeamError(f"This laptop holds no key for the {stream} scope; it cannot write its changes.")
+    data = bundle.encode(me.team_id, me.laptop_id, stream, seq + 1, prev, stamp, entries, me.sign_key, key)
+    path = bundle.write(_own_dir(me), data, stream, seq + 1)
+    digest = bundle.digest_of(data)
+    state.advance_chain(me.laptop_id, stream, seq + 1, digest)
+    state.mark_seen(digest, me.laptop_id, stream, seq + 1, "own")
+    return path
+
+
+def write(session: Session, report: SyncReport | None = None) -> SyncReport:
+    report = report or SyncReport()
+    me = require_team(session)
+    if me.removed:
+        raise TeamError("This laptop was removed from the team: it no longer exchanges changes.")
+    folder.check_reachable(Path(me.folder))
+    with session.transaction():
+        adopt_own(me)
+        slots.capture(session.vault, me.laptop_id)
+        state.set_applying(True)
+        merge.dedupe_pupils(session.actor.uuid)
+        state.set_applying(False)
+        merge.purge_deleted()
+        out = changes.collect(me)
+        for entry in slots.outgoing(session.vault):
+            if me.scope == "school":
+                out.streams.setdefault("school", []).append(entry.change)
+            if entry.to_mhst:
+                out.streams.setdefault("mhst", []).append(entry.change)
+        stamp = state.tick()
+        for stream in ("school", "mhst"):
+            entries = out.streams.get(stream)
+            if entries:
+                write_stream(me, stream, entries, stamp)
+                report.written += 1
+                report.changes_out = max(report.changes_out, len(entries))
+        changes.mark_sent(out)
+        slots.mark_sent()
+        if report.written:
+            audit.append(session.actor.uuid, "team.send", "laptop", me.laptop_id,
+                         f"bundles={report.written},changes={report.changes_out}")
+    return report
+
+
+def sync(session: Session) -> SyncReport:
+    """Read, then write (so conflicts found while reading travel at once). Records whether the folder answered."""
+    me = require_team(session)
+    report = SyncReport()
+    try:
+        read(session, report)
+        write(session, report)
+    except folder.FolderUnreachable as exc:
+        with session.transaction():
+            state.mark_reachable(False, now_text())
+        raise TeamError(str(exc)) from None
+    with session.transaction():
+        state.mark_reachable(True, now_text())
+    del me
+    return report

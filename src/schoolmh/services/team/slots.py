@@ -1,0 +1,134 @@
+"""Accounts' key slots travelling between laptops, so staff sign in anywhere with their usual password.
+
+Every laptop of a team opens its vault with the same data key (it came in the enrolment
+file), so a password slot made on one laptop (Argon2id of the password wrapping that key)
+opens the vault on every other: the slot itself travels, never a password or a derived
+key. A slot goes to an MHST-scope laptop only for accounts allowed there (the MHST
+practitioner's role and the lead). Versions as for records: (hlc, laptop), newest wins.
+A slot is installed only when its sender's data-key check matches ours, so a laptop whose
+keys were rotated alone cannot push slots that would lock people out.
+
+Where account signatures plug in (the per-account Ed25519 keys of the vault's bound slots):
+a slot entry would carry the account holder's signature over (label, slot id, hlc), checked
+here before installing it, so a laptop could not plant a slot for someone else's account.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schoolmh.db import crypto
+from schoolmh.db.connection import database_proxy as db
+from schoolmh.db.keyfile import USER, KeyFile, Slot, user_label
+from schoolmh.db.models import Staff
+from schoolmh.db.vault import OpenVault
+from schoolmh.services.team import state
+
+MHST_ROLES = ("lead", "mhst")
+
+
+def dek_check(dek: bytes) -> str:
+    return crypto.hmac_sha256(dek, b"schoolmh team data key check")[:32]
+
+
+@dataclass(frozen=True)
+class SlotEntry:
+    change: dict
+    to_mhst: bool
+
+
+def _roles_by_label(vault_id: str) -> dict[str, str]:
+    return {user_label(vault_id, s.username): s.role for s in Staff.select(Staff.username, Staff.role)}
+
+
+def capture(vault: OpenVault, laptop_id: str) -> None:
+    """Compare the key file with what was last sent; a new or removed user slot becomes a change."""
+    keyfile = KeyFile.load(vault.keyfile_path)
+    current = {s.label: s for s in keyfile.slots if s.kind == USER}
+    known = {r[0]: (r[1], bool(r[2])) for r in db.execute_sql("SELECT label, slot_id, deleted FROM team_slot").fetchall()}
+    for label, slot in current.items():
+        if label not in known or known[label] != (slot.id, False):
+            _upsert(label, slot.id, state.tick(), laptop_id, False, True)
+    for label, (slot_id, deleted) in known.items():
+        if label not in current and not deleted:
+            _upsert(label, slot_id, state.tick(), laptop_id, True, True)
+
+
+def _upsert(label: str, slot_id: str, stamp: int, laptop: str, deleted: bool, dirty: bool) -> None:
+    db.execute_sql(
+        "INSERT INTO team_slot (label, slot_id, hlc, laptop, deleted, dirty) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (label) DO UPDATE SET slot_id = excluded.slot_id, hlc = excluded.hlc, laptop = excluded.laptop, "
+        "deleted = excluded.deleted, dirty = excluded.dirty",
+        (label, slot_id, stamp, laptop, int(deleted), int(dirty)),
+    )
+
+
+def outgoing(vault: OpenVault) -> list[SlotEntry]:
+    keyfile = KeyFile.load(vault.keyfile_path)
+    roles = _roles_by_label(keyfile.vault_id)
+    check = dek_check(vault.dek)
+    out = []
+    for label, slot_id, stamp, laptop, deleted in db.execute_sql(
+        "SELECT label, slot_id, hlc, laptop, deleted FROM team_slot WHERE dirty = 1"
+    ).fetchall():
+        slot = keyfile.slot_by_label(USER, label)
+        if not deleted and (slot is None or slot.id != slot_id):
+            continue  # changed again since captured; the next capture sends it
+        change = {"s": label, "h": stamp, "l": laptop, "d": int(deleted), "dek": check,
+                  "slot": None if deleted else slot.to_json()}
+        out.append(SlotEntry(change, roles.get(label) in MHST_ROLES))
+    return out
+
+
+def mark_sent() -> None:
+    db.execute_sql("UPDATE team_slot SET dirty = 0 WHERE dirty = 1")
+
+
+def apply(vault: OpenVault, change: dict, my_scope: str) -> bool:
+    """Install (or remove) one account's slot; True when the key file changed."""
+    if change.get("dek") != dek_check(vault.dek):
+        return False
+    label, version = str(change["s"]), (int(change["h"]), str(change["l"]))
+    row = db.execute_sql("SELECT hlc, laptop FROM team_slot WHERE label = ?", (label,)).fetchone()
+    if row is not None and (row[0], row[1]) >= version:
+        return False
+    keyfile = KeyFile.load(vault.keyfile_path)
+    if my_scope == "mhst" and _roles_by_label(keyfile.vault_id).get(label) not in MHST_ROLES:
+        return False
+    if change.get("d"):
+        new = keyfile.without(USER, label)
+        slot_id = (row and "") or ""
+    else:
+        slot = Slot.from_json(change["slot"])
+        if slot.kind != USER or slot.label != label:
+            return False
+        new, slot_id = keyfile.with_slot(slot), slot.id
+    new.save(vault.keyfile_path)
+    vault.keyfile = new
+    _upsert(label, slot_id, version[0], version[1], bool(change.get("d")), False)
+    return True
+
+
+def register_keys(vault: OpenVault, actor: str, actor_is_lead: bool) -> int:
+    """Introduce to this laptop's own audit trail the signing keys bound into slots that arrived from
+    other laptops (issue 11: every key in the key file must be its account's latest registered key).
+
+    Only a lead's signature may introduce someone else's key, so under another account this waits for
+    the next exchange a lead makes here; an account may always introduce its own first key.
+    Call inside the transaction of the exchange (its rows are signed with it)."""
+    from schoolmh.db.models import AuditEntry
+    from schoolmh.services import audit
+
+    done = 0
+    for slot in KeyFile.load(vault.keyfile_path).user_slots():
+        if slot.legacy or not slot.owner or not slot.sign_pub:
+            continue
+        latest = (AuditEntry.select(AuditEntry.detail)
+                  .where((AuditEntry.action == audit.KEY_REGISTER) & (AuditEntry.object_type == "staff")
+                         & (AuditEntry.object_uuid == slot.owner))
+                  .order_by(AuditEntry.seq.desc()).first())
+        if latest is not None and latest.detail == slot.sign_pub:
+            continue
+        if actor_is_lead or (slot.owner == actor and latest is None):
+            audit.register_key(actor, "staff", slot.owner, slot.sign_pub)
+            done += 1
+    return done

@@ -1,0 +1,480 @@
+"""Admin → Team: the laptops sharing this school's records, changes waiting, conflicts to review.
+
+The exchange itself runs through ctx.run on the GUI thread (the vault's connection belongs
+to it; the progress dialog keeps the window painting), like a backup. Settling a conflict is
+one click: "Keep this one" writes the other version as a new change that reaches every
+laptop; "Keep current" closes the conflict everywhere.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
+
+from schoolmh.ui.context import AppContext
+from schoolmh.ui.models.table_model import Column, RowTableModel, SortProxy
+from schoolmh.ui.widgets.common import FormErrorLabel, confirm, list_view
+
+SCOPES = (("school", "Whole school"), ("mhst", "Only pupils shared with the MHST"))
+LAPTOP_COLUMNS = [
+    Column("Laptop", lambda l: l.name + (" (this laptop)" if l.this_laptop else "")),
+    Column("Scope", lambda l: dict(SCOPES)[l.scope]),
+    Column("Last exchange", lambda l: "removed" if l.removed else l.last_exchange),
+]
+CONFLICT_COLUMNS = [
+    Column("Record", lambda c: c.kind),
+    Column("Other version made", lambda c: c.other_version),
+    Column("Differences (kept → other)", lambda c: "; ".join(f"{n}: {k or '—'} → {o or '—'}" for n, k, o in c.differences)),
+]
+
+
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    """A form label whose &-key focuses `widget` (a row holding a layout gets no buddy by itself)."""
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label
+
+
+class AddLaptopDialog(QDialog):
+    """Name, scope and where to write the enrolment file; the code is shown after, once."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add a laptop")
+        self.name = QLineEdit()
+        self.name.setAccessibleName("Laptop name")
+        self.name.setPlaceholderText("e.g. Pastoral office")
+        self.scope = QComboBox()
+        self.scope.setAccessibleName("Scope")
+        for code, label in SCOPES:
+            self.scope.addItem(label, code)
+        self.path = QLineEdit()
+        self.path.setAccessibleName("Enrolment file")
+        browse = QPushButton("&Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("&Name:", self.name)
+        form.addRow("&Scope:", self.scope)
+        form.addRow(_buddy("Enrolment &file:", self.path), row)
+        self.error_label = FormErrorLabel()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the enrolment file", self.path.text(), "Enrolment files (*.smhjoin)")
+        if path:
+            self.path.setText(path)
+
+    def values(self) -> tuple[str, str, Path]:
+        return self.name.text().strip(), self.scope.currentData(), Path(self.path.text().strip())
+
+    def accept(self) -> None:
+        if not self.name.text().strip() or not self.path.text().strip():
+            self.error_label.show_error("Give the laptop a name and choose where to write the enrolment file.")
+            return
+        super().accept()
+
+
+class CodeDialog(QDialog):
+    def __init__(self, code: str, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("One-time code")
+        text = QLabel(f"Enrolment file written to {path}.\nOn the new laptop, choose “Join my school's SchoolMH”, "
+                      "pick the file and type this code. It is shown only now.")
+        text.setWordWrap(True)
+        self.code = QLabel(code)
+        self.code.setObjectName("teamCode")
+        self.code.setAccessibleName("One-time code")
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        self.code.setFont(font)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(self.code)
+        layout.addWidget(buttons)
+
+
+class TeamTab(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.summary = QLabel()
+        self.summary.setObjectName("teamSummary")
+        self.summary.setWordWrap(True)
+        self.start_button = QPushButton("&Start a team…")
+        self.sync_button = QPushButton("E&xchange now")
+        self.add_button = QPushButton("&Add a laptop…")
+        self.remove_button = QPushButton("Re&move laptop…")
+        self.start_button.clicked.connect(self.start)
+        self.sync_button.clicked.connect(self.sync_now)
+        self.add_button.clicked.connect(self.add_laptop)
+        self.remove_button.clicked.connect(self.remove_laptop)
+        self.laptops = RowTableModel(LAPTOP_COLUMNS, key=lambda l: l.name, parent=self)
+        self.laptop_view = list_view(SortProxy(self.laptops, self), "Laptops in the team")
+        self.laptop_view.setObjectName("teamLaptops")
+        self.conflicts = RowTableModel(CONFLICT_COLUMNS, key=lambda c: c.id, parent=self)
+        self.conflict_proxy = SortProxy(self.conflicts, self)
+        self.conflict_view = list_view(self.conflict_proxy, "Conflicts to review")
+        self.conflict_view.setObjectName("teamConflicts")
+        self.conflict_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.keep_other = QPushButton("Keep &this one")
+        self.keep_other.setToolTip("Replace the kept version with the one listed; the choice reaches every laptop.")
+        self.keep_current = QPushButton("Keep &current")
+        self.keep_other.clicked.connect(lambda: self.resolve(True))
+        self.keep_current.clicked.connect(lambda: self.resolve(False))
+        self.problems = QPlainTextEdit()
+        self.problems.setReadOnly(True)
+        self.problems.setAccessibleName("Problems with bundles")
+        self.problems.setMaximumHeight(90)
+        self.problems.setPlaceholderText("Bundles refused or waiting are listed here.")
+
+        top = QHBoxLayout()
+        for b in (self.start_button, self.sync_button, self.add_button, self.remove_button):
+            top.addWidget(b)
+        top.addStretch(1)
+        decide = QHBoxLayout()
+        decide.addWidget(QLabel("Conflicts to review:"))
+        decide.addStretch(1)
+        decide.addWidget(self.keep_other)
+        decide.addWidget(self.keep_current)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(top)
+        layout.addWidget(self.laptop_view, 1)
+        layout.addLayout(decide)
+        layout.addWidget(self.conflict_view, 1)
+        layout.addWidget(self.problems)
+        self.conflict_view.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self._in_team = False
+
+    # -- showing ------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        from schoolmh.services import team
+
+        status = team.status(self.ctx.session)
+        self._in_team = status.in_team
+        if not status.in_team:
+            self.summary.setText("This laptop is not sharing records with others. Start a team to choose a team folder "
+                                 "(a network share, a synced folder or a USB stick) that every laptop can reach.")
+            self.laptops.set_rows([])
+            self.conflicts.set_rows([])
+        else:
+            self.summary.setText(f"<b>{status.summary}</b> — {status.laptop_name} ({dict(SCOPES)[status.scope].lower()}), "
+                                 f"team folder {status.folder}. {status.conflicts} conflict(s) to review.")
+            self.laptops.set_rows(status.laptops)
+            self.conflicts.set_rows(team.conflicts(self.ctx.session))
+        self.problems.setPlainText("\n".join(status.problems))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.start_button.setEnabled(not self._in_team)
+        for b in (self.sync_button, self.add_button, self.remove_button):
+            b.setEnabled(self._in_team)
+        chosen = self.conflict_proxy.row_at(self.conflict_view.currentIndex()) is not None
+        self.keep_other.setEnabled(chosen)
+        self.keep_current.setEnabled(chosen)
+
+    # -- doing --------------------------------------------------------------------------------
+    def start(self, folder: str | None = None) -> None:
+        from schoolmh.services import team
+
+        if not folder:
+            folder = QFileDialog.getExistingDirectory(self, "Choose the team folder")
+            if not folder:
+                return
+        try:
+            team.init_team(self.ctx.session, Path(folder))
+        except Exception as exc:
+            self.ctx.report_error(self, exc, "starting the team")
+        self.refresh()
+
+    def sync_now(self) -> None:
+        from schoolmh.services import team
+
+        session = self.ctx.session
+
+        def done(report) -> None:
+            self.refresh()
+            self.ctx.data_changed.emit("team")
+
+        def failed(exc: BaseException) -> None:
+            self.refresh()
+            self.ctx.report_error(self, exc, "exchanging with the team folder")
+
+        self.ctx.run("Exchanging with the team folder", lambda progress: team.sync(session), done, failed,
+                     gui_thread=True, parent=self)
+
+    def add_laptop(self, dialog: AddLaptopDialog | None = None) -> None:
+        from schoolmh.services import team
+
+        dialog = dialog or AddLaptopDialog(self)
+        if dialog.result() != QDialog.DialogCode.Accepted and dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        name, scope, path = dialog.values()
+        try:
+            code = team.add_laptop(self.ctx.session, name, scope, path)
+        except Exception as exc:
+            self.ctx.report_error(self, exc, "adding a laptop")
+            return
+        self.refresh()
+        self.code_dialog = CodeDialog(code, path, self)
+        self.code_dialog.open()
+
+    def remove_laptop(self) -> None:
+        from schoolmh.services import team
+
+        row = self.laptop_view.model().row_at(self.laptop_view.currentIndex())
+        if row is None or row.this_laptop or row.removed:
+            return
+        if not confirm(self, "Remove laptop", f"Remove “{row.name}” from the team? Its later changes will be refused "
+                       "and the team's keys replaced, so it cannot read anything written from now on."):
+            return
+        try:
+            team.remove_laptop(self.ctx.session, row.name)
+        except Exception as exc:
+            self.ctx.report_error(self, exc, "removing the laptop")
+        self.refresh()
+
+    def resolve(self, keep_other: bool) -> None:
+        from schoolmh.services import team
+
+        row = self.conflict_proxy.row_at(self.conflict_view.currentIndex())
+        if row is None:
+            return
+        try:
+            team.resolve(self.ctx.session, row.id, keep_other)
+        except Exception as exc:
+            self.ctx.report_error(self, exc, "settling the conflict")
+        self.refresh()
+        self.ctx.data_changed.emit("team")
+
+
+# -- first run: "Join my school's SchoolMH" ---------------------------------------------------------
+class JoinPage(QWizardPage):
+    """The first-run wizard's other way: this laptop joins a school that already uses SchoolMH.
+
+    The person types the enrolment file's one-time code and their own user name and password;
+    the school (or its MHST scope) then arrives from the team folder.
+    """
+
+    def __init__(self, wizard) -> None:
+        super().__init__()
+        self.wizard_ = wizard
+        self.setTitle("Join my school's SchoolMH")
+        self.setSubTitle("Your lead added this laptop to the school's team and gave you an enrolment file and a one-time code.")
+        self.path = QLineEdit()
+        self.path.setObjectName("joinFile")
+        self.path.setAccessibleName("Enrolment file")
+        browse = QPushButton("&Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        self.code = QLineEdit()
+        self.code.setObjectName("joinCode")
+        self.code.setAccessibleName("One-time code")
+        self.code.setPlaceholderText("e.g. 7KQ2-M9XD-4TRB-HW3N-E8")
+        self.username = QLineEdit()
+        self.username.setObjectName("joinUser")
+        self.username.setAccessibleName("Your user name")
+        self.password = QLineEdit()
+        self.password.setObjectName("joinPassword")
+        self.password.setAccessibleName("Your password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form = QFormLayout()
+        form.addRow(_buddy("Enrolment &file:", self.path), row)
+        form.addRow("One-time &code:", self.code)
+        form.addRow("Your &user name:", self.username)
+        form.addRow("Your &password:", self.password)
+        self.error = FormErrorLabel()
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose the enrolment file", self.path.text(), "Enrolment files (*.smhjoin)")
+        if path:
+            self.path.setText(path)
+
+    def nextId(self) -> int:  # noqa: N802 - Qt override: joining ends the wizard
+        return -1
+
+    def validatePage(self) -> bool:  # noqa: N802
+        from schoolmh.errors import SchoolMHError
+        from schoolmh.services import team
+
+        if not all(w.text().strip() for w in (self.path, self.code, self.username)) or not self.password.text():
+            self.error.show_error("Choose the enrolment file and fill in the code, your user name and your password.")
+            return False
+        try:
+            session = team.join(self.wizard_.ctx.data_dir, Path(self.path.text().strip()), self.code.text(),
+                                self.username.text().strip(), self.password.text())
+        except SchoolMHError as exc:
+            self.error.show_error(exc.message)
+            return False
+        except Exception as exc:
+            from schoolmh.ui.widgets.common import report_error
+
+            report_error(self, exc, "joining the school's team")
+            return False
+        finally:
+            self.password.clear()
+        self.wizard_.session = session
+        self.wizard_.joined = True
+        return True
+
+
+def add_join_entry(wizard) -> None:
+    """Registers the join page and a button on the wizard's first page that starts there instead."""
+    wizard.join_page = JoinPage(wizard)
+    join_id = wizard.addPage(wizard.join_page)
+    button = QPushButton("&Join my school's SchoolMH…")
+    button.setObjectName("joinSchool")
+    button.setToolTip("Another laptop of your school already uses SchoolMH and your lead gave you an enrolment file.")
+
+    def go() -> None:
+        wizard.setStartId(join_id)
+        wizard.restart()
+
+    button.clicked.connect(go)
+    wizard.school_page.layout().addWidget(button)
+
+
+# -- exchanging in the background ----------------------------------------------------------------------
+class TeamSyncer(QObject):
+    """Exchanges with the team folder at sign-in, every few minutes, and at lock; shows the state in the status bar.
+
+    An up-to-date exchange takes milliseconds (bench/bench_team.py), so it runs on the GUI
+    thread, which owns the vault's connection. Moving the folder reading and decryption to a
+    worker thread (applying in small steps here) is not done yet: a hanging network share
+    would stall the window for the length of the hang.
+    """
+
+    INTERVAL_MS = 5 * 60 * 1000
+
+    def __init__(self, ctx: AppContext, bar) -> None:
+        super().__init__(bar)
+        self.ctx = ctx
+        self.label = QLabel()
+        self.label.setObjectName("teamStatus")
+        self.label.setAccessibleName("Team sync")
+        bar.addPermanentWidget(self.label)
+        self.label.hide()
+        self.timer = QTimer(self)
+        self.timer.setInterval(self.INTERVAL_MS)
+        self.timer.timeout.connect(self.exchange)
+
+    def started(self) -> None:
+        self.timer.start()
+        QTimer.singleShot(0, self.exchange)
+
+    def exchange(self) -> None:
+        from schoolmh.services import team
+
+        session = self.ctx.session
+        if session is None or not session.is_open:
+            return
+        try:
+            if not team.status(session).in_team:
+                self.label.hide()
+                return
+            report = team.sync(session)
+            if report.applied:
+                self.ctx.data_changed.emit("team")
+        except team.TeamError:
+            pass  # shown below as "not reachable since …"
+        except Exception as exc:
+            from schoolmh.logs import log_exception
+
+            log_exception(exc, "team exchange")
+        self.label.setText("Team: " + team.status(session).summary)
+        self.label.show()
+
+    def stopping(self) -> None:
+        """At lock, before the session closes: one last exchange."""
+        self.timer.stop()
+        self.exchange()
+        self.label.hide()
+
+
+def screenshots(app, out: Path, save, settle) -> None:
+    """For `make screenshots`: the Team tab with two laptops and a conflict, and the wizard's join step.
+
+    Everything lives in a throwaway folder with fictional names."""
+    import tempfile
+
+    from schoolmh.db.connection import database_proxy
+    from schoolmh.services import access, pupils, team
+    from schoolmh.ui.context import AppContext
+    from schoolmh.ui.first_run import FirstRunWizard
+    from schoolmh.ui.pages.admin import AdminPage
+
+    password = "a sentence is easy to remember"
+    with tempfile.TemporaryDirectory(prefix="schoolmh-team-") as tmp:
+        root = Path(tmp)
+        (root / "team").mkdir()
+        lead = access.init_school(root / "lead", "Demo Academy (fictional)", "m.ellis", "Morgan Ellis", password).session
+        uuid = pupils.create_pupil(lead, legal_forename="Ada", legal_surname="Example", year_group=8).uuid
+        team.init_team(lead, root / "team", "Lead's laptop")
+        code = team.add_laptop(lead, "Pastoral office", "school", root / "office.smhjoin")
+        team.add_laptop(lead, "MHST practitioner", "mhst", root / "mhst.smhjoin")
+        office = team.join(root / "office", root / "office.smhjoin", code, "m.ellis", password)
+        pupils.update_pupil(office, uuid, tutor_group="8B")
+        team.sync(office)
+        office.close()
+        database_proxy.initialize(lead.vault.db)
+        pupils.update_pupil(lead, uuid, tutor_group="8C")
+        team.sync(lead)
+        ctx = AppContext(root / "lead")
+        ctx.set_session(lead)
+        page = AdminPage(ctx)
+        page.resize(1000, 640)
+        page.tabs.setCurrentWidget(page.team)
+        page.show()
+        page.refresh()
+        page.team.conflict_view.setCurrentIndex(page.team.conflict_proxy.index(0, 0))
+        settle(app, 200)
+        save(page, out, "team_page")
+        page.close()
+        lead.close()
+
+        wizard = FirstRunWizard(AppContext(root / "new"))
+        wizard.resize(760, 560)
+        wizard.show()
+        wizard.setStartId(wizard.pageIds()[-1])
+        wizard.restart()
+        join = wizard.join_page
+        join.path.setText(str(Path.home() / "SchoolMH team" / "head.smhjoin"))
+        join.code.setText("7KQ2-M9XD-4TRB-HW3N-E8")
+        join.username.setText("j.head")
+        settle(app, 150)
+        save(wizard, out, "first_run_join")
+        wizard.close()
