@@ -202,13 +202,12 @@ class TeamTab(QWidget):
         self.keep_current.setEnabled(chosen)
 
     # -- doing --------------------------------------------------------------------------------
-    def start(self, folder: str | None = None) -> None:
+    def start(self) -> None:
         from schoolmh.services import team
 
+        folder = QFileDialog.getExistingDirectory(self, "Choose the team folder")
         if not folder:
-            folder = QFileDialog.getExistingDirectory(self, "Choose the team folder")
-            if not folder:
-                return
+            return
         try:
             team.init_team(self.ctx.session, Path(folder))
         except Exception as exc:
@@ -231,11 +230,11 @@ class TeamTab(QWidget):
         self.ctx.run("Exchanging with the team folder", lambda progress: team.sync(session), done, failed,
                      gui_thread=True, parent=self)
 
-    def add_laptop(self, dialog: AddLaptopDialog | None = None) -> None:
+    def add_laptop(self) -> None:
         from schoolmh.services import team
 
-        dialog = dialog or AddLaptopDialog(self)
-        if dialog.result() != QDialog.DialogCode.Accepted and dialog.exec() != QDialog.DialogCode.Accepted:
+        dialog = AddLaptopDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         name, scope, path = dialog.values()
         try:
