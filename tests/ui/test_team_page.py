@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
 
 from schoolmh.db.connection import database_proxy
 from schoolmh.services import pupils, team
@@ -21,23 +22,27 @@ def page(qtbot, app_ctx):
     return widget
 
 
-def test_start_team_add_laptop_and_keep_a_conflict(qtbot, page, app_ctx, tmp_path):
+def test_start_team_add_laptop_and_keep_a_conflict(qtbot, page, app_ctx, tmp_path, monkeypatch):
     tab = page.team
     assert "not sharing records" in tab.summary.text()
     assert tab.start_button.isEnabled() and not tab.sync_button.isEnabled()
     (tmp_path / "team").mkdir()
-    tab.start(str(tmp_path / "team"))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "team"))
+    qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
     assert "Up to date" in tab.summary.text()
     assert tab.laptops.rowCount() == 1
 
-    dialog = AddLaptopDialog(tab)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.keyClicks(dialog.name, "Pastoral office")
-    dialog.path.setText(str(tmp_path / "office.smhjoin"))
-    qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
-    assert dialog.result() == dialog.DialogCode.Accepted
-    tab.add_laptop(dialog)
+    def type_and_press_enter(dialog):
+        """The Add a laptop dialog as a user fills it: name typed, file chosen, Enter."""
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.keyClicks(dialog.name, "Pastoral office")
+        dialog.path.setText(str(tmp_path / "office.smhjoin"))
+        qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
+        return dialog.result()
+
+    monkeypatch.setattr(AddLaptopDialog, "exec", type_and_press_enter)
+    qtbot.mouseClick(tab.add_button, Qt.MouseButton.LeftButton)
     code = tab.code_dialog.code.text()
     assert len(code.replace("-", "")) == 18
     assert tab.laptops.rowCount() == 2
@@ -98,3 +103,27 @@ def test_first_run_join_my_schools_schoolmh(qtbot, tmp_path):
     assert pupils.get_pupil(session, uuid).uuid == uuid
     assert team.status(session).laptop_name == "Head's laptop"
     session.close()
+
+
+def test_status_bar_exchanges_in_the_background_and_says_when_the_folder_is_gone(qtbot, app_ctx, tmp_path):
+    import shutil
+
+    from PySide6.QtWidgets import QStatusBar
+
+    from schoolmh.ui.pages.team import TeamSyncer
+
+    (tmp_path / "team").mkdir()
+    team.init_team(app_ctx.session, tmp_path / "team")
+    pupils.create_pupil(app_ctx.session, legal_forename="Bar", legal_surname="Pupil", year_group=7)
+    bar = QStatusBar()
+    qtbot.addWidget(bar)
+    syncer = TeamSyncer(app_ctx, bar)
+    syncer.started()
+    qtbot.waitUntil(lambda: not syncer.busy and syncer.label.text() != "", timeout=10000)
+    assert syncer.label.text() == "Team: Up to date"  # the new pupil was sent
+    assert list((tmp_path / "team" / "laptops").glob("*/00000002-school-*.smhb"))
+    shutil.rmtree(tmp_path / "team")
+    syncer.exchange()
+    qtbot.waitUntil(lambda: "not reachable since" in syncer.label.text(), timeout=10000)
+    syncer.stopping()
+    assert not syncer.label.isVisible()

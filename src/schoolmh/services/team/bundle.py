@@ -24,6 +24,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from schoolmh.db.crypto import b64d, b64e
+from schoolmh import fsutil
 from schoolmh.fsutil import fsync_dir
 from schoolmh.services.team import keys
 
@@ -151,7 +152,7 @@ def write(folder: Path, data: bytes, stream: str, seq: int) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        fsutil.replace(tmp, path)
         fsync_dir(folder)
     except BaseException:
         tmp.unlink(missing_ok=True)
