@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -280,8 +281,9 @@ class TeamMachine(RuleBasedStateMachine):
         assert not list(self.folder.glob("laptops/*/*.tmp"))
 
 
+# SCHOOLMH_SIM_EXAMPLES=500 for a long hunt; the suite runs 10.
 TeamMachine.TestCase.settings = settings(
-    max_examples=10, stateful_step_count=30, deadline=None,
+    max_examples=int(os.environ.get("SCHOOLMH_SIM_EXAMPLES", "10")), stateful_step_count=30, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 test_team_simulation = TeamMachine.TestCase

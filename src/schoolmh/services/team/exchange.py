@@ -301,6 +301,7 @@ def write(session: Session, report: SyncReport | None = None) -> SyncReport:
         state.set_applying(True)
         merge.dedupe_pupils(session.actor.uuid)
         state.set_applying(False)
+        merge.spread_erasures()
         merge.purge_deleted()
         out = changes.collect(me)
         for entry in slots.outgoing(session.vault):

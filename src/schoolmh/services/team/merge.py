@@ -143,8 +143,16 @@ class Merger:
         if local is not None and local.deleted and local.version >= version:
             self.result.skipped += 1
             return
+        # Erased here under a copy's UUID that was merged into a live record: the erasure is the
+        # merged record's, and laptops that never made this merge hold it under its own UUID.
+        relay = uuid != c["u"] and records.exists(table, uuid) is not None
         records.delete_row(table, uuid)  # children go by cascade; the apply trigger marks them deleted
-        set_meta(table, uuid, max(version, local.version) if local else version, (0, ""), True, bool(c.get("m")))
+        mhst = bool(c.get("m")) or bool(local and local.mhst)
+        if relay:
+            set_meta(table, uuid, (state.tick(), state.laptop_id()), (0, ""), True, mhst, dirty=True)
+            set_meta(table, c["u"], version, (0, ""), True, mhst)
+        else:
+            set_meta(table, uuid, max(version, local.version) if local else version, (0, ""), True, mhst)
         self._forget_about(table, uuid)
         self.result.applied += 1
 
@@ -308,6 +316,24 @@ def purge_deleted() -> None:
         "DELETE FROM team_pending WHERE EXISTS (SELECT 1 FROM team_change m WHERE m.tbl = team_pending.tbl "
         "AND m.uuid = team_pending.uuid AND m.deleted = 1)"
     )
+
+
+def spread_erasures() -> int:
+    """An erased record that absorbed copies (team_alias) is erased under each copy's UUID too.
+
+    A laptop that never made a merge knows the pupil only by the copy's UUID; without these
+    tombstones it would keep the copy while the laptops that merged erased it. Each copy's
+    tombstone is this laptop's change (sent once: afterwards the copy is marked deleted here).
+    """
+    rows = db.execute_sql(
+        "SELECT m.tbl, a.old_uuid, m.mhst FROM team_alias a JOIN team_change m ON m.uuid = a.new_uuid AND m.deleted = 1 "
+        "LEFT JOIN team_change g ON g.tbl = m.tbl AND g.uuid = a.old_uuid WHERE g.uuid IS NULL OR g.deleted = 0"
+    ).fetchall()
+    if rows:
+        version = (state.tick(), state.laptop_id())
+        for table, uuid, mhst in rows:
+            set_meta(table, uuid, version, (0, ""), True, bool(mhst), dirty=True)
+    return len(rows)
 
 
 def merge_into(table: str, survivor: str, gone: str, actor: str | None, result: Applied,

@@ -69,6 +69,10 @@ def tick() -> int:
     return new
 
 
+def laptop_id() -> str:
+    return db.execute_sql("SELECT laptop_id FROM team_state WHERE id = 1").fetchone()[0]
+
+
 def receive(remote: int) -> None:
     current = db.execute_sql("SELECT hlc FROM team_state WHERE id = 1").fetchone()[0]
     db.execute_sql("UPDATE team_state SET hlc = ? WHERE id = 1", (hlc.receive(current, remote),))
