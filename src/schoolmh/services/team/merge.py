@@ -11,6 +11,8 @@ Every record has a version (hlc, laptop id) and the version it was edited from (
 * The same pupil (same UPN, or same legal name and date of birth without UPN) or the same
   staff user name arriving under a second UUID is merged: the smaller UUID survives,
   everything linked to the other is re-pointed, the other UUID becomes an alias, audited.
+  Erasing either copy erases the merged record; the laptop that erased it sends tombstones
+  under the other UUIDs too, for laptops that never made that merge (spread_erasures).
 * A change whose linked record has not arrived yet waits in team_pending and is retried.
 Run with team_state.applying set, so the capture triggers leave these writes alone.
 """
