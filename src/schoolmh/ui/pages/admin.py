@@ -839,7 +839,7 @@ class AdminPage(QWidget):
         from schoolmh.ui.pages.team import TeamTab  # several laptops (issue 12)
 
         self.team = TeamTab(ctx)
-        self.tabs.addTab(self.team, "T&eam")
+        self.tabs.addTab(self.team, "Team shar&ing")
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
