@@ -132,7 +132,7 @@ class TeamTab(QWidget):
         self.start_button = QPushButton("&Start a team…")
         self.sync_button = QPushButton("E&xchange now")
         self.add_button = QPushButton("&Add a laptop…")
-        self.remove_button = QPushButton("&Remove laptop…")
+        self.remove_button = QPushButton("Re&move laptop…")
         self.start_button.clicked.connect(self.start)
         self.sync_button.clicked.connect(self.sync_now)
         self.add_button.clicked.connect(self.add_laptop)
@@ -145,9 +145,9 @@ class TeamTab(QWidget):
         self.conflict_view = list_view(self.conflict_proxy, "Conflicts to review")
         self.conflict_view.setObjectName("teamConflicts")
         self.conflict_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.keep_other = QPushButton("&Keep this one")
+        self.keep_other = QPushButton("Keep t&his one")  # Alt+T: the Settings tab
         self.keep_other.setToolTip("Replace the kept version with the one listed; the choice reaches every laptop.")
-        self.keep_current = QPushButton("Keep curre&nt")
+        self.keep_current = QPushButton("Keep cu&rrent")  # Alt+C: Account
         self.keep_other.clicked.connect(lambda: self.resolve(True))
         self.keep_current.clicked.connect(lambda: self.resolve(False))
         self.problems = QPlainTextEdit()
