@@ -133,9 +133,9 @@ class TeamTab(QWidget):
         self.sync_button = QPushButton("E&xchange now")
         self.add_button = QPushButton("&Add a laptop…")
         self.remove_button = QPushButton("Re&move laptop…")
-        self.start_button.clicked.connect(self.start)
+        self.start_button.clicked.connect(lambda: self.start())  # clicked(bool) must not arrive as the folder
         self.sync_button.clicked.connect(self.sync_now)
-        self.add_button.clicked.connect(self.add_laptop)
+        self.add_button.clicked.connect(lambda: self.add_laptop())  # …nor as the dialog
         self.remove_button.clicked.connect(self.remove_laptop)
         self.laptops = RowTableModel(LAPTOP_COLUMNS, key=lambda l: l.name, parent=self)
         self.laptop_view = list_view(SortProxy(self.laptops, self), "Laptops in the team")
