@@ -283,7 +283,8 @@ class TeamMachine(RuleBasedStateMachine):
 
 # SCHOOLMH_SIM_EXAMPLES=500 (and SCHOOLMH_SIM_STEPS=60) for a long hunt; the suite runs 10 x 30.
 TeamMachine.TestCase.settings = settings(
-    max_examples=int(os.environ.get("SCHOOLMH_SIM_EXAMPLES", "10")), stateful_step_count=int(os.environ.get("SCHOOLMH_SIM_STEPS", "30")), deadline=None,
+    max_examples=int(os.environ.get("SCHOOLMH_SIM_EXAMPLES", "10")),
+    stateful_step_count=int(os.environ.get("SCHOOLMH_SIM_STEPS", "30")), deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 test_team_simulation = TeamMachine.TestCase
