@@ -32,3 +32,29 @@ def test_a_pupil_with_many_flags_keeps_the_record_header_on_screen(qtbot, main_w
     assert holder.horizontalScrollBar().maximum() == 0, "the record scrolls sideways"
     for button in (page.edit_button, page.pdf_button, page.more_button):
         assert _inside(button, holder.viewport()), button.text()
+
+
+def test_save_scores_is_on_screen_without_scrolling_at_911_by_440(qtbot, main_window, lead_session):
+    """The measure entry's Clear / Save scores sat below the fold at 150%: the user had to scroll to save."""
+    from PySide6.QtCore import Qt
+
+    from schoolmh.services import pupils
+    from support import press
+
+    pupil = pupils.create_pupil(lead_session, legal_forename="Ffion", legal_surname="ap Rhys", year_group=10,
+                                tutor_group="10M")
+    window = main_window
+    window.resize(SMALL_CLIENT)
+    window.ctx.open_pupil.emit(pupil.uuid)
+    page = window.workspace.pages["pupil"]
+    holder = window.workspace._holders["pupil"]
+    qtbot.waitUntil(lambda: holder.viewport().width() > 0)
+    press(qtbot, window, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)  # the Measures tab, as the user does
+    assert page.tabs.currentWidget() is page.measures_tab
+    qtbot.wait(50)
+    entry = page.measures_tab.entry
+    for code in ("SDQ", "RCADS25", "GBO", "ORS", "CORS", "WEMWBS", "SWEMWBS"):
+        entry.select(code)
+        qtbot.wait(20)
+        for button in (entry.clear_button, entry.save_button):
+            assert button.isVisible() and _inside(button, holder.viewport()), f"{button.text()} off screen ({code})"
