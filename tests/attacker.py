@@ -86,6 +86,11 @@ class System:
     def add_le(self, a: int, b: int) -> None:
         self.les.append((a, b))
 
+    def narrow(self, i: int, lo: int = 0, hi: int = BIG) -> None:
+        """What the layout gives away on top of the figures (a table shown only for 10 or more, ...)."""
+        a, b = self.dom[i]
+        self.dom[i] = (max(a, lo), min(b, hi))
+
     def _propagate(self, dom: list[tuple[int, int]]) -> list[tuple[int, int]] | None:
         dom = list(dom)
         changed = True
@@ -195,7 +200,8 @@ class Printed:
     referral_header: list[str]  # decision labels printed
     referrals: dict[str, list[str]]  # destination label -> cells (decisions..., total); with "Total"
     gap: dict[str, str]
-    groups: dict[str, tuple[str, str, str, str]]  # label -> on roll, share of roll, supported, share supported
+    # label -> on roll, share of roll, supported, share supported, compared ("Under 10": not broken down)
+    groups: dict[str, tuple[str, str, str, str, str]]
 
 
 GROUP_LABELS = ("SEND: EHC plan (E)", "SEND: SEN support (K)", "Free school meals",
@@ -269,7 +275,7 @@ def read_report(text: str) -> Printed:
     groups = {}
     fair = _between(text, "Compared with roll", "A group whose share")
     for label in GROUP_LABELS:
-        m = re.search(re.escape(label) + f" {CELL} {SHARE} {CELL} {SHARE}", fair)
+        m = re.search(re.escape(label) + f" {CELL} {SHARE} {CELL} {SHARE} (Lower|Higher|Similar|—|Under 10)", fair)
         if m:
             groups[label] = m.groups()
     return Printed(s, tiers, outcomes, header, referrals, gap, groups)
@@ -287,10 +293,14 @@ def report_system(p: Printed) -> System:
         parts = [sys_.var(f"tier:{label}", cell) for label, cell in p.tiers.items() if label != "Total"]
         sys_.var("supported", p.tiers["Total"])
         sys_.add_sum(parts, supported)
+        sys_.narrow(supported, lo=sup.MIN_GROUP)  # broken down by tier: at least 10
+    elif p.scalars["supported"] not in ("0",):
+        sys_.narrow(supported, hi=sup.MIN_GROUP - 1)  # "too few to break down"
     for code, (paired, *cells) in p.outcomes.items():
         if paired.startswith("under") or not cells or cells[0] == "too":
             continue
         total = sys_.var(f"outcome:{code}:paired", paired)
+        sys_.narrow(total, lo=sup.MIN_GROUP)
         parts = [sys_.var(f"outcome:{code}:{k}", c) for k, c in zip(("improved", "no_change", "deteriorated"), cells)]
         sys_.add_sum(parts, total)
     if p.referrals:
@@ -305,14 +315,20 @@ def report_system(p: Printed) -> System:
         for j, col in enumerate(col_totals):
             sys_.add_sum([cells[r][j] for r in rows], col)
         sys_.add_sum(col_totals, grand)
+        sys_.narrow(grand, lo=sup.MIN_GROUP)
         sys_.add_sum([sys_.by_name[f"referrals:{r}:Total"] for r in rows], grand)
     if p.gap and "Total" in p.gap:
         parts = [sys_.var(f"gap:{label}", c) for label, c in p.gap.items() if label != "Total"]
         sys_.add_sum(parts, sys_.var("in_gap", p.gap["Total"]))
+        sys_.narrow(sys_.by_name["in_gap"], lo=sup.MIN_GROUP)
     roll = sys_.var("roll", p.scalars["roll"]) if p.scalars.get("roll") else None
     eth_roll, eth_sup = [], []
-    for label, (on_roll, _roll_share, sup_text, _sup_share) in p.groups.items():
+    for label, (on_roll, _roll_share, sup_text, _sup_share, compared) in p.groups.items():
         g = sys_.var(f"group:{label}:on_roll", on_roll)
+        if compared == "Under 10":
+            sys_.narrow(g, hi=sup.MIN_GROUP - 1)
+        elif on_roll != "0":
+            sys_.narrow(g, lo=sup.MIN_GROUP)
         s = sys_.var(f"group:{label}:supported", sup_text)
         sys_.add_le(s, g)
         sys_.add_le(s, supported)
@@ -343,7 +359,7 @@ def share_problems(p: Printed) -> list[str]:
             m = re.match(r"(.+) \((\d+%)\)$", c)
             if m:
                 check(f"outcome {code}", m.group(2), m.group(1), paired)
-    for label, (on_roll, roll_share, supported, sup_share) in p.groups.items():
+    for label, (on_roll, roll_share, supported, sup_share, _compared) in p.groups.items():
         check(f"{label} share of roll", roll_share, on_roll, p.scalars.get("roll"))
         check(f"{label} share of supported", sup_share, supported, p.scalars.get("supported"))
     return bad

@@ -110,7 +110,10 @@ def test_printable_applies_every_rule(data):
     assert (sdq.paired, sdq.counts) == ("10", ("10", "fewer than 8", "fewer than 8"))  # 12 = 8 + 2 + 2
     assert sdq.shares == (None, None, None)  # the row has hidden cells: no share from it at all
     assert p.outcome_rows[1].counts is None  # RCADS: 3 paired, too few
-    rows = {r[0]: r for r in p.group_rows}
+    rows = {r.label: (r.label, r.on_roll, r.roll_share, r.supported, r.supported_share) for r in p.group_rows}
+    assert {r.label for r in p.group_rows if r.too_small} == {
+        "English as an additional language", "Looked-after children", "Young carers", "SEND: EHC plan (E)",
+        "Ethnicity: Black", "Ethnicity: not obtained or refused"}
     assert rows["English as an additional language"][2:] == (None, None, None)  # group of 5: not broken down
     assert rows["Free school meals"][1:] == ("15", "38%", "10", "100%")  # 15 of 40; 10 of 10, as printed
     # the ethnic groups add up to the roll; two are hidden (6 and 4), so no share of roll for any of them,
@@ -242,3 +245,13 @@ def test_same_definitions_as_the_dashboard(school, data):
     assert dash.minutes_by_function == {f.function: f.minutes for f in data.function_time}
     assert (dash.attended, dash.missed) == (data.sessions_delivered, data.sessions_dna + data.sessions_cancelled_family)
     assert dash.principles_without_activity == data.principles_without_activity
+
+
+def test_a_large_group_is_never_called_under_10(school):
+    """Summer 2025: 5 pupils supported, so nobody supported is broken down by group; White (20 on roll) and Asian
+    (10) are still groups of 10 or more, and say so (the attacker test found them labelled "Under 10")."""
+    p = governors_report_data(school.session, Period(PREV_START, PREV_END, "")).printable()
+    rows = {r.label: r for r in p.group_rows}
+    assert not rows["Ethnicity: White"].too_small and rows["Ethnicity: White"].supported is None
+    assert not rows["Free school meals"].too_small and rows["Free school meals"].roll_share == "38%"
+    assert rows["Ethnicity: Black"].too_small

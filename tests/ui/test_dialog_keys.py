@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPushButton
 from dialog_registry import confirmations, record_dialogs, school
 from schoolmh.db.models import all_models
 from schoolmh.services import liaison, referrals
+from schoolmh.db.connection import database_proxy
 from schoolmh.ui.context import AppContext
 from schoolmh.ui.widgets.common import NOTHING_TYPED, is_input
 
@@ -34,6 +35,7 @@ def seeded(tmp_path_factory, qapp):
 @pytest.fixture
 def ctx(seeded):
     x, folder = seeded
+    database_proxy.initialize(x.session.db)  # another test's vault may have been opened since
     c = AppContext(folder)
     c.session = x.session
     yield c
@@ -261,3 +263,56 @@ def test_a_typed_date_that_is_not_a_date_is_refused_next_to_the_field(qtbot, ctx
     assert dialog.isVisible() and "is not a date" in dialog.errors.message_for("closed_on")
     assert plans.current_plan(x.session, x.pupil.uuid) is not None
     dialog.done(0)
+
+
+def test_mark_done_with_nothing_selected_takes_the_first_open_action(qtbot, ctx, seeded, message_boxes):
+    """Issue 13.8: never silently nothing. The first action is selected (so it is seen), the dialog names
+    it, and Enter there marks it done."""
+    from PySide6.QtCore import QTimer
+
+    from schoolmh.ui.pages.liaison import LiaisonPage, MarkDoneDialog
+
+    x, _ = seeded
+    page = LiaisonPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    assert page.actions_proxy.rowCount() == 1 and not page.actions_view.currentIndex().isValid()
+    seen = {}
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, MarkDoneDialog):
+            QTimer.singleShot(20, answer)
+            return
+        seen["about"] = " ".join(label.text() for label in dialog.findChildren(QLabel))
+        seen["selected"] = page.actions_proxy.row_at(page.actions_view.currentIndex()).text
+        qtbot.keyClick(dialog.focusWidget() or dialog, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, answer)
+    qtbot.mouseClick(page.done_button, Qt.MouseButton.LeftButton)
+    assert "Call home" in seen["about"] and seen["selected"] == "Call home"
+    assert liaison.open_actions(x.session) == []
+    # nothing left: it says so rather than doing nothing
+    page.refresh()
+    qtbot.mouseClick(page.done_button, Qt.MouseButton.LeftButton)
+    assert message_boxes[-1] == ("Mark done", "There are no open actions to mark done.")
+
+
+def test_alt_down_opens_a_calendar_and_enter_picks_the_day(qtbot):
+    from PySide6.QtWidgets import QCalendarWidget
+
+    from schoolmh.ui.widgets.dates import DateEdit
+
+    date = DateEdit(dt.date(2026, 3, 10))
+    qtbot.addWidget(date)
+    date.show()
+    date.setFocus()
+    qtbot.keyClick(date, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    calendar = date.findChild(QCalendarWidget)
+    assert calendar is not None and calendar.isVisible()
+    qtbot.keyClick(calendar.focusWidget() or calendar, Qt.Key.Key_Right)
+    qtbot.keyClick(calendar.focusWidget() or calendar, Qt.Key.Key_Return)
+    assert date.value() == dt.date(2026, 3, 11) and date.text() == "11/03/2026"
+    qtbot.keyClick(date, Qt.Key.Key_Up)  # Up and Down move a day
+    assert date.value() == dt.date(2026, 3, 12)

@@ -103,3 +103,27 @@ def test_first_run_join_my_schools_schoolmh(qtbot, tmp_path):
     assert pupils.get_pupil(session, uuid).uuid == uuid
     assert team.status(session).laptop_name == "Head's laptop"
     session.close()
+
+
+def test_status_bar_exchanges_in_the_background_and_says_when_the_folder_is_gone(qtbot, app_ctx, tmp_path):
+    import shutil
+
+    from PySide6.QtWidgets import QStatusBar
+
+    from schoolmh.ui.pages.team import TeamSyncer
+
+    (tmp_path / "team").mkdir()
+    team.init_team(app_ctx.session, tmp_path / "team")
+    pupils.create_pupil(app_ctx.session, legal_forename="Bar", legal_surname="Pupil", year_group=7)
+    bar = QStatusBar()
+    qtbot.addWidget(bar)
+    syncer = TeamSyncer(app_ctx, bar)
+    syncer.started()
+    qtbot.waitUntil(lambda: not syncer.busy and syncer.label.text() != "", timeout=10000)
+    assert syncer.label.text() == "Team: Up to date"  # the new pupil was sent
+    assert list((tmp_path / "team" / "laptops").glob("*/00000002-school-*.smhb"))
+    shutil.rmtree(tmp_path / "team")
+    syncer.exchange()
+    qtbot.waitUntil(lambda: "not reachable since" in syncer.label.text(), timeout=10000)
+    syncer.stopping()
+    assert not syncer.label.isVisible()

@@ -315,13 +315,12 @@ def _fairness(d: GovernorsReportData, p: Printable) -> list:
              para(f"Pupils on roll in the period: {p.roll}. Pupils supported directly: {p.pupils_supported}.",
                   st.body)]
     rows = []
-    for label, on_roll, roll_share, supported, supported_share in p.group_rows:
-        if roll_share is None and supported is None:
-            rows.append([label, on_roll, sup.NOT_SHOWN, sup.NOT_SHOWN, sup.NOT_SHOWN,
-                         "Under 10: not broken down"])
+    for g in p.group_rows:
+        if g.too_small:
+            rows.append([g.label, g.on_roll, sup.NOT_SHOWN, sup.NOT_SHOWN, sup.NOT_SHOWN, "Under 10: not broken down"])
             continue
-        rows.append([label, on_roll, _shown(roll_share), _shown(supported), _shown(supported_share),
-                     _compare(roll_share, supported_share)])
+        rows.append([g.label, g.on_roll, _shown(g.roll_share), _shown(g.supported), _shown(g.supported_share),
+                     _compare(g.roll_share, g.supported_share)])
     if not d.roll:
         return [*intro, para("No pupils are on the roll in SchoolMH for this period, so there is nothing to "
                              "compare.", st.body)]

@@ -21,7 +21,7 @@ from schoolmh.services.report_data.periods import (
     previous_period,
     report_period,
 )
-from schoolmh.services.report_data.printable import FUNCTION_COUNTS, FunctionRow, OutcomeRow, Printable
+from schoolmh.services.report_data.printable import FUNCTION_COUNTS, FunctionRow, GroupRow, OutcomeRow, Printable
 from schoolmh.services.report_data.pupil_summary import (
     GoalEntry,
     MeasureChange,
@@ -52,7 +52,7 @@ from schoolmh.services.report_data.values import (
 __all__ = [
     "NO_PLAN", "GAP_BANDS", "FAIRNESS_GROUPS", "ETHNIC_GROUPS", "MAX_DAYS", "WHY_WHOLE_PERIODS",
     "CountRow", "FunctionTime", "InstrumentOutcome", "ReferralTable", "PrincipleFigures", "GroupReach",
-    "KeyFigures", "GovernorsReportData", "Printable", "OutcomeRow", "FunctionRow", "FUNCTION_COUNTS",
+    "KeyFigures", "GovernorsReportData", "Printable", "OutcomeRow", "FunctionRow", "GroupRow", "FUNCTION_COUNTS",
     "governors_report_data", "report_period", "period_label", "previous_period", "in_period", "ethnic_group",
     "GoalEntry", "ReviewEntry", "PlanEntry", "SessionEntry", "MeasureEntry", "MeasureChange", "ReferralEntry",
     "MentionEntry", "PupilSummaryData", "pupil_summary_data",

@@ -28,7 +28,7 @@ from schoolmh.services.figures import FUNCTION_COUNTS
 from schoolmh.services.report_data.periods import in_period, previous_phrase
 from schoolmh.services.report_data.values import GovernorsReportData, KeyFigures
 
-__all__ = ["Printable", "OutcomeRow", "FunctionRow", "printable", "FUNCTION_COUNTS"]
+__all__ = ["Printable", "OutcomeRow", "FunctionRow", "GroupRow", "printable", "FUNCTION_COUNTS"]
 
 
 
@@ -57,6 +57,18 @@ class FunctionRow:
 
 
 @dataclass(frozen=True)
+class GroupRow:
+    """One group of the reach and fairness table; None = not shown."""
+
+    label: str
+    on_roll: str
+    roll_share: str | None
+    supported: str | None
+    supported_share: str | None
+    too_small: bool  # fewer than 10 on roll: not broken down at all
+
+
+@dataclass(frozen=True)
 class Printable:
     pupils_supported: str
     tier_rows: tuple[tuple[str, str], ...] | None  # None: fewer than 10 supported, no breakdown
@@ -81,8 +93,7 @@ class Printable:
     principle_rows: tuple[tuple[str, str, str, str, str, str], ...]  # name, activities, 3 reach, rag
     principles_without_activity: tuple[str, ...]  # short names
     roll: str
-    # label, on roll, share of roll, supported, share of supported; None = not shown
-    group_rows: tuple[tuple[str, str, str | None, str | None, str | None], ...]
+    group_rows: tuple[GroupRow, ...]
     supported_broken_down: bool
     liaison_rows: tuple[tuple[str, str], ...]
     comparison_rows: tuple[tuple[str, str, str], ...] | None  # None: no previous data
@@ -124,23 +135,23 @@ def _outcome_rows(d: GovernorsReportData) -> tuple[OutcomeRow, ...]:
     return tuple(rows)
 
 
-def _group_rows(d: GovernorsReportData) -> tuple[tuple[str, str, str | None, str | None, str | None], ...]:
+def _group_rows(d: GovernorsReportData) -> tuple[GroupRow, ...]:
     sc = sup.suppress_count
     broken = sup.may_break_down(d.pupils_supported)
     roll, supported_total = sc(d.roll), sc(d.pupils_supported)
-    rows: list[tuple[str, str, str | None, str | None, str | None]] = []
+    rows: list[GroupRow] = []
     flags = [g for g in d.groups if not g.code.startswith("eth:")]
     ethnic = [g for g in d.groups if g.code.startswith("eth:")]
     for g in flags:  # each flag is its own line (in the group or not): only its own cell can hide it
-        if not sup.may_break_down(g.on_roll):
-            rows.append((g.label, sc(g.on_roll), None, None, None))
+        if g.on_roll and not sup.may_break_down(g.on_roll):
+            rows.append(GroupRow(g.label, sc(g.on_roll), None, None, None, True))
             continue
         on_roll = sc(g.on_roll)
         supported = sc(g.supported) if broken else None
-        rows.append((g.label, on_roll, sup.share(on_roll, roll),
-                     supported, sup.share(supported, supported_total) if broken else None))
+        rows.append(GroupRow(g.label, on_roll, sup.share(on_roll, roll), supported,
+                             sup.share(supported, supported_total) if broken else None, False))
     # the ethnic groups add up to the roll and to the pupils supported: one table with those totals
-    # a group with nobody on roll has nobody supported: its "0" hides nothing
+    # (a group with nobody on roll has nobody supported: its "0" hides nothing)
     small = {(i, 1) for i, g in enumerate(ethnic) if g.on_roll and (not sup.may_break_down(g.on_roll) or not broken)}
     grid = sup.suppress_table([[g.on_roll, g.supported] for g in ethnic], row_totals=False, col_totals=True,
                               not_shown=small)
@@ -148,12 +159,13 @@ def _group_rows(d: GovernorsReportData) -> tuple[tuple[str, str, str | None, str
     supported_line_hidden = any(sup.is_hidden(r[1]) or r[1] == sup.NOT_SHOWN for r in grid)
     for i, g in enumerate(ethnic):
         on_roll, supported = grid[i]
+        too_small = bool(g.on_roll) and not sup.may_break_down(g.on_roll)
+        roll_share = None if too_small else sup.share(on_roll, roll, line_hidden=roll_line_hidden)
         if (i, 1) in small:
-            rows.append((g.label, on_roll, None if not sup.may_break_down(g.on_roll)
-                         else sup.share(on_roll, roll, line_hidden=roll_line_hidden), None, None))
+            rows.append(GroupRow(g.label, on_roll, roll_share, None, None, too_small))
             continue
-        rows.append((g.label, on_roll, sup.share(on_roll, roll, line_hidden=roll_line_hidden), supported,
-                     sup.share(supported, supported_total, line_hidden=supported_line_hidden)))
+        rows.append(GroupRow(g.label, on_roll, roll_share, supported,
+                             sup.share(supported, supported_total, line_hidden=supported_line_hidden), False))
     return tuple(rows)
 
 

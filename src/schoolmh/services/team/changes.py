@@ -110,7 +110,7 @@ def collect(st: TeamState) -> Outgoing:
         change["m"] = 1 if key in sent or (change.get("d") and metas[key][5]) else 0
     out.streams["school"] = list(changes.values()) + conflict_changes
     mhst_stream += [c for c in conflict_changes if (c["c"]["tbl"], c["c"]["uuid"]) in in_scope]
-    if any(not c.get("w") or True for c in mhst_stream) and mhst_stream:
+    if mhst_stream:
         out.streams["mhst"] = mhst_stream
     return out
 

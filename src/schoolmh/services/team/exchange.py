@@ -93,15 +93,38 @@ def check(me: state.TeamState, p: Parsed, laptops: dict[str, state.Laptop], seen
 
 
 # -- reading ---------------------------------------------------------------------------------------
-def _load_candidates(session: Session, me: state.TeamState, report: SyncReport) -> list[tuple[str, Parsed]]:
-    index, seen = state.file_index(), state.seen_states()
-    found: list[tuple[str, Parsed]] = []
-    new_index: list[tuple[str, int, int, str]] = []
-    problems: list[tuple[str, str, str, bool]] = []
-    own_prefix = me.laptop_id + "/"
-    for c in folder.scan(Path(me.folder)):
-        known = index.get(c.name)
-        if known and known[:2] == (c.size, c.mtime_ns) and seen.get(known[2]) in FINAL:
+@dataclass
+class Fetched:
+    """What reading the team folder found, before anything touches the vault (see prefetch)."""
+
+    found: list[tuple[str, Parsed]] = field(default_factory=list)
+    new_index: list[tuple[str, int, int, str]] = field(default_factory=list)
+    problems: list[tuple[str, str, str, bool]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FolderView:
+    """The little the file work needs from the vault, read on the thread that owns it."""
+
+    folder: Path
+    laptop_id: str
+    index: dict
+    seen: dict
+
+
+def folder_view(session: Session) -> FolderView:
+    me = require_team(session)
+    return FolderView(Path(me.folder), me.laptop_id, state.file_index(), state.seen_states())
+
+
+def prefetch(view: FolderView) -> Fetched:
+    """The slow, file-system part of reading (listing, reading, hashing, parsing): no database,
+    so the window runs it on a worker thread. Raises folder.FolderUnreachable."""
+    out = Fetched()
+    own_prefix = view.laptop_id + "/"
+    for c in folder.scan(view.folder):
+        known = view.index.get(c.name)
+        if known and known[:2] == (c.size, c.mtime_ns) and view.seen.get(known[2]) in FINAL:
             continue
         if c.name.startswith(own_prefix) and known and known[:2] == (c.size, c.mtime_ns):
             continue
@@ -110,19 +133,24 @@ def _load_candidates(session: Session, me: state.TeamState, report: SyncReport) 
         except OSError:
             continue  # being written or locked by a sync tool: next time
         digest = bundle.digest_of(data)
-        new_index.append((c.name, c.size, c.mtime_ns, digest))
-        if seen.get(digest) in FINAL:
+        out.new_index.append((c.name, c.size, c.mtime_ns, digest))
+        if view.seen.get(digest) in FINAL:
             continue  # a copy (sync-tool conflict copy, second delivery) of a bundle already handled
         try:
-            found.append((c.name, bundle.parse(data)))
+            out.found.append((c.name, bundle.parse(data)))
         except BundleUnreadable as exc:
-            problems.append((digest, c.name, str(exc), exc.permanent))
+            out.problems.append((digest, c.name, str(exc), exc.permanent))
+    return out
+
+
+def _load_candidates(session: Session, report: SyncReport, fetched: Fetched | None) -> list[tuple[str, Parsed]]:
+    fetched = fetched if fetched is not None else prefetch(folder_view(session))
     with session.transaction():
-        for entry in new_index:
+        for entry in fetched.new_index:
             state.index_file(*entry)
-        for digest, name, message, permanent in problems:
+        for digest, name, message, permanent in fetched.problems:
             _note_problem(report, digest, name, message, permanent)
-    return found
+    return fetched.found
 
 
 def _note_problem(report: SyncReport, digest: str, name: str, message: str, permanent: bool) -> None:
@@ -135,12 +163,13 @@ def _note_problem(report: SyncReport, digest: str, name: str, message: str, perm
         report.waiting.append(text)
 
 
-def read(session: Session, report: SyncReport | None = None) -> SyncReport:
+def read(session: Session, report: SyncReport | None = None, fetched: Fetched | None = None) -> SyncReport:
+    """Apply what the folder holds; `fetched` is prefetch()'s result when the file work was done elsewhere."""
     report = report or SyncReport()
     me = require_team(session)
     if me.removed:
         raise TeamError("This laptop was removed from the team: it no longer exchanges changes.")
-    candidates = _load_candidates(session, me, report)
+    candidates = _load_candidates(session, report, fetched)
     pending: dict[str, tuple[str, Parsed]] = {}
     for name, p in candidates:
         pending.setdefault(p.digest, (name, p))
@@ -294,12 +323,12 @@ def write(session: Session, report: SyncReport | None = None) -> SyncReport:
     return report
 
 
-def sync(session: Session) -> SyncReport:
+def sync(session: Session, fetched: Fetched | None = None) -> SyncReport:
     """Read, then write (so conflicts found while reading travel at once). Records whether the folder answered."""
-    me = require_team(session)
+    require_team(session)
     report = SyncReport()
     try:
-        read(session, report)
+        read(session, report, fetched)
         write(session, report)
     except folder.FolderUnreachable as exc:
         with session.transaction():
@@ -307,5 +336,10 @@ def sync(session: Session) -> SyncReport:
         raise TeamError(str(exc)) from None
     with session.transaction():
         state.mark_reachable(True, now_text())
-    del me
     return report
+
+
+def record_unreachable(session: Session) -> None:
+    """The folder did not answer (found by a prefetch on another thread)."""
+    with session.transaction():
+        state.mark_reachable(False, now_text())

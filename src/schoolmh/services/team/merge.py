@@ -241,19 +241,16 @@ class Merger:
         self.result.waiting += 1
 
     def retry_pending(self, via_mhst: bool) -> None:
+        """Retry waiting changes until a pass settles none (each settled one may unblock others)."""
         while True:
             rows = db.execute_sql("SELECT tbl, uuid, hlc, laptop, change FROM team_pending ORDER BY hlc").fetchall()
             progress = False
             for table, uuid, stamp, laptop, text in rows:
                 db.execute_sql("DELETE FROM team_pending WHERE tbl = ? AND uuid = ? AND hlc = ? AND laptop = ?",
                                (table, uuid, stamp, laptop))
-                waiting_before = self.result.waiting
-                if self.apply_record(json.loads(text), via_mhst or self.scope == "mhst"):
-                    progress = True
-                    self.result.waiting = max(0, self.result.waiting - 1)
-                else:
-                    self.result.waiting = waiting_before
+                progress = self.apply_record(json.loads(text), via_mhst or self.scope == "mhst") or progress
             if not progress:
+                self.result.waiting = db.execute_sql("SELECT count(*) FROM team_pending").fetchone()[0]
                 return
 
     # -- duplicates --------------------------------------------------------------------------------

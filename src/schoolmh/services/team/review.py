@@ -51,7 +51,7 @@ class TeamStatus:
             return ""
         if self.removed:
             return "Removed from the team"
-        if self.last_fail_at and self.last_fail_at > self.last_ok_at:
+        if self.last_fail_at:
             return f"Team folder not reachable since {self.last_fail_at}"
         if self.to_send:
             return f"{self.to_send} change{'s' if self.to_send != 1 else ''} to send"

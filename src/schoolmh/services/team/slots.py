@@ -95,8 +95,7 @@ def apply(vault: OpenVault, change: dict, my_scope: str) -> bool:
     if my_scope == "mhst" and _roles_by_label(keyfile.vault_id).get(label) not in MHST_ROLES:
         return False
     if change.get("d"):
-        new = keyfile.without(USER, label)
-        slot_id = (row and "") or ""
+        new, slot_id = keyfile.without(USER, label), ""
     else:
         slot = Slot.from_json(change["slot"])
         if slot.kind != USER or slot.label != label:

@@ -75,8 +75,12 @@ def receive(remote: int) -> None:
 
 
 def mark_reachable(ok: bool, at: str) -> None:
-    column = "last_ok_at" if ok else "last_fail_at"
-    db.execute_sql(f"UPDATE team_state SET {column} = ? WHERE id = 1", (at,))
+    """A success clears the failure; a failure keeps the time the folder was first missed ("since …")."""
+    if ok:
+        db.execute_sql("UPDATE team_state SET last_ok_at = ?, last_fail_at = '' WHERE id = 1", (at,))
+    else:
+        db.execute_sql("UPDATE team_state SET last_fail_at = CASE WHEN last_fail_at = '' THEN ? ELSE last_fail_at END "
+                       "WHERE id = 1", (at,))
 
 
 def mark_removed() -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt
+from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -104,7 +104,6 @@ class PupilPicker(QLineEdit):
         self.setPlaceholderText("Type part of a name, a UPN or a tutor group")
         self.setAccessibleName("Pupil")
         self.textEdited.connect(self._edited)
-        self.installEventFilter(self)
         self._on_chosen = None
 
     def on_chosen(self, callback) -> None:
@@ -162,18 +161,21 @@ class PupilPicker(QLineEdit):
             return self.matches[index.row()]
         return None
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if obj is self and event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            if self.pupil is None and self.text().strip():
-                if not self.matches:
-                    self.matches = self.find(self.text())
-                row = self._highlighted_row() if self.completer_.popup().isVisible() else None
-                if row is None and self.matches:
-                    row = self.matches[0]
-                if row is not None:
-                    self.choose(self.rows[row])
-                    return True
-        return super().eventFilter(obj, event)
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        """Enter picks the highlighted (or first) match and goes no further; once a pupil is chosen it passes
+        on to the dialog (Save). (An override, not an event filter on itself: a Python filter is called
+        while the widget is being destroyed, which crashed the window.)"""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.pupil is None and self.text().strip():
+            if not self.matches:
+                self.matches = self.find(self.text())
+            row = self._highlighted_row() if self.completer_.popup().isVisible() else None
+            if row is None and self.matches:
+                row = self.matches[0]
+            if row is not None:
+                self.choose(self.rows[row])
+                event.accept()
+                return
+        super().keyPressEvent(event)
 
 
 class QuickSessionDialog(FormDialog):
@@ -249,7 +251,7 @@ class QuickSessionDialog(FormDialog):
 
         form = self.form_layout()
         e = self.errors
-        e.add_row(form, "&Pupil:", "pupil", self.picker)
+        self._pupil_label = form.labelForField(e.add_row(form, "&Pupil:", "pupil", self.picker))
         e.add_row(form, "&Date:", "date", self.date)
         e.add_row(form, "&Length:", "duration_minutes", self.duration)
         e.add_row(form, "&By:", "staff", self.staff)
@@ -300,6 +302,7 @@ class QuickSessionDialog(FormDialog):
         self.picker.setFrame(False)  # reads as fixed text, not as an input
         self.picker.setStyleSheet("QLineEdit { background: transparent; }")
         self.picker.setPlaceholderText("No pupil (a whole-school or liaison contact)")
+        self._pupil_label.setText("Pupil:")  # fixed text, not a field: no Alt+P that would go nowhere
         self.picker.setToolTip("A session stays with its pupil: to move it, delete it and record it again.")
         self.date.set_value(s.date)
         self.duration.setValue(s.duration_minutes)

@@ -80,7 +80,7 @@ class PlanDialog(_FormDialog):
         for code, name in TIERS.items():
             self.tier.addItem(name, code)
         self.start = DateEdit(plan.start_date if plan else today)
-        self.review = OptionalDateEdit("&Review by", (plan.review_date if plan else None) or today + dt.timedelta(days=42),
+        self.review = OptionalDateEdit("Set for", (plan.review_date if plan else None) or today + dt.timedelta(days=42),
                                        accessible_name="Review date")
         self.needs = text_box("Presenting needs", 3)
         self.strategies = text_box("Strategies", 3)
@@ -95,7 +95,7 @@ class PlanDialog(_FormDialog):
             grid.addWidget(box, i // 3, i % 3)
         e = self.errors
         e.add_row(self.form, "&Tier:", "tier", self.tier)
-        e.add_row(self.form, "&Started:", "start_date", self.start)
+        e.add_row(self.form, "Starte&d:", "start_date", self.start)
         e.add_row(self.form, "Re&view date:", "review_date", self.review)
         e.add_row(self.form, "Presenting &needs:", "presenting_needs", self.needs)
         self.goals: list[QLineEdit] = []
@@ -173,7 +173,7 @@ class ReviewDialog(_FormDialog):
         today = ctx.session.today()
         self.date = DateEdit(today, accessible_name="Review date")
         self.notes = text_box("Review notes", 5)
-        self.next = OptionalDateEdit("&Next review", today + dt.timedelta(days=42), accessible_name="Next review date")
+        self.next = OptionalDateEdit("Set for", today + dt.timedelta(days=42), accessible_name="Next review date")
         self.next.set_value(today + dt.timedelta(days=42))
         self.errors.add_row(self.form, "Reviewed &on:", "review_date", self.date)
         self.errors.add_row(self.form, "&Notes:", "notes", self.notes)
@@ -194,7 +194,7 @@ class ClosePlanDialog(_FormDialog):
         self.date = DateEdit(ctx.session.today(), accessible_name="Closing date")
         self.outcome = text_box("Outcome", 5)
         self.outcome.setPlaceholderText("Why the plan ended and what changed")
-        self.errors.add_row(self.form, "Closed &on:", "closed_on", self.date)
+        self.errors.add_row(self.form, "Close&d on:", "closed_on", self.date)
         self.errors.add_row(self.form, "&Outcome:", "outcome", self.outcome)
         self.errors.add("plan", self.date, self.general)
 
@@ -214,7 +214,7 @@ class ReferralDialog(_FormDialog):
         self.next_step = QLineEdit()
         self.next_step.setAccessibleName("Next step")
         self.errors.add_row(self.form, "Referred &to:", "destination", self.destination)
-        self.errors.add_row(self.form, "&Sent on:", "sent_on", self.sent)
+        self.errors.add_row(self.form, "Sent &on:", "sent_on", self.sent)
         self.errors.add_row(self.form, "&Reason:", "reason", self.reason)
         self.errors.add_row(self.form, "&Next step:", "next_step", self.next_step)
         hint = wrapped_label("A referral to the MHST also shares this pupil with the MHST practitioners.")

@@ -540,6 +540,14 @@ class RestoreDialog(QDialog):
     def has_unsaved_input(self) -> bool:
         return bool(self.password.text() or self.key.text())
 
+    def reject(self) -> None:
+        """Escape with a password or key typed asks first, like every form (widgets.common.ask_discard)."""
+        from schoolmh.ui.widgets.common import ask_discard
+
+        if self.has_unsaved_input() and not ask_discard(self):
+            return
+        super().reject()
+
     def credentials(self) -> dict:
         if self.use_key.isChecked():
             return {"recovery_key": self.key.text().strip()}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QEvent, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
@@ -72,13 +72,29 @@ def _plural(n: int, word: str) -> str:
 
 
 # --- pupil picker ------------------------------------------------------------------------
+class _SearchBox(QLineEdit):
+    """The picker's search: Enter with text in it says `entered` and goes no further (the form's Save
+    must not take it). A subclass rather than an event filter: a Python filter on a child is called
+    while the parent is being destroyed, which crashed the window."""
+
+    entered = Signal()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.text().strip():
+            self.entered.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 class PupilPicker(QWidget):
     """Type a name, UPN or year; pick from the matches (Down, Enter); chosen pupils listed below."""
 
     def __init__(self, ctx, chosen: list[tuple[str, str]] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.search = QLineEdit()
+        self.search = _SearchBox()
+        self.search.entered.connect(self._enter)
         self.search.setPlaceholderText("Type a name, UPN or year to link a pupil")
         self.search.setAccessibleName("Find a pupil to link")
         self.matches = QStandardItemModel(self)
@@ -91,7 +107,6 @@ class PupilPicker(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self._run_search)
         self.search.textEdited.connect(lambda _t: self._timer.start())
-        self.search.installEventFilter(self)
         self.list = QListWidget()
         self.list.setAccessibleName("Pupils linked to this meeting")
         self.list.setMaximumHeight(self.list.fontMetrics().lineSpacing() * 3 + 12)
@@ -106,17 +121,13 @@ class PupilPicker(QWidget):
             self._add(uuid, name)
         self.setFocusProxy(self.search)  # its label's Alt+letter lands in the search box
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
+    def _enter(self) -> None:
         """Enter in the search box searches (or links the only match); it must not save the form."""
-        if (obj is self.search and event.type() == QEvent.Type.KeyPress
-                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.search.text().strip()):
-            self._timer.stop()
-            self._run_search()
-            if self.matches.rowCount() == 1:
-                self.completer.popup().hide()
-                self._picked_index(self.matches.index(0, 0))
-            return True
-        return super().eventFilter(obj, event)
+        self._timer.stop()
+        self._run_search()
+        if self.matches.rowCount() == 1:
+            self.completer.popup().hide()
+            self._picked_index(self.matches.index(0, 0))
 
     def _run_search(self) -> None:
         text = self.search.text().strip()
@@ -476,7 +487,7 @@ class LiaisonPage(QWidget):
         self.tabs.addTab(self._build_actions_tab(), "&Open actions")
         self.tabs.addTab(self._build_meetings_tab(), "&Meetings")
         if self.can_read_consultations:
-            self.tabs.addTab(self._build_consultations_tab(), "Staff &consultations")
+            self.tabs.addTab(self._build_consultations_tab(), "Staff consul&tations")
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.tabs, 1)

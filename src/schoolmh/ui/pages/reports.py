@@ -88,8 +88,9 @@ class ReportsPage(QWidget):
         self.year.setToolTip("The school year, autumn to summer (2026-27 is autumn 2026 to summer 2027). "
                              "Term dates are the school's own (Admin, Settings), or the DfE census default.")
         self.term_dates = QLabel()
+        month_end = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         self.start = DateEdit(today.replace(day=1), accessible_name="First day (the first of a month)")
-        self.end = DateEdit(today, accessible_name="Last day (the last day of a month)")
+        self.end = DateEdit(month_end, accessible_name="Last day (the last day of a month)")
         from_label = QLabel("&From")
         from_label.setBuddy(self.start)
         to_label = QLabel("t&o")
@@ -250,7 +251,8 @@ class ReportsPage(QWidget):
         if p.group_rows:
             out.append(f"<h3>Reach into groups (on roll: {escape(p.roll)})</h3>" + _table(
                 ("Group", "On roll", "% of roll", "Supported", "% of supported"),
-                ((g, r, pr or "–", s or "–", ps or "–") for g, r, pr, s, ps in p.group_rows)))
+                ((g.label, g.on_roll, g.roll_share or "–", g.supported or "–", g.supported_share or "–")
+                 for g in p.group_rows)))
         out.append("<h3>Liaison and advice</h3>" + _table(("", "Count"), p.liaison_rows))
         return "".join(out)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -371,13 +371,15 @@ def add_join_entry(wizard) -> None:
 class TeamSyncer(QObject):
     """Exchanges with the team folder at sign-in, every few minutes, and at lock; shows the state in the status bar.
 
-    An up-to-date exchange takes milliseconds (bench/bench_team.py), so it runs on the GUI
-    thread, which owns the vault's connection. Moving the folder reading and decryption to a
-    worker thread (applying in small steps here) is not done yet: a hanging network share
-    would stall the window for the length of the hang.
+    The file work (listing the folder, reading, hashing and parsing new bundles: what a slow or
+    hanging network share makes slow) runs on a worker thread with no database access; the
+    result comes back to the GUI thread, which owns the vault's connection, to be checked,
+    decrypted and applied, one transaction per bundle. At lock the last exchange is made
+    directly, before the vault closes.
     """
 
     INTERVAL_MS = 5 * 60 * 1000
+    fetched = Signal(object, object)  # (the session it was for, exchange.Fetched or the exception)
 
     def __init__(self, ctx: AppContext, bar) -> None:
         super().__init__(bar)
@@ -390,37 +392,83 @@ class TeamSyncer(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(self.INTERVAL_MS)
         self.timer.timeout.connect(self.exchange)
+        self.fetched.connect(self._apply)
+        self.busy = False
 
     def started(self) -> None:
         self.timer.start()
         QTimer.singleShot(0, self.exchange)
 
-    def exchange(self) -> None:
-        from schoolmh.services import team
-
+    def _session(self):
         session = self.ctx.session
-        if session is None or not session.is_open:
+        return session if session is not None and session.is_open else None
+
+    def exchange(self) -> None:
+        import threading
+
+        from schoolmh.services import team
+        from schoolmh.services.team import exchange
+
+        session = self._session()
+        if session is None or self.busy:
             return
+        if not team.status(session).in_team:
+            self.label.hide()
+            return
+        view = exchange.folder_view(session)
+        self.busy = True
+
+        def work() -> None:
+            try:
+                result = exchange.prefetch(view)
+            except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which decides
+                result = exc
+            self.fetched.emit(session, result)
+
+        threading.Thread(target=work, name="team-folder", daemon=True).start()
+
+    def _apply(self, session, result) -> None:
+        from schoolmh.services import team
+        from schoolmh.services.team import exchange, folder
+
+        self.busy = False
+        if self._session() is not session:
+            return  # locked (or signed in again) meanwhile: the next exchange starts afresh
         try:
-            if not team.status(session).in_team:
-                self.label.hide()
-                return
-            report = team.sync(session)
-            if report.applied:
-                self.ctx.data_changed.emit("team")
+            if isinstance(result, folder.FolderUnreachable):
+                exchange.record_unreachable(session)
+            elif isinstance(result, Exception):
+                raise result
+            else:
+                report = team.sync(session, result)
+                if report.applied:
+                    self.ctx.data_changed.emit("team")
         except team.TeamError:
             pass  # shown below as "not reachable since …"
         except Exception as exc:
             from schoolmh.logs import log_exception
 
             log_exception(exc, "team exchange")
+        self._show(session)
+
+    def _show(self, session) -> None:
+        from schoolmh.services import team
+
         self.label.setText("Team: " + team.status(session).summary)
         self.label.show()
 
     def stopping(self) -> None:
-        """At lock, before the session closes: one last exchange."""
+        """At lock, before the session closes: one last exchange, here and now."""
+        from schoolmh.services import team
+
         self.timer.stop()
-        self.exchange()
+        session = self._session()
+        if session is not None:
+            try:
+                if team.status(session).in_team:
+                    team.sync(session)
+            except Exception:
+                pass  # the next sign-in's exchange picks it up
         self.label.hide()
 
 

@@ -51,6 +51,7 @@ class TermDatesDialog(FormDialog):
         self.default_button.setToolTip("Forget this year's dates: autumn 1 August–31 December, spring 1 January–"
                                        "Easter Sunday, summer Easter Monday–31 July.")
         self.default_button.clicked.connect(self.use_default)
+        self.default_button.setAutoDefault(False)  # Enter anywhere in the form saves; it never clears the dates
         layout = QVBoxLayout(self)
         note = QLabel("Every “this term” in SchoolMH (the dashboard, the governors' report and its comparison) "
                       "uses these dates. Holidays between terms belong to no term.")

@@ -486,7 +486,7 @@ class WholeSchoolPage(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_plan_tab(), "Action &plan")
-        self.tabs.addTab(self._build_activities_tab(), "A&ctivities")
+        self.tabs.addTab(self._build_activities_tab(), "Ac&tivities")
         self.tabs.setCurrentIndex(1)
 
         layout = QVBoxLayout(self)

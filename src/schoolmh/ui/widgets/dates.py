@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 
 from PySide6.QtCore import QDate, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QCalendarWidget, QCheckBox, QHBoxLayout, QLineEdit, QStyle, QWidget
 
 EDIT_FORMAT = "dd/MM/yyyy"
@@ -70,10 +70,12 @@ class DateEdit(QLineEdit):
         self.setPlaceholderText("dd/mm/yyyy")
         self.setToolTip(HINT[0].upper() + HINT[1:] + "; Alt+Down opens a calendar")
         self.setText(self._date.strftime("%d/%m/%Y"))
-        self.calendar_action = QAction(self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView),
-                                       "Choose from a calendar", self)
-        self.addAction(self.calendar_action, QLineEdit.ActionPosition.TrailingPosition)
-        self.calendar_action.triggered.connect(lambda _checked=False: self.open_calendar())
+        # The line edit owns the button's action; no Python reference or lambda keeps it (a cycle through
+        # it crashed the garbage collector after the field was gone).
+        calendar = self.addAction(self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView),
+                                  QLineEdit.ActionPosition.TrailingPosition)
+        calendar.setToolTip("Choose from a calendar (Alt+Down)")
+        calendar.triggered.connect(self.open_calendar)
         self.textEdited.connect(self._typed)
         self.editingFinished.connect(self._tidy)
         if accessible_name:
@@ -154,28 +156,31 @@ class DateEdit(QLineEdit):
         super().keyPressEvent(event)
 
     def open_calendar(self) -> QCalendarWidget:
-        """A calendar under the field; picking a day (click or Enter) sets it, Escape closes it."""
-        calendar = QCalendarWidget(self, Qt.WindowType.Popup)
-        calendar.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        calendar.setGridVisible(True)
-        calendar.setAccessibleName("Calendar")
+        """A calendar under the field; picking a day (click or Enter) sets it, Escape closes it.
+
+        One calendar per field, made on first use and kept (connected to methods, not closures:
+        a closure holding the popup crashed the garbage collector once the popup was gone)."""
+        calendar = self.findChild(QCalendarWidget)
+        if calendar is None:
+            calendar = QCalendarWidget(self)
+            calendar.setWindowFlags(Qt.WindowType.Popup)
+            calendar.setGridVisible(True)
+            calendar.setAccessibleName("Calendar")
+            calendar.activated.connect(self._picked)
+            calendar.clicked.connect(self._picked)
+        calendar.setDateRange(_qdate(self._minimum or dt.date(1900, 1, 1)), _qdate(self._maximum or dt.date(2200, 12, 31)))
         calendar.setSelectedDate(_qdate(self._date))
-        if self._maximum is not None:
-            calendar.setMaximumDate(_qdate(self._maximum))
-        if self._minimum is not None:
-            calendar.setMinimumDate(_qdate(self._minimum))
-
-        def picked(day: QDate) -> None:
-            self.set_value(day.toPython())
-            calendar.close()
-            self.setFocus()
-
-        calendar.activated.connect(picked)
-        calendar.clicked.connect(picked)
         calendar.move(self.mapToGlobal(QPoint(0, self.height())))
         calendar.show()
         calendar.setFocus()
         return calendar
+
+    def _picked(self, day: QDate) -> None:
+        self.set_value(day.toPython())
+        calendar = self.findChild(QCalendarWidget)
+        if calendar is not None:
+            calendar.hide()
+        self.setFocus()
 
 
 class OptionalDateEdit(QWidget):

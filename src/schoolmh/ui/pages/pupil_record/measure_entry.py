@@ -143,7 +143,7 @@ class MeasureEntry(QGroupBox):
         self.save_button.setAccessibleName("Save scores")
         self.save_button.clicked.connect(lambda: self.save_action())
         self.save_action: Callable[[], object] = self.save  # the record page wraps it to reload afterwards
-        self.clear_button = QPushButton("&Clear")
+        self.clear_button = QPushButton("Cl&ear")
         self.clear_button.clicked.connect(self.clear_values)
         buttons = QHBoxLayout()
         buttons.addStretch(1)

@@ -38,8 +38,8 @@ class PlanTab(RecordTab):
         self.edit_button = QPushButton("&Edit plan…")
         self.goals_button = QPushButton("Edit &goals…")
         self.review_button = QPushButton("Add re&view…")
-        self.close_button = QPushButton("&Close plan…")
-        self.reopen_button = QPushButton("Reope&n last plan")
+        self.close_button = QPushButton("Close pl&an…")
+        self.reopen_button = QPushButton("Reopen l&ast plan")
         for b in (self.start_button, self.edit_button, self.goals_button, self.review_button, self.close_button,
                   self.reopen_button):
             b.setAccessibleName(b.text().replace("&", "").rstrip("…"))
