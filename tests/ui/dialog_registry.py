@@ -11,10 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import pytest
+
 from support import LEAD_PASSWORD
 from schoolmh.domain.upn import make_upn
 from schoolmh.services import access, activities, liaison, plans, pupils, referrals, sessions
 from schoolmh.services.liaison import NewAction
+
+
+# The keyboard tests build some 25 dialogs in a row. When Python's cycle collector happened to run
+# in the middle of building one (the quick session's goal rows), PySide crashed (a segfault, seen
+# only in these long runs), so they collect between dialogs, never during one.
 
 
 @dataclass
@@ -39,6 +46,32 @@ def school(folder) -> Seeded:
                                      pupil_uuids=[pupil.uuid], actions=[NewAction("Call home", "SMHL", today)])
     activities.create_activity(s, title="Kindness week", start_on=today, principles=["ethos"], reach_pupils=300)
     return Seeded(s, pupil, plan, referral, row, meeting)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory, qapp):
+    """(Seeded, vault folder): one vault per test module that imports this fixture."""
+    folder = tmp_path_factory.mktemp("dialogs") / "vault"
+    x = school(folder)
+    yield x, folder
+    import gc
+
+    gc.collect()  # what the module's dialogs left behind goes while its vault is still open
+    x.session.close()
+
+
+@pytest.fixture
+def ctx(seeded):
+    """An AppContext on the seeded vault (pointed at it again: another test may have opened its own)."""
+    from schoolmh.db.connection import database_proxy
+    from schoolmh.ui.context import AppContext
+
+    x, folder = seeded
+    database_proxy.initialize(x.session.db)
+    c = AppContext(folder)
+    c.session = x.session
+    yield c
+    c.session = None
 
 
 def _record(ctx, x: Seeded):

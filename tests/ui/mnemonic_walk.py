@@ -11,17 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtWidgets import (
-    QAbstractButton,
-    QBoxLayout,
-    QFormLayout,
-    QGridLayout,
-    QGroupBox,
-    QLabel,
-    QLayout,
-    QTabWidget,
-    QWidget,
-)
+from PySide6.QtWidgets import QAbstractButton, QFormLayout, QGroupBox, QLabel, QTabWidget, QWidget
 
 
 def mnemonic(text: str) -> str | None:
@@ -80,51 +70,29 @@ def clashes(found: list[Mnemonic]) -> list[str]:
     return [" and ".join(str(m) for m in ms) for ms in by_letter.values() if len(ms) > 1]
 
 
-def _layout_of(widget: QWidget) -> QLayout | None:
-    parent = widget.parentWidget()
-    if parent is None or parent.layout() is None:
-        return None
-    stack = [parent.layout()]
-    while stack:
-        layout = stack.pop()
-        if layout.indexOf(widget) >= 0:
-            return layout
-        for i in range(layout.count()):
-            child = layout.itemAt(i).layout()
-            if child is not None:
-                stack.append(child)
-    return None
+def _beside(label: QLabel, buddy: QWidget, root: QWidget) -> bool:
+    """True when `buddy` is the field the label stands for: the field of the label's own form row
+    (QFormLayout.labelForField of the buddy or a box holding it), or, outside a form, the input drawn
+    level with it to its right or just under it. Reads no layout items (wrappers of those crashed
+    PySide's collector in long runs)."""
+    from PySide6.QtCore import QPoint, QRect
 
-
-def _field_next_to(label: QLabel) -> QWidget | QLayout | None:
-    """The widget (or layout) a label stands for by position: its form row's field, the cell to its
-    right, or the next item in its row."""
-    layout = _layout_of(label)
-    if isinstance(layout, QFormLayout):
-        row, _role = layout.getWidgetPosition(label)
-        item = layout.itemAt(row, QFormLayout.ItemRole.FieldRole)
-    elif isinstance(layout, QGridLayout):
-        r, c, _rs, _cs = layout.getItemPosition(layout.indexOf(label))
-        item = layout.itemAtPosition(r, c + 1)
-    elif isinstance(layout, QBoxLayout):
-        index = layout.indexOf(label)
-        item = layout.itemAt(index + 1) if index + 1 < layout.count() else None
-    else:
-        return None
-    if item is None:
-        return None
-    return item.widget() or item.layout()
-
-
-def _contains(place: QWidget | QLayout, widget: QWidget) -> bool:
-    if isinstance(place, QWidget):
-        return place is widget or place.isAncestorOf(widget)
-    for i in range(place.count()):
-        item = place.itemAt(i)
-        if (item.widget() is not None and _contains(item.widget(), widget)) or (
-                item.layout() is not None and _contains(item.layout(), widget)):
-            return True
-    return False
+    forms = root.findChildren(QFormLayout)
+    w = buddy
+    while w is not None and w is not root:
+        for form in forms:
+            if form.labelForField(w) is label:
+                return True
+        w = w.parentWidget()
+    if any(form.indexOf(label) >= 0 for form in forms):
+        return False  # a form's label, and the buddy is not in its row
+    lab = QRect(label.mapTo(root, QPoint(0, 0)), label.size())
+    bud = QRect(buddy.mapTo(root, QPoint(0, 0)), buddy.size())
+    level = bud.top() <= lab.center().y() <= bud.bottom() or lab.top() <= bud.center().y() <= lab.bottom()
+    if level and bud.left() >= lab.left():
+        return True
+    below = 0 <= bud.top() - lab.bottom() <= 2 * lab.height() + 8
+    return below and bud.left() <= lab.right() and bud.right() >= lab.left()
 
 
 def mistargeted(found: list[Mnemonic], root: QWidget) -> list[str]:
@@ -145,8 +113,7 @@ def mistargeted(found: list[Mnemonic], root: QWidget) -> list[str]:
         if not _shown(buddy, root):
             wrong.append(f"{m}: its buddy is hidden")
             continue
-        field = _field_next_to(m.owner)
-        if field is not None and not _contains(field, buddy):
+        if not _beside(m.owner, buddy, root):
             wrong.append(f"{m}: lands in {buddy.accessibleName() or type(buddy).__name__}, not the field beside it")
     return wrong
 

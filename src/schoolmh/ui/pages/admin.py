@@ -223,7 +223,7 @@ class UsersTab(QWidget):
         self.add_button = QPushButton("&Add…")
         self.role_button = QPushButton("Change r&ole…")
         self.disable_button = QPushButton("&Disable")
-        self.enable_button = QPushButton("&Enable…")
+        self.enable_button = QPushButton("E&nable…")  # Alt+E is the Team tab
         self.reset_button = QPushButton("&Reset password…")
         self.add_button.clicked.connect(self.add_user)
         self.role_button.clicked.connect(self.change_role)

@@ -132,9 +132,9 @@ class TeamTab(QWidget):
         self.sync_button = QPushButton("E&xchange now")
         self.add_button = QPushButton("&Add a laptop…")
         self.remove_button = QPushButton("Re&move laptop…")
-        self.start_button.clicked.connect(self.start)
+        self.start_button.clicked.connect(lambda: self.start())  # clicked(bool) must not arrive as the folder
         self.sync_button.clicked.connect(self.sync_now)
-        self.add_button.clicked.connect(self.add_laptop)
+        self.add_button.clicked.connect(lambda: self.add_laptop())  # …nor as the dialog
         self.remove_button.clicked.connect(self.remove_laptop)
         self.laptops = RowTableModel(LAPTOP_COLUMNS, key=lambda l: l.name, parent=self)
         self.laptop_view = list_view(SortProxy(self.laptops, self), "Laptops in the team")
@@ -144,9 +144,9 @@ class TeamTab(QWidget):
         self.conflict_view = list_view(self.conflict_proxy, "Conflicts to review")
         self.conflict_view.setObjectName("teamConflicts")
         self.conflict_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.keep_other = QPushButton("Keep &this one")
+        self.keep_other = QPushButton("Keep t&his one")  # Alt+T: the Settings tab
         self.keep_other.setToolTip("Replace the kept version with the one listed; the choice reaches every laptop.")
-        self.keep_current = QPushButton("Keep &current")
+        self.keep_current = QPushButton("Keep cu&rrent")  # Alt+C: Account
         self.keep_other.clicked.connect(lambda: self.resolve(True))
         self.keep_current.clicked.connect(lambda: self.resolve(False))
         self.problems = QPlainTextEdit()

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from schoolmh.errors import SchoolMHError, ValidationError, ValidationErrors
 
 __all__ = [
-    "FormErrorLabel", "Chip", "FieldErrors", "FormDialog", "input_state", "is_input", "ask_discard", "NOTHING_TYPED", "is_dark", "error_colour", "wrapped_label",
+    "FormErrorLabel", "Chip", "FieldErrors", "FormDialog", "input_state", "is_input", "ask_discard", "ask_first", "NOTHING_TYPED", "is_dark", "error_colour", "wrapped_label",
     "heading", "PAGE_TITLE", "list_view", "fit_columns", "text_box", "scroll_area",
     "info", "warn", "confirm", "report_error", "plain_error_text",
 ]
@@ -363,16 +363,21 @@ def is_input(widget: QWidget) -> bool:
     return isinstance(widget, (QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QAbstractSpinBox, QAbstractItemView))
 
 
-def ask_discard(parent: QWidget) -> bool:
-    """Escape (or Cancel, or closing the window) with typed input: "Discard what you typed?" (default No)."""
-    box = QMessageBox(QMessageBox.Icon.Question, "Discard what you typed?",
-                      "Discard what you typed? It has not been saved.", parent=parent)
-    yes = box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
-    no = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
+def ask_first(parent: QWidget, title: str, text: str, yes_text: str, no_text: str) -> bool:
+    """A question whose safe answer (`no_text`) is the default and Escape's: True only for `yes_text`."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    yes = box.addButton(yes_text, QMessageBox.ButtonRole.DestructiveRole)
+    no = box.addButton(no_text, QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(no)
     box.setEscapeButton(no)
     box.exec()
     return box.clickedButton() is yes
+
+
+def ask_discard(parent: QWidget) -> bool:
+    """Escape (or Cancel, or closing the window) with typed input: "Discard what you typed?" (default No)."""
+    return ask_first(parent, "Discard what you typed?", "Discard what you typed? It has not been saved.",
+                     "&Discard", "&Keep editing")
 
 
 class FormDialog(QDialog):
@@ -441,7 +446,7 @@ class FormDialog(QDialog):
             self._opened_state = self.input_state()
             from PySide6.QtCore import QTimer
 
-            QTimer.singleShot(0, self._unselect_opening_text)
+            QTimer.singleShot(0, self, self._unselect_opening_text)  # dropped if the dialog is gone first
 
     def _unselect_opening_text(self) -> None:
         """Qt gives the first field the focus "by Tab" as the window opens, which selects its text: one

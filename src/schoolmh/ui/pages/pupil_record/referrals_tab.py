@@ -9,7 +9,7 @@ asked before a pupil that referral alone shared with the MHST stops being shared
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
 
 from schoolmh.domain.codes import REFERRAL_DECISIONS, REFERRAL_DESTINATIONS
 from schoolmh.services import referrals
@@ -18,7 +18,7 @@ from schoolmh.services.referrals import ReferralInfo
 from schoolmh.ui.dialogs.record_dialogs import DecisionDialog, ReferralDialog
 from schoolmh.ui.models.table_model import RIGHT, Column, RowTableModel, SortProxy, format_date
 from schoolmh.ui.pages.pupil_record.common import RecordTab, record_table
-from schoolmh.ui.widgets.common import confirm, error_colour, fit_columns, info, wrapped_label
+from schoolmh.ui.widgets.common import ask_first, confirm, error_colour, fit_columns, info, wrapped_label
 
 
 def _latest_note(r: ReferralInfo) -> str:
@@ -197,13 +197,7 @@ class ReferralsTab(RecordTab):
 
 def ask_unshare(parent) -> bool:
     """This referral alone shared the pupil with the MHST: stop sharing too? (default: keep sharing)."""
-    box = QMessageBox(QMessageBox.Icon.Question, "MHST sharing",
-                      "This referral is what shared the pupil with the MHST. Stop sharing them with the MHST too? "
-                      "MHST practitioners would no longer see their record (what they recorded stays).",
-                      parent=parent)
-    stop = box.addButton("&Stop sharing", QMessageBox.ButtonRole.YesRole)
-    keep = box.addButton("&Keep sharing", QMessageBox.ButtonRole.NoRole)
-    box.setDefaultButton(keep)
-    box.setEscapeButton(keep)
-    box.exec()
-    return box.clickedButton() is stop
+    return ask_first(parent, "MHST sharing",
+                     "This referral is what shared the pupil with the MHST. Stop sharing them with the MHST too? "
+                     "MHST practitioners would no longer see their record (what they recorded stays).",
+                     "&Stop sharing", "&Keep sharing")

@@ -11,35 +11,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPushButton
 
-from dialog_registry import confirmations, record_dialogs, school
+from dialog_registry import confirmations, ctx, record_dialogs, seeded  # noqa: F401 (fixtures)
 from schoolmh.db.models import all_models
 from schoolmh.services import liaison, referrals
-from schoolmh.db.connection import database_proxy
-from schoolmh.ui.context import AppContext
 from schoolmh.ui.widgets.common import NOTHING_TYPED, is_input
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory, qapp):
-    folder = tmp_path_factory.mktemp("keys") / "vault"
-    x = school(folder)
-    yield x, folder
-    x.session.close()
-
-
-@pytest.fixture
-def ctx(seeded):
-    x, folder = seeded
-    database_proxy.initialize(x.session.db)  # another test's vault may have been opened since
-    c = AppContext(folder)
-    c.session = x.session
-    yield c
-    c.session = None
 
 
 def snapshot() -> dict[str, object]:
@@ -48,6 +29,7 @@ def snapshot() -> dict[str, object]:
 
 
 def opened(qtbot, dialog: QDialog) -> QDialog:
+    gc.collect()  # between dialogs, never while one is built (dialog_registry)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.activateWindow()
@@ -73,7 +55,8 @@ def _record_names() -> list[str]:
 def test_space_and_enter_straight_after_opening_save_nothing(qtbot, ctx, seeded, name):
     x, _ = seeded
     make = record_dialogs(ctx, x)[name]
-    make().deleteLater()  # reading what the dialog shows may audit a view; that is not a save
+    gc.collect()
+    qtbot.addWidget(make())  # reading what the dialog shows may audit a view; that is not a save
     before = snapshot()
     dialog = opened(qtbot, make())
     first = focus(dialog)

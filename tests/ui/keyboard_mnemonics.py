@@ -7,32 +7,12 @@ label's Alt+letter in every dialog and checks where the focus lands.
 """
 from __future__ import annotations
 
-import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
-from dialog_registry import confirmations, other_dialogs, record_dialogs, school
+from dialog_registry import confirmations, ctx, other_dialogs, record_dialogs, seeded  # noqa: F401 (fixtures)
 from mnemonic_walk import clashes, mistargeted, mnemonics, tab_states
-from schoolmh.db.connection import database_proxy
-from schoolmh.ui.context import AppContext
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory, qapp):
-    folder = tmp_path_factory.mktemp("mnemonics") / "vault"
-    x = school(folder)
-    yield x, folder
-    x.session.close()
-
-
-@pytest.fixture
-def ctx(seeded):
-    x, folder = seeded
-    database_proxy.initialize(x.session.db)  # another test's vault may have been opened since
-    c = AppContext(folder)
-    c.session = x.session
-    yield c
-    c.session = None
 
 
 def all_dialogs(ctx, x) -> dict:
@@ -45,7 +25,6 @@ def test_every_dialog_has_unique_and_well_aimed_mnemonics(qtbot, ctx, seeded):
     walked = 0
     for name, make in all_dialogs(ctx, x).items():
         dialog = make()
-        qtbot.addWidget(dialog)
         dialog.show()
         for state in tab_states(dialog):
             found = mnemonics(dialog)
@@ -53,6 +32,7 @@ def test_every_dialog_has_unique_and_well_aimed_mnemonics(qtbot, ctx, seeded):
             problems += [f"{name} [{state}]: {c}" for c in clashes(found)]
             problems += [f"{name} [{state}]: {w}" for w in mistargeted(found, dialog)]
         dialog.done(0)
+        shiboken6.delete(dialog)  # now, not at teardown: 25 dialogs in a row (see dialog_registry)
     assert walked > 100  # the walk really read the dialogs
     assert not problems, "\n".join(problems)
 
@@ -100,7 +80,6 @@ def test_pressing_each_labels_alt_letter_lands_in_its_field(qtbot, ctx, seeded):
     pressed = 0
     for name, make in all_dialogs(ctx, x).items():
         dialog = make()
-        qtbot.addWidget(dialog)
         dialog.show()
         dialog.activateWindow()
         qtbot.waitUntil(lambda d=dialog: QApplication.activeWindow() is d, timeout=3000)
@@ -117,5 +96,6 @@ def test_pressing_each_labels_alt_letter_lands_in_its_field(qtbot, ctx, seeded):
                 wrong.append(f"{name}: {m} went to {type(landed).__name__} "
                              f"{landed.accessibleName() if landed else ''!r}")
         dialog.done(0)
+        shiboken6.delete(dialog)  # now, not at teardown: 25 dialogs in a row (see dialog_registry)
     assert pressed > 60
     assert not wrong, "\n".join(wrong)
