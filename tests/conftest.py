@@ -26,10 +26,24 @@ def qapp_args():
 @pytest.fixture(scope="session")
 def qapp(qapp):
     """…and its style sheet, so CI on Windows and macOS drives the widgets staff see."""
+    from schoolmh.ui import idle_gc
     from schoolmh.ui.app import apply_style
 
     apply_style(qapp)
+    idle_gc.install(qapp)  # as the app does: the cyclic collector runs only between events
     return qapp
+
+
+@pytest.fixture(autouse=True)
+def _collect_between_tests():
+    """With automatic collection off (ui/idle_gc.py), collect what is due after each test, outside Qt calls."""
+    yield
+    import gc
+
+    if not gc.isenabled():
+        from schoolmh.ui.idle_gc import collect_due
+
+        collect_due()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -91,7 +91,8 @@ def pupil_summary_pdf_from_data(data: PupilSummaryData, produced: dt.date, produ
         ("Shared with the MHST", "Yes" if data.shared_with_mhst else "No"),
         ("Left the school", _d(data.left_on) or "No (on roll)"),
     ])]
-    gap = (f"Yes, since {_d(data.gap_since)}: not accepted by a service and not accepted elsewhere since"
+    gap = (f"Yes, since {_d(data.gap_since)}: not accepted by the MHST nor by specialist services (CAMHS), "
+           "and nothing accepted or waiting since"
            if data.gap_since else "No")
     story += [para("Needs and flags", st.h1), kv([
         ("SEN provision", data.sen_provision),

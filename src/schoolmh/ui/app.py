@@ -135,6 +135,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication([sys.argv[0] if sys.argv else APP_NAME, *style_arguments()])
     app.setWindowIcon(app_icon())
     apply_style(app)
+    from schoolmh.ui import idle_gc
+
+    idle_gc.install(app)
     return app
 
 

@@ -98,7 +98,8 @@ COLUMNS: list[Column[PupilSummary]] = [
            sort=lambda p: (list(TIERS).index(p.open_plan_tier) + 1) if p.open_plan_tier in TIERS else 0),
     Column("In the gap", lambda p: f"{p.gap_days} days" if p.in_gap else "",
            sort=lambda p: p.gap_days if p.in_gap else None,
-           header_tooltip="Not accepted by the services referred to, and no accepted referral since: days waiting"),
+           header_tooltip=("Not accepted by the MHST nor by specialist services (CAMHS), and nothing accepted or "
+                           "waiting since: days since the first of those referrals was sent")),
     Column("Left", lambda p: p.left_on, header_tooltip="Date the pupil left the school"),
 ]
 
