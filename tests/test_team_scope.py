@@ -172,3 +172,36 @@ def test_joined_laptops_audit_trail_verifies_with_signatures(school, tmp_path):
         result = vault_admin.verify_signatures(s)
         assert result.ok, result.problem
     office.close()
+
+
+def test_same_user_name_added_on_two_laptops_becomes_one_account_that_signs_in_everywhere(school, tmp_path):
+    lead, folder, _, _ = school
+    office = add_and_join(tmp_path, lead, "Pastoral office")
+    with lead as s:
+        users.add_user(s, "jo", "Jo One", "pastoral", "first long passphrase here")
+    with office as s:
+        users.add_user(s, "jo", "Jo Two", "pastoral", "second long passphrase here")
+    for _ in range(3):
+        lead.sync()
+        office.sync()
+    accounts = []
+    for laptop in (lead, office):
+        with laptop:
+            accounts.append(db.execute_sql("SELECT uuid, full_name FROM staff WHERE username = 'jo'").fetchall())
+    assert accounts[0] == accounts[1] and len(accounts[0]) == 1
+    with lead:  # the copy not kept is listed for the lead (its name differs)
+        assert db.execute_sql("SELECT count(*) FROM team_conflict WHERE tbl = 'staff'").fetchone()[0] == 1
+    lead.close()
+    office.close()
+    # One password (the surviving account's) opens both laptops; the other copy's stops working.
+    works = [pw for pw in ("first long passphrase here", "second long passphrase here")
+             if _signs_in(lead.data_dir, "jo", pw) and _signs_in(office.data_dir, "jo", pw)]
+    assert len(works) == 1
+
+
+def _signs_in(data_dir, username, password) -> bool:
+    try:
+        access.sign_in(data_dir, username, password).close()
+        return True
+    except WrongPassword:
+        return False

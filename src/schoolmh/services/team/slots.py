@@ -73,10 +73,18 @@ def outgoing(vault: OpenVault) -> list[SlotEntry]:
         slot = keyfile.slot_by_label(USER, label)
         if not deleted and (slot is None or slot.id != slot_id):
             continue  # changed again since captured; the next capture sends it
+        if not deleted and _orphaned(slot):
+            continue
         change = {"s": label, "h": stamp, "l": laptop, "d": int(deleted), "dek": check,
                   "slot": None if deleted else slot.to_json()}
         out.append(SlotEntry(change, roles.get(label) in MHST_ROLES))
     return out
+
+
+def _orphaned(slot: Slot | None) -> bool:
+    """A slot bound to an account that was merged into another (duplicate user names): it opens nothing
+    useful (sign-in looks for the account its slot names), so it never travels and always gives way."""
+    return slot is not None and bool(slot.owner) and not Staff.select().where(Staff.uuid == slot.owner).exists()
 
 
 def mark_sent() -> None:
@@ -88,19 +96,21 @@ def apply(vault: OpenVault, change: dict, my_scope: str) -> bool:
     if change.get("dek") != dek_check(vault.dek):
         return False
     label, version = str(change["s"]), (int(change["h"]), str(change["l"]))
-    row = db.execute_sql("SELECT hlc, laptop FROM team_slot WHERE label = ?", (label,)).fetchone()
-    if row is not None and (row[0], row[1]) >= version:
-        return False
     keyfile = KeyFile.load(vault.keyfile_path)
+    incoming = None if change.get("d") else Slot.from_json(change["slot"])
+    if _orphaned(incoming):
+        return False
+    row = db.execute_sql("SELECT hlc, laptop FROM team_slot WHERE label = ?", (label,)).fetchone()
+    if row is not None and (row[0], row[1]) >= version and not _orphaned(keyfile.slot_by_label(USER, label)):
+        return False
     if my_scope == "mhst" and _roles_by_label(keyfile.vault_id).get(label) not in MHST_ROLES:
         return False
     if change.get("d"):
         new, slot_id = keyfile.without(USER, label), ""
     else:
-        slot = Slot.from_json(change["slot"])
-        if slot.kind != USER or slot.label != label:
+        if incoming.kind != USER or incoming.label != label:
             return False
-        new, slot_id = keyfile.with_slot(slot), slot.id
+        new, slot_id = keyfile.with_slot(incoming), incoming.id
     new.save(vault.keyfile_path)
     vault.keyfile = new
     _upsert(label, slot_id, version[0], version[1], bool(change.get("d")), False)

@@ -7,9 +7,10 @@ laptop; "Keep current" closes the conflict everywhere.
 """
 from __future__ import annotations
 
+import queue
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -379,12 +380,14 @@ class TeamSyncer(QObject):
     """
 
     INTERVAL_MS = 5 * 60 * 1000
-    fetched = Signal(object, object)  # (the session it was for, exchange.Fetched or the exception)
+    POLL_MS = 50
 
     def __init__(self, ctx: AppContext, bar) -> None:
         super().__init__(bar)
-        self.ctx = ctx
-        self.label = QLabel()
+        import weakref
+
+        self._ctx = weakref.ref(ctx)  # the window owns the context; this must not keep it (and its vault) alive
+        self.label = QLabel(bar)
         self.label.setObjectName("teamStatus")
         self.label.setAccessibleName("Team sync")
         bar.addPermanentWidget(self.label)
@@ -392,15 +395,29 @@ class TeamSyncer(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(self.INTERVAL_MS)
         self.timer.timeout.connect(self.exchange)
-        self.fetched.connect(self._apply)
+        # A child timer, not QTimer.singleShot(0, bound method): it dies with this object, so a
+        # window closed before it fires leaves nothing to call into a deleted object.
+        self.kick = QTimer(self)
+        self.kick.setSingleShot(True)
+        self.kick.timeout.connect(self.exchange)
+        # The worker hands its result over through a queue the GUI thread polls while it waits.
+        self.results: queue.Queue = queue.Queue()
+        self.poll = QTimer(self)
+        self.poll.setInterval(self.POLL_MS)
+        self.poll.timeout.connect(self._collect)
         self.busy = False
 
     def started(self) -> None:
         self.timer.start()
-        QTimer.singleShot(0, self.exchange)
+        self.kick.start(0)
+
+    @property
+    def ctx(self):
+        return self._ctx()
 
     def _session(self):
-        session = self.ctx.session
+        ctx = self.ctx
+        session = ctx.session if ctx is not None else None
         return session if session is not None and session.is_open else None
 
     def exchange(self) -> None:
@@ -423,9 +440,18 @@ class TeamSyncer(QObject):
                 result = exchange.prefetch(view)
             except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which decides
                 result = exc
-            self.fetched.emit(session, result)
+            self.results.put((session, result))
 
         threading.Thread(target=work, name="team-folder", daemon=True).start()
+        self.poll.start()
+
+    def _collect(self) -> None:
+        try:
+            session, result = self.results.get_nowait()
+        except queue.Empty:
+            return
+        self.poll.stop()
+        self._apply(session, result)
 
     def _apply(self, session, result) -> None:
         from schoolmh.services import team
@@ -462,6 +488,8 @@ class TeamSyncer(QObject):
         from schoolmh.services import team
 
         self.timer.stop()
+        self.kick.stop()
+        self.poll.stop()
         session = self._session()
         if session is not None:
             try:
