@@ -19,9 +19,8 @@ from schoolmh.services import access, activities, liaison, plans, pupils, referr
 from schoolmh.services.liaison import NewAction
 
 
-# The keyboard tests build some 25 dialogs in a row. When Python's cycle collector happened to run
-# in the middle of building one (the quick session's goal rows), PySide crashed (a segfault, seen
-# only in these long runs), so they collect between dialogs, never during one.
+# The keyboard tests build some 25 dialogs in a row; they run in processes of their own without cycle
+# collection (tests/ui/no_cycle_gc.py, test_keyboard_walks.py).
 
 
 @dataclass
@@ -54,9 +53,6 @@ def seeded(tmp_path_factory, qapp):
     folder = tmp_path_factory.mktemp("dialogs") / "vault"
     x = school(folder)
     yield x, folder
-    import gc
-
-    gc.collect()  # what the module's dialogs left behind goes while its vault is still open
     x.session.close()
 
 

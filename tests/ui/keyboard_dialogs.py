@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 
 import pytest
 from PySide6.QtCore import Qt
@@ -29,7 +28,6 @@ def snapshot() -> dict[str, object]:
 
 
 def opened(qtbot, dialog: QDialog) -> QDialog:
-    gc.collect()  # between dialogs, never while one is built (dialog_registry)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.activateWindow()
@@ -55,7 +53,6 @@ def _record_names() -> list[str]:
 def test_space_and_enter_straight_after_opening_save_nothing(qtbot, ctx, seeded, name):
     x, _ = seeded
     make = record_dialogs(ctx, x)[name]
-    gc.collect()
     qtbot.addWidget(make())  # reading what the dialog shows may audit a view; that is not a save
     before = snapshot()
     dialog = opened(qtbot, make())

@@ -36,8 +36,11 @@ class IdleCollector(QObject):
         gc.disable()
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(collect_due)
+        self.timer.timeout.connect(self._tick)
         self.timer.start()
+
+    def _tick(self) -> None:
+        collect_due()
 
 
 def install(app: QObject) -> IdleCollector:

@@ -11,7 +11,6 @@ import datetime as dt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QCompleter,
     QGridLayout,
     QLineEdit,
     QVBoxLayout,
@@ -26,6 +25,7 @@ from schoolmh.services.referrals import ReferralInfo
 from schoolmh.ui.models.table_model import format_date
 from schoolmh.ui.widgets.common import FormDialog, text_box, wrapped_label
 from schoolmh.ui.widgets.dates import DateEdit, OptionalDateEdit
+from schoolmh.ui.widgets.suggest import offer_suggestions
 
 __all__ = [
     "PlanDialog", "GoalsDialog", "ReviewDialog", "ClosePlanDialog", "ReferralDialog", "DecisionDialog", "LeftDialog",
@@ -245,7 +245,7 @@ class DecisionDialog(_FormDialog):
         self.reason = QLineEdit()
         self.reason.setAccessibleName("Reason")
         self.reason.setPlaceholderText("Needed if not accepted, e.g. “above remit”, “below threshold”")
-        self.reason.setCompleter(QCompleter(REASON_SUGGESTIONS, self.reason))
+        offer_suggestions(self.reason, REASON_SUGGESTIONS)
         self.next_step = QLineEdit()
         self.next_step.setAccessibleName("Next step")
         self.errors.add_row(self.form, "&Decision:", "decision", self.decision)

@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -34,7 +34,7 @@ from schoolmh.services.permissions import Action
 from schoolmh.services.report_data import governors_report_data, report_period
 from schoolmh.services.terms import Period
 from schoolmh.ui.models.table_model import format_date
-from schoolmh.ui.widgets.common import PAGE_TITLE, heading, info
+from schoolmh.ui.widgets.common import PAGE_TITLE, documents_folder, heading, info
 from schoolmh.ui.widgets.dates import DateEdit
 
 WHOLE_YEAR = "year"
@@ -263,7 +263,7 @@ class ReportsPage(QWidget):
 
     def ask_path(self, suggested: str) -> Path | None:
         """Where to save (a method so tests can answer without a file dialog)."""
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        folder = documents_folder()
         name, _ = QFileDialog.getSaveFileName(self, "Save governors' report", str(Path(folder) / suggested),
                                               "PDF files (*.pdf)")
         if not name:

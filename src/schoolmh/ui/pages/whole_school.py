@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -45,6 +45,7 @@ from schoolmh.ui.widgets.common import (
     PAGE_TITLE,
     FormDialog,
     confirm,
+    documents_folder,
     fitted_size,
     heading,
     wrapped_label,
@@ -652,7 +653,7 @@ class WholeSchoolPage(QWidget):
 
     def ask_import_path(self) -> Path | None:
         """The CSV to import (a method so tests can answer without a file dialog)."""
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        folder = documents_folder()
         name, _ = QFileDialog.getOpenFileName(self, "Import activities from a CSV file", folder,
                                               "CSV files (*.csv *.txt);;All files (*)")
         return Path(name) if name else None

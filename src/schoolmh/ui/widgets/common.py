@@ -680,3 +680,18 @@ def fitted_size(width: int, height: int) -> QSize:
         return QSize(width, height)
     free = screen.availableGeometry()
     return QSize(min(width, int(free.width() * 0.95)), min(height, int(free.height() * 0.9)))
+
+
+def documents_folder() -> str:
+    """Where a save or open dialog starts: Documents when it exists, else the home folder.
+
+    Qt names a Documents folder that may not exist (a fresh Linux account, some managed Windows
+    profiles); a file dialog given a missing folder falls back to the process's working directory,
+    which on Windows is often the install folder.
+    """
+    from pathlib import Path
+
+    from PySide6.QtCore import QStandardPaths
+
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return folder if folder and Path(folder).is_dir() else str(Path.home())

@@ -150,12 +150,15 @@ class MeasureEntry(QGroupBox):
         buttons.addWidget(self.clear_button)
         buttons.addWidget(self.save_button)
 
+        # The buttons sit under the questionnaire, date and rater, above the scores: at 1366x768 and 150%
+        # (911x512) the record page is taller than the screen and a button row below the scores was only
+        # reached by scrolling. The Tab order still runs date → scores → Clear → Save scores.
         layout = QVBoxLayout(self)
         layout.addLayout(head)
+        layout.addLayout(buttons)
+        layout.addWidget(self.general)
         layout.addWidget(self.note)
         layout.addWidget(scroll, 1)
-        layout.addWidget(self.general)
-        layout.addLayout(buttons)
 
         self.instrument.currentIndexChanged.connect(self._instrument_changed)
         self.form_choice.currentIndexChanged.connect(self._build_fields)

@@ -55,6 +55,8 @@ class OverviewTab(RecordTab):
         self.goal_view = record_table(SortProxy(self.goal_model, self), "Goals and ratings", stretch=0)
         self.score_model = RowTableModel(SCORE_COLUMNS, parent=self)
         self.score_view = record_table(SortProxy(self.score_model, self), "Latest scores")
+        self.no_scores = wrapped_label("No questionnaire scores yet.")  # under its own heading, not under the next
+        self.no_scores.setAccessibleName("Latest scores")
         self.activity_text = wrapped_label()
         self.activity_text.setAccessibleName("Sessions and referrals")
         inner = QWidget()
@@ -65,6 +67,7 @@ class OverviewTab(RecordTab):
         layout.addSpacing(8)
         layout.addWidget(heading("Latest scores"))
         layout.addWidget(self.score_view)
+        layout.addWidget(self.no_scores)
         layout.addSpacing(8)
         layout.addWidget(heading("Sessions and referrals"))
         layout.addWidget(self.activity_text)
@@ -102,11 +105,10 @@ class OverviewTab(RecordTab):
         rows = score_rows(data.get("measures", []), data.get("changes", []))
         self.score_model.set_rows(rows)
         self.score_view.setVisible(bool(rows))
+        self.no_scores.setVisible(not rows)
         fit_columns(self.score_view)
         compact_height(self.score_view, len(rows))
         parts = []
-        if not rows:
-            parts.append("No questionnaire scores yet.")
         if session.can(Action.SESSION_READ):
             ss = data.get("sessions", [])
             attended = sum(1 for s in ss if s.attendance == "attended")

@@ -33,6 +33,7 @@ from schoolmh.ui.pages.pupil_record.plan_tab import PlanTab
 from schoolmh.ui.pages.pupil_record.referrals_tab import ReferralsTab
 from schoolmh.ui.pages.pupil_record.sessions_tab import SessionsTab
 from schoolmh.ui.widgets.common import Chip, confirm, heading, info
+from schoolmh.ui.widgets.flow import FlowLayout
 
 
 # --- the page ------------------------------------------------------------------------------------------------
@@ -64,9 +65,8 @@ class PupilRecordPage(QWidget):
         self.details.setAccessibleName("Pupil details")
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.chips_host = QWidget()
-        self.chips = QHBoxLayout(self.chips_host)
+        self.chips = FlowLayout(self.chips_host)  # wraps: a pupil with many flags must not widen the page
         self.chips.setContentsMargins(0, 0, 0, 0)
-        self.chips.setSpacing(6)
 
         self.edit_button = QPushButton("Edit deta&ils…")
         self.edit_button.clicked.connect(self.edit_details)
@@ -248,7 +248,6 @@ class PupilRecordPage(QWidget):
         if not chips:
             none = QLabel("No flags recorded")
             self.chips.addWidget(none)
-        self.chips.addStretch(1)
 
     def clear(self) -> None:
         """Forget the pupil (lock, erasure): every widget holding their data is emptied."""
