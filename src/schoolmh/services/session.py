@@ -152,5 +152,15 @@ class Session:
     def today(self) -> dt.date:
         return dt.date.today()
 
+    def make_current(self) -> None:
+        """Point the models at this session's database again.
+
+        One process may hold two sessions at once (a team join opens the new laptop's vault beside
+        the lead's); the models follow the one opened last until told otherwise.
+        """
+        from schoolmh.db.connection import database_proxy
+
+        database_proxy.initialize(self.vault.db)
+
     def close(self) -> None:
         self.vault.close()

@@ -506,7 +506,6 @@ def screenshots(app, out: Path, save, settle) -> None:
     Everything lives in a throwaway folder with fictional names."""
     import tempfile
 
-    from schoolmh.db.connection import database_proxy
     from schoolmh.services import access, pupils, team
     from schoolmh.ui.context import AppContext
     from schoolmh.ui.first_run import FirstRunWizard
@@ -525,7 +524,7 @@ def screenshots(app, out: Path, save, settle) -> None:
         pupils.update_pupil(office, uuid, tutor_group="8B")
         team.sync(office)
         office.close()
-        database_proxy.initialize(lead.vault.db)
+        lead.make_current()
         pupils.update_pupil(lead, uuid, tutor_group="8C")
         team.sync(lead)
         ctx = AppContext(root / "lead")
