@@ -465,8 +465,13 @@ class MainWindow(QMainWindow):
             self.remember_geometry()
         if self.lock_manager is not None:
             self.lock_manager.stop()
+        syncer = getattr(self, "team_syncer", None)
+        if syncer is not None and self.ctx.session is not None:
+            syncer.stopping()  # the team exchange lets go of the vault; the last changes are packed
         if self.ctx.session is not None:
             self.ctx.close_session()
+        if syncer is not None:
+            syncer.wait_for_publishing(3.0)
         super().closeEvent(event)
 
 
