@@ -82,11 +82,11 @@ class Session:
             raise VaultError("The vault is locked.")
         worker = Session(self.vault, self.actor, self.previous_login)
         worker.rollback_warning = self.rollback_warning
-        db.connect(reuse_if_open=True)
+        opened = db.connect(reuse_if_open=True)  # False on a thread that has its connection already
         try:
             yield worker
         finally:
-            if not db.is_closed():
+            if opened and not db.is_closed():
                 db.close()
 
     # -- permissions ----------------------------------------------------------

@@ -66,6 +66,8 @@ class Exchange:
             except folder.FolderUnreachable:
                 fetched, outcome.reachable = None, False
             self._database(lambda s: self._apply_and_pack(s, fetched, outcome.report))
+            if self.stop.is_set():
+                raise Stopped()
             if outcome.reachable:
                 try:
                     outcome.report.published += exchange.publish(view)

@@ -67,15 +67,12 @@ def settle(outbox: Path, is_own: Callable[[str], bool], *, discard: bool) -> Non
         return
     done: list[Path] = []
     for path in sorted(outbox.glob("*" + PENDING)):
-        try:
-            digest = bundle.digest_of(path.read_bytes())
-        except FileNotFoundError:
-            continue
-        if is_own(digest):
+        if _committed(path, is_own):
             done.append(path)
         elif discard:
             path.unlink(missing_ok=True)
-    commit(done)
+    if done:
+        commit(done)
 
 
 def waiting(outbox: Path) -> list[Path]:
@@ -93,12 +90,16 @@ def header(path: Path) -> dict:
         return json.loads(handle.read(length).decode("utf-8"))
 
 
-def changes_waiting(outbox: Path, scope: str) -> int:
+def changes_waiting(outbox: Path, scope: str, is_own: Callable[[str], bool]) -> int:
     """How many changes committed bundles still carry to the team folder (the status bar's "to send").
 
-    A whole-school laptop's MHST stream repeats changes of its school stream: counted once."""
+    A whole-school laptop's MHST stream repeats changes of its school stream: counted once. A pending
+    file counts when the vault committed it (a crash came before its rename)."""
+    if not outbox.is_dir():
+        return 0
+    committed = waiting(outbox) + [p for p in outbox.glob("*" + PENDING) if _committed(p, is_own)]
     total = 0
-    for path in waiting(outbox):
+    for path in committed:
         try:
             head = header(path)
         except (OSError, ValueError):
@@ -106,6 +107,13 @@ def changes_waiting(outbox: Path, scope: str) -> int:
         if head.get("stream") in (scope, "control"):
             total += int(head.get("count", 0))
     return total
+
+
+def _committed(path: Path, is_own: Callable[[str], bool]) -> bool:
+    try:
+        return is_own(bundle.digest_of(path.read_bytes()))
+    except OSError:
+        return False
 
 
 def publish(outbox: Path, team_folder: Path, laptop_id: str) -> int:

@@ -69,7 +69,8 @@ def status(session: Session) -> TeamStatus:
     )
     open_conflicts = db.execute_sql("SELECT count(*) FROM team_conflict WHERE resolved = 0").fetchone()[0]
     # Changes still marked here, plus those packed in bundles the team folder has not received yet.
-    to_send = changes.dirty_count() + outbox.changes_waiting(outbox.path_for(session.vault.data_dir), st.scope)
+    packed = outbox.changes_waiting(outbox.path_for(session.vault.data_dir), st.scope, state.is_own)
+    to_send = changes.dirty_count() + packed
     return TeamStatus(
         True, st.laptop_name, st.scope, st.folder, to_send, open_conflicts, st.last_ok_at,
         st.last_fail_at, st.removed, laptops, tuple(f"{f}: {m}" for f, m, _ in state.problems()),
