@@ -1,16 +1,16 @@
 """Admin → Team: the laptops sharing this school's records, changes waiting, conflicts to review.
 
-The exchange itself runs through ctx.run on the GUI thread (the vault's connection belongs
-to it; the progress dialog keeps the window painting), like a backup. Settling a conflict is
-one click: "Keep this one" writes the other version as a new change that reaches every
-laptop; "Keep current" closes the conflict everywhere.
+*Exchange now* runs through ctx.run on the GUI thread behind a progress dialog, like a
+backup; the automatic exchanges (TeamSyncer, at the end) run on a worker thread and never
+hold the window. Settling a conflict is one click: "Keep this one" writes the other version
+as a new change that reaches every laptop; "Keep current" closes the conflict everywhere.
 """
 from __future__ import annotations
 
 import queue
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -383,7 +383,6 @@ class TeamSyncer(QObject):
 
     INTERVAL_MS = 5 * 60 * 1000
     POLL_MS = 50
-    finished = Signal(object)  # background.Outcome, on this thread
 
     def __init__(self, ctx: AppContext, bar) -> None:
         super().__init__(bar)
@@ -467,7 +466,6 @@ class TeamSyncer(QObject):
             self._show(session)
         else:
             self.label.hide()
-        self.finished.emit(outcome)
 
     def _show(self, session) -> None:
         from schoolmh.services import team
