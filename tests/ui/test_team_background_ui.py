@@ -178,3 +178,17 @@ def test_lock_with_a_hanging_team_folder_returns_at_once_and_publishes_later(qtb
     assert report.applied == 1
     with lead as s:
         assert s.db.execute_sql("SELECT count(*) FROM pupil WHERE legal_surname = 'Before Lock'").fetchone()[0] == 1
+
+
+def test_closing_the_window_packs_and_publishes_the_last_changes(qtbot, laptops, open_window, monkeypatch):
+    lead, office, folder = laptops
+    window = open_window(office)
+    qtbot.waitUntil(lambda: window.team_syncer.label.text() == "Team: Up to date", timeout=20000)
+    pupils.create_pupil(window.ctx.session, legal_forename="Typed", legal_surname="Before Quit", year_group=8)
+    window.close()
+    assert window.ctx.session is None
+    box = outbox.path_for(office.data_dir)
+    qtbot.waitUntil(lambda: outbox.waiting(box) == [], timeout=10000)
+    assert lead.sync().applied == 1
+    with lead as s:
+        assert s.db.execute_sql("SELECT count(*) FROM pupil WHERE legal_surname = 'Before Quit'").fetchone()[0] == 1

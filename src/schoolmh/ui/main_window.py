@@ -471,7 +471,8 @@ class MainWindow(QMainWindow):
         if self.ctx.session is not None:
             self.ctx.close_session()
         if syncer is not None:
-            syncer.wait_for_publishing(3.0)
+            self.hide()
+            syncer.wait_for_publishing(3.0)  # a moment for the team folder; else the next start publishes
         super().closeEvent(event)
 
 
