@@ -192,3 +192,45 @@ def test_closing_the_window_packs_and_publishes_the_last_changes(qtbot, laptops,
     assert lead.sync().applied == 1
     with lead as s:
         assert s.db.execute_sql("SELECT count(*) FROM pupil WHERE legal_surname = 'Before Quit'").fetchone()[0] == 1
+
+
+def test_exchange_now_runs_on_a_worker_and_a_lock_stops_it_after_the_bundle_under_way(
+        qtbot, laptops, open_window, monkeypatch, message_boxes):
+    from schoolmh.services.team import background
+    from support import click
+
+    lead, office, folder = laptops
+    window = open_window(office)
+    qtbot.waitUntil(lambda: window.team_syncer.label.text() == "Team: Up to date", timeout=20000)
+    _lead_writes_bundles(lead, [200, 200])
+    with lead as s:
+        lead_id = state.load().laptop_id
+    database_proxy.initialize(office.session.vault.db)
+    threads = []
+    original = merge.Merger.apply_all
+
+    def until_the_lock(self, records, via_mhst):
+        threads.append(threading.current_thread())
+        job = next(j for j in list(background._running) if j.session is office.session)
+        job.stop.wait(30)  # still applying the first bundle when Ctrl+L is pressed
+        return original(self, records, via_mhst)
+
+    monkeypatch.setattr(merge.Merger, "apply_all", until_the_lock)
+    press(qtbot, window, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)  # Admin
+    admin = window.workspace.pages["admin"]
+    bar = admin.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(admin.tabs.indexOf(admin.team)).center())
+    click(qtbot, admin.team.sync_button)
+    qtbot.waitUntil(lambda: bool(threads), timeout=20000)
+    ctrl_l(qtbot, window)
+    assert window.ctx.session is None and threads[0] is not threading.main_thread()
+    qtbot.waitUntil(lambda: not background._running, timeout=20000)
+    qtbot.waitUntil(lambda: any("locked before this finished" in text for _, text in message_boxes), timeout=10000)
+    monkeypatch.undo()
+    session = access.sign_in(office.data_dir, "lead", LEAD_PASSWORD)
+    try:
+        assert state.chain(lead_id, "school")[0] == 2  # the join's bundle, then the one under way: whole
+        assert session.db.execute_sql("SELECT count(*) FROM session WHERE note LIKE 'Batch0x%'").fetchone()[0] == 200
+        assert session.db.execute_sql("SELECT count(*) FROM session WHERE note LIKE 'Batch1x%'").fetchone()[0] == 0
+    finally:
+        session.close()

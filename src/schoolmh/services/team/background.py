@@ -12,9 +12,11 @@ their own, in phases:
 
 Each database phase runs on the worker's own SQLite connection (Session.on_worker_thread),
 opened for the phase and closed at its end, holding `db_lock`. At lock the window calls
-`stop_and_wait`: it sets the stop flag, which `read` looks at before each bundle, and waits
-for the database phase under way, if any - at most the bundle being applied, never the
-folder. No database phase starts once the flag is set, so the vault can then be closed.
+`stop_all`: each exchange's stop flag is set (`read` looks at it before each bundle) and
+the database phase under way, if any, is waited for - at most the bundle being applied,
+never the folder. No database phase starts once the flag is set, so the vault can then be
+closed. A job is known to `stop_all` from its creation (on the window's thread) until its
+`run` ends.
 """
 from __future__ import annotations
 
@@ -34,10 +36,19 @@ class Outcome:
     """What the window needs afterwards: did anything arrive, did the folder answer, what went wrong."""
 
     report: exchange.SyncReport
-    reachable: bool = True
+    unreachable: str = ""  # why the team folder did not answer ("" when it did)
     stopped: bool = False
     error: BaseException | None = None
     in_team: bool = True
+
+    @property
+    def reachable(self) -> bool:
+        return not self.unreachable
+
+
+# Every exchange under way in this process, so a lock stops all those on its vault (stop_all).
+_running: set["Exchange"] = set()
+_running_lock = threading.Lock()
 
 
 class Exchange:
@@ -45,6 +56,8 @@ class Exchange:
         self.session = session  # the window's; only its vault and account are used (on_worker_thread)
         self.stop = threading.Event()
         self.db_lock = threading.Lock()
+        with _running_lock:  # from now on, a lock (stop_all) finds it, even before its thread starts
+            _running.add(self)
 
     def _database(self, work):
         with self.db_lock:
@@ -54,7 +67,14 @@ class Exchange:
                 return work(worker)
 
     def run(self) -> Outcome:
-        """The whole exchange; call on a worker thread. Never raises: the outcome says what happened."""
+        """The whole exchange, once; call on a worker thread. Never raises: the outcome says what happened."""
+        try:
+            return self._run()
+        finally:
+            with _running_lock:
+                _running.discard(self)
+
+    def _run(self) -> Outcome:
         outcome = Outcome(exchange.SyncReport())
         try:
             me, view = self._database(_prepare)
@@ -63,16 +83,16 @@ class Exchange:
                 return outcome
             try:
                 fetched = exchange.prefetch(view)
-            except folder.FolderUnreachable:
-                fetched, outcome.reachable = None, False
+            except folder.FolderUnreachable as exc:
+                fetched, outcome.unreachable = None, str(exc)
             self._database(lambda s: self._apply_and_pack(s, fetched, outcome.report))
             if self.stop.is_set():
                 raise Stopped()
             if outcome.reachable:
                 try:
                     outcome.report.published += exchange.publish(view)
-                except folder.FolderUnreachable:
-                    outcome.reachable = False
+                except folder.FolderUnreachable as exc:
+                    outcome.unreachable = str(exc)
             self._database(lambda s: exchange.record_reachable(s, outcome.reachable))
         except Stopped:
             outcome.stopped = True
@@ -91,6 +111,14 @@ class Exchange:
         self.stop.set()
         with self.db_lock:
             pass
+
+
+def stop_all(session: Session) -> None:
+    """At lock: every exchange on this session's vault stops; returns once none is in a database phase."""
+    with _running_lock:
+        jobs = [job for job in _running if job.session.vault is session.vault]
+    for job in jobs:
+        job.stop_and_wait()
 
 
 def _prepare(session: Session) -> tuple[state.TeamState | None, exchange.FolderView | None]:

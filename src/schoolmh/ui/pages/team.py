@@ -1,8 +1,8 @@
 """Admin → Team: the laptops sharing this school's records, changes waiting, conflicts to review.
 
-*Exchange now* runs through ctx.run on the GUI thread behind a progress dialog, like a
-backup; the automatic exchanges (TeamSyncer, at the end) run on a worker thread and never
-hold the window. Settling a conflict is one click: "Keep this one" writes the other version
+Every exchange runs on a worker thread with its own database connection
+(services/team/background.py): *Exchange now* through ctx.run behind a progress dialog, the
+automatic ones through TeamSyncer (at the end), which also stops them all at lock. Settling a conflict is one click: "Keep this one" writes the other version
 as a new change that reaches every laptop; "Keep current" closes the conflict everywhere.
 """
 from __future__ import annotations
@@ -216,20 +216,20 @@ class TeamTab(QWidget):
         self.refresh()
 
     def sync_now(self) -> None:
-        from schoolmh.services import team
+        """The same exchange as the automatic ones, on a worker thread behind a progress dialog."""
+        from schoolmh.services.team import background
+        from schoolmh.services.team.exchange import TeamError
 
-        session = self.ctx.session
+        job = background.Exchange(self.ctx.session)
 
-        def done(report) -> None:
+        def done(outcome) -> None:
             self.refresh()
             self.ctx.data_changed.emit("team")
+            problem = outcome.error or (TeamError(outcome.unreachable) if outcome.unreachable else None)
+            if problem is not None:
+                self.ctx.report_error(self, problem, "exchanging with the team folder")
 
-        def failed(exc: BaseException) -> None:
-            self.refresh()
-            self.ctx.report_error(self, exc, "exchanging with the team folder")
-
-        self.ctx.run("Exchanging with the team folder", lambda progress: team.sync(session), done, failed,
-                     gui_thread=True, parent=self)
+        self.ctx.run("Exchanging with the team folder", lambda progress: job.run(), done, parent=self)
 
     def add_laptop(self) -> None:
         from schoolmh.services import team
@@ -481,11 +481,12 @@ class TeamSyncer(QObject):
         self.timer.stop()
         self.kick.stop()
         self.poll.stop()
-        job, self.current = self.current, None
-        if job is not None:
-            job.stop_and_wait()  # the bundle being applied, if any; never the team folder
+        self.current = None
         session = self._session()
         if session is not None:
+            # Every exchange on this vault (this one's, an Exchange now): the bundle being applied, if any;
+            # never the team folder.
+            background.stop_all(session)
             try:
                 status = team.status(session)
                 if status.in_team and not status.removed:
