@@ -79,9 +79,9 @@ def test_team_commands_end_to_end(tmp_path, cli, lead_dir):
         code, out, err = cli("team", "sync", "--data-dir", data, env=ENV)
         assert code == 0, err
     code, out, err = cli("team", "status", "--data-dir", lead_dir, env=ENV)
-    assert code == 0 and "1 conflict(s) to review" in out and "Pastoral office" in out
+    assert code == 0 and "1 conflict to review" in out and "Pastoral office" in out
     code, out, err = cli("team", "conflicts", "--data-dir", lead_dir, env=ENV)
-    assert code == 0 and "tutor_group" in out
+    assert code == 0 and "Pupil (Cli Pupil)" in out and "Tutor group: kept" in out
     conflict_id = out.split()[0]
     code, out, err = cli("team", "conflicts", "--keep", conflict_id, "--data-dir", lead_dir, env=ENV)
     assert code == 0, err
