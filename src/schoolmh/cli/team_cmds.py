@@ -6,17 +6,14 @@ import sys
 from pathlib import Path
 
 from schoolmh.cli import common
-from schoolmh.cli.common import data_dir, out, read_secret, sign_in, username
+from schoolmh.cli.common import data_dir, out, read_secret, signed_in, username
 from schoolmh.errors import ValidationError
 from schoolmh.services import team
 
 
 def _with_session(args, work) -> int:
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         return int(work(session) or 0)
-    finally:
-        session.close()
 
 
 def cmd_init(args) -> int:
