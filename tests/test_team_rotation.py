@@ -12,10 +12,10 @@ import pytest
 from schoolmh.db.keyfile import KEYFILE_NAME
 from schoolmh.errors import ValidationError
 from schoolmh.services import vault_admin
-from support import LEAD_PASSWORD, file_sha256
+from support import LEAD_PASSWORD, file_sha256, one_line_error
 from team_support import start_team
-from test_team_cli import ENV, cli, one_line_error  # noqa: F401 - the fixture
 
+ENV = {"SCHOOLMH_PASSWORD": LEAD_PASSWORD}
 BLOCKED = "its data key is shared with the other laptops"
 
 
