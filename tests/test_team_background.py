@@ -5,6 +5,7 @@ next exchange finds is what a kill there would leave (soak/test_team_soak.py kil
 """
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -143,6 +144,9 @@ def test_a_crash_before_the_commit_leaves_a_pending_file_that_is_never_published
         monkeypatch.undo()
         pending = list(box.glob("*.pending"))
         assert len(pending) == 1 and outbox.waiting(box) == []
+        if os.name == "posix":
+            assert pending[0].stat().st_mode & 0o777 == 0o600 and box.stat().st_mode & 0o077 == 0
+        (box / "00000009-school-0123456789abcdef.smhb.pending.Xq1.tmp").write_bytes(b"cut short")
         assert exchange.publish_own(s) == 0  # nothing committed, nothing published
         assert team.status(s).to_send == changes.dirty_count() >= 1  # still marked to send, counted once
     assert _own_files(folder, lead) == before

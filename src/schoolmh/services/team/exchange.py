@@ -19,10 +19,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from schoolmh.db.connection import database_proxy
 from schoolmh.errors import SchoolMHError
 from schoolmh.services import audit
 from schoolmh.services.session import Session
-from schoolmh.db.connection import database_proxy
 from schoolmh.services.team import bundle, changes, control, folder, keys, merge, outbox, slots, state
 from schoolmh.services.team.bundle import BundleUnreadable, Parsed
 

@@ -71,6 +71,9 @@ def settle(outbox: Path, is_own: Callable[[str], bool], *, discard: bool) -> Non
             done.append(path)
         elif discard:
             path.unlink(missing_ok=True)
+    if discard:
+        for path in outbox.glob("*.tmp"):  # a write cut short before its rename
+            path.unlink(missing_ok=True)
     if done:
         commit(done)
 
