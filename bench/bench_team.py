@@ -54,6 +54,32 @@ def _a_few_changes(session) -> int:
     return 4
 
 
+def _apply_on_a_worker(session) -> tuple[float, float]:
+    """Apply what the folder holds on a worker thread (its own connection), as the window does, while
+    this thread keeps waking every 5 ms like an event loop: (the apply's duration, the longest stall)."""
+    import threading
+
+    from schoolmh.services.team import exchange
+
+    took: list[float] = []
+
+    def work() -> None:
+        with session.on_worker_thread() as worker:
+            start = time.perf_counter()
+            exchange.read(worker)
+            took.append(time.perf_counter() - start)
+
+    thread = threading.Thread(target=work)
+    longest, last = 0.0, time.perf_counter()
+    thread.start()
+    while thread.is_alive():
+        time.sleep(0.005)
+        now = time.perf_counter()
+        longest, last = max(longest, now - last - 0.005), now
+    thread.join()
+    return took[0], longest
+
+
 def bench(ctx) -> list:
     from schoolmh.db import crypto
     from schoolmh.db.keyfile import KeyFile
@@ -117,11 +143,11 @@ def bench(ctx) -> list:
     rows.append(ctx.Row(f"exchange at lock after an ordinary lesson ({few} changes): pack", at_lock, "s"))
     lead.close()
     other = access.sign_in(ctx.tmp / "laptop-2", demo.username, demo.password)
-    t = time.perf_counter()
-    exchange.read(other)
-    applied = time.perf_counter() - t
+    applied, stall = _apply_on_a_worker(other)
     rows.append(ctx.Row("… the term's bundle applied on another laptop", applied, "s", target=f"< {APPLY_TARGET:.0f} s",
-                        ok=applied < APPLY_TARGET, note="on the window's worker thread: the window never waits for it"))
+                        ok=applied < APPLY_TARGET, note="on a worker thread with its own connection, as the window does"))
+    rows.append(ctx.Row("… meanwhile, the window thread's longest wait for its turn", stall, "s",
+                        note="5 ms sleeps on the main thread; the GIL is what they share"))
     other.close()
 
     # Eight laptops: six more join (each writes its first bundles), then everyone is up to date.
