@@ -15,7 +15,7 @@ from schoolmh.services import access, pupils, vault_admin
 from schoolmh.services.team import folder as team_folder
 from schoolmh.services.team import merge, outbox, state
 from schoolmh.ui.context import AppContext
-from support import LEAD_PASSWORD, ctrl_l, press
+from support import LEAD_PASSWORD, ctrl_l, press, sign_in_with_enter
 from team_support import add_and_join, add_sessions, start_team
 
 
@@ -174,6 +174,12 @@ def test_lock_with_a_hanging_team_folder_returns_at_once_and_publishes_later(qtb
     answer.set()
     qtbot.waitUntil(lambda: outbox.waiting(box) == [] and not inside, timeout=20000)
     monkeypatch.undo()
+    # Signed in again, the window exchanges again (the stopped exchange left nothing stuck behind).
+    sign_in_with_enter(qtbot, window.unlock_screen, LEAD_PASSWORD, "lead")
+    qtbot.waitUntil(lambda: window.ctx.session is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.team_syncer.label.text() == "Team: Up to date" and not window.team_syncer.busy,
+                    timeout=20000)
+    ctrl_l(qtbot, window)
     report = lead.sync()
     assert report.applied == 1
     with lead as s:
