@@ -45,6 +45,8 @@ def cmd_join(args) -> int:
     try:
         status = team.status(session)
         out(f"Joined as '{status.laptop_name}' ({status.scope} scope); {status.summary.lower()}.")
+        if not Path(args.file).exists():
+            print("The enrolment file has been used and deleted: it cannot make another laptop.", file=sys.stderr)
     finally:
         session.close()
     return 0

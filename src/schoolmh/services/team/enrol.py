@@ -23,7 +23,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from schoolmh.db import crypto, signing
+from schoolmh.db import anchor, crypto, signing
+from schoolmh.db.backup import AUDIT_HEAD
 from schoolmh.db.connection import DB_NAME, database_proxy, open_database
 from schoolmh.db.keyfile import KEYFILE_NAME, USER, KeyFile, Slot, user_label
 from schoolmh.db.migrations import migrate
@@ -209,15 +210,27 @@ def join(data_dir: Path, enrol_path: Path, code: str, username: str, password: s
     if vouching is None or (signer is not None and not vouching.lists(account["uuid"], signer.public)):
         raise TeamError("The enrolment file's roster of accounts is missing, damaged or does not list your "
                         "account's key: ask the lead for a new enrolment file.")
+    me = payload["laptop"]
+    try:
+        claimed = folder.claim(path, me["id"], exchange.now_text())
+    except folder.AlreadyClaimed as exc:
+        when = f" on {exc.when}" if exc.when else ""
+        raise TeamError(f"This enrolment file was already used: a laptop joined with it{when}. Each file is for one "
+                        "laptop; ask your lead for a new one (Admin → Team → Add a laptop…).") from None
+    except OSError:
+        raise TeamError(f"The team folder {path} cannot be written to: check this laptop can save files there.") from None
     data_dir.mkdir(parents=True, exist_ok=True)
-    db = open_database(data_dir / DB_NAME, dek, must_exist=False)
+    try:
+        db = open_database(data_dir / DB_NAME, dek, must_exist=False)
+    except BaseException:
+        claimed.unlink(missing_ok=True)
+        raise
     database_proxy.initialize(db)
     try:
         migrate(db)
         keyfile.save(data_dir / KEYFILE_NAME)
         vault = OpenVault(data_dir=data_dir, db=db, dek=dek, keyfile=keyfile, how="password", user_label=slot.label,
                           slot=slot, signer=signer)
-        me = payload["laptop"]
         with db.atomic():
             state.create(payload["team"], me["id"], me["name"], me["scope"], str(path), me["sign_key"], me["box_key"])
             for l in payload["laptops"]:
@@ -237,13 +250,25 @@ def join(data_dir: Path, enrol_path: Path, code: str, username: str, password: s
             if signer is not None:
                 audit.sign_head(vault_id, signer)
         vault.write_audit_head(*audit.head())
-        audit.advance_anchor(vault.anchor_key)
+        anchor.reset(vault.anchor_key, *audit.head())  # a new vault at this path: what an earlier attempt left is void
         session = Session(vault, Actor(account["uuid"], username, username, account["role"]))
         exchange.read(session)
         staff = Staff.get_or_none(Staff.uuid == account["uuid"])
         if staff is not None:
             session.actor = Actor(staff.uuid, staff.username, staff.full_name, staff.role)
-        return session
     except BaseException:
         db.close()
+        for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", KEYFILE_NAME, KEYFILE_NAME + ".bak", AUDIT_HEAD):
+            (data_dir / name).unlink(missing_ok=True)  # ours (the folder held no vault): a half-made one would block a retry
+        claimed.unlink(missing_ok=True)
         raise
+    _discard(Path(enrol_path))
+    return session
+
+
+def _discard(enrol_path: Path) -> None:
+    """The file is spent; it still holds the team's data key under the one-time code, so it goes."""
+    try:
+        enrol_path.unlink()
+    except OSError:
+        pass  # read-only media: the claim in the team folder already makes it useless

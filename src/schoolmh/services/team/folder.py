@@ -20,6 +20,7 @@ from schoolmh.fsutil import atomic_write_bytes
 
 MARKER = "schoolmh-team.json"
 LAPTOPS = "laptops"
+CLAIM = "joined.json"  # in a laptop's sub-folder: its enrolment file has been used
 _TEMP_ENDINGS = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".!sync", ".!qb", "~")
 _TEMP_STARTS = (".", "~$", "~")
 
@@ -51,6 +52,46 @@ def write_marker(folder: Path, team_id: str) -> None:
     path = Path(folder) / MARKER
     if not path.exists():
         atomic_write_bytes(path, json.dumps({"format": "schoolmh-team", "team": team_id}).encode())
+
+
+class AlreadyClaimed(Exception):
+    """Another vault already joined as this laptop (its enrolment file was used before)."""
+
+    def __init__(self, when: str) -> None:
+        super().__init__(when)
+        self.when = when
+
+
+def claim(folder: Path, laptop_id: str, when: str) -> Path:
+    """Take the laptop identity in an enrolment file for this vault, once.
+
+    Without a server nothing can stop a file being copied, but a laptop identity used twice
+    would write two different chains under one name. The claim is created with O_EXCL, so two
+    joins on one network share cannot both win; a synced cloud folder only learns of an
+    earlier claim once it has synced (the second laptop's bundles are then refused as
+    rewritten, and the Team page names them).
+    """
+    directory = laptop_dir(folder, laptop_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / CLAIM
+    if any(is_candidate(entry.name) for entry in os.scandir(directory)):
+        raise AlreadyClaimed(_claimed_when(path))
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise AlreadyClaimed(_claimed_when(path)) from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump({"joined": when}, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path
+
+
+def _claimed_when(path: Path) -> str:
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8"))["joined"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
 
 
 def read_marker(folder: Path) -> str | None:
