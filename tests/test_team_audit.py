@@ -300,3 +300,37 @@ def test_a_roster_row_from_a_non_lead_appended_to_a_trail_is_named(three):
     result = vault_admin.verify_audit(s)
     s.close()
     assert not result.ok and f"Audit row {seq} holds a team roster not signed by a current lead" in result.problem
+
+
+# --- a colleague edits the lead's laptop's trail so that the lead's next roster would carry it -----------
+@pytest.mark.parametrize("rechain", [False, True])
+def test_an_edited_trail_on_the_leads_laptop_sends_no_roster(three, rechain):
+    """Pat has a slot on the lead's laptop too: she opens its database and makes her own staff.create
+    row say role=lead (then, the stronger try, recomputes every hash after it). The lead's next
+    exchange must not sign that into a roster for every other laptop."""
+    (lead, office, mhst), _ = three
+    lead.close()
+    vault = vaultlib.unlock_with_password(lead.data_dir, "pastoral1", STAFF_PASSWORD)
+    pat = Staff.get(Staff.username == "pastoral1").uuid
+    db.execute_sql("DROP TRIGGER audit_entry_no_update")
+    row = AuditEntry.get((AuditEntry.action == "staff.create") & (AuditEntry.object_uuid == pat))
+    AuditEntry.update(detail="role=lead").where(AuditEntry.seq == row.seq).execute()
+    if rechain:
+        prev = row.prev_hash
+        for r in AuditEntry.select().where(AuditEntry.seq >= row.seq).order_by(AuditEntry.seq):
+            digest = audit.chain_hash(prev, audit._canonical(r.seq, r.at, r.actor, r.action, r.object_type,
+                                                             r.object_uuid, r.detail))
+            AuditEntry.update(prev_hash=prev, hash=digest).where(AuditEntry.seq == r.seq).execute()
+            prev = digest
+        vault.write_audit_head(*audit.head())
+    vault.close()
+    lead.session = access.sign_in(lead.data_dir, "lead", LEAD_PASSWORD)
+    sent_before = roster_rows(lead)
+    with lead as s:
+        users.add_user(s, "jo", "Jo Newcomer", "pastoral", JO_PASSWORD)  # a change the next roster would carry
+    lead.sync()
+    office.sync()
+    assert roster_rows(lead) == sent_before
+    with lead as s:
+        assert any("vouches for no one" in p for p in team.status(s).problems)
+    assert registry(office).roles[pat] == "pastoral"

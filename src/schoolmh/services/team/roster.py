@@ -47,6 +47,9 @@ REFUSALS = {
     audit.ROSTER_NOT_LEAD: "refused: it is not signed by a lead this laptop knows, with that lead's key",
 }
 UNCHECKABLE = "could not be checked: this laptop's audit trail does not verify (run audit verify)"
+UNSENT = ("none sent: this laptop's audit trail does not verify, so it vouches for no one "
+          "(run audit verify, and settle what it names)")
+_UNSENT_KEY = "roster-unsent"  # the Team page's problem row for it
 ACCOUNT_CHANGED = ("Your account was changed on another laptop (a new password, or disabled): sign out now; "
                    "sign in again with the password the lead gave you.")
 
@@ -60,9 +63,11 @@ def view(vault: OpenVault) -> Registry | None:
     pending = vault.signer.public if vault.signer is not None and vault.db.in_transaction() else None
     key = (id(vault.db), vault.keyfile.vault_id, audit.head(), pending)
     if key not in _cache:
-        result, reg = audit.signed_registry(vault.keyfile.vault_id, vault.keyfile.signs_audit, pending=pending)
+        result, reg = audit.signed_registry(vault.keyfile.vault_id, vault.keyfile.signs_audit, pending=pending, fast=True)
+        # A trail cut short or put back from an older copy would vouch for an older team: the anchor.
+        rolled_back = audit.rollback_problem(vault.anchor_key)
         _cache.clear()  # one entry: the head moves with every transaction
-        _cache[key] = reg if result.ok else None
+        _cache[key] = reg if result.ok and not rolled_back else None
     return _cache[key]
 
 
@@ -102,7 +107,13 @@ def send(session, me: state.TeamState, write_stream: Callable) -> bool:
     if me.scope != "school" or session.actor.role != "lead" or signer is None:
         return False
     reg = view(session.vault)
-    if reg is None or not reg.is_lead(session.actor.uuid, signer.public):
+    if reg is None:
+        from schoolmh.services.team.exchange import now_text  # exchange imports this module
+
+        state.record_problem(_UNSENT_KEY, "This laptop's roster of accounts", UNSENT, now_text())
+        return False
+    state.clear_problem(_UNSENT_KEY)
+    if not reg.is_lead(session.actor.uuid, signer.public):
         return False
     if all(reg.roster_view.get(e.uuid) == e for e in _entries(reg)) and reg.roster_hlc:
         return False
