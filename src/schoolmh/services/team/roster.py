@@ -50,8 +50,8 @@ UNCHECKABLE = "could not be checked: this laptop's audit trail does not verify (
 UNSENT = ("none sent: this laptop's audit trail does not verify, so it vouches for no one "
           "(run audit verify, and settle what it names)")
 _UNSENT_KEY = "roster-unsent"  # the Team page's problem row for it
-ACCOUNT_CHANGED = ("Your account was changed on another laptop (a new password, or disabled): sign out now; "
-                   "sign in again with the password the lead gave you.")
+ACCOUNT_CHANGED = ("Your account was changed on another laptop (a new password, a new role, or disabled): sign out "
+                   "now, and sign in again (with the password the lead gave you if it was reset).")
 
 _cache: dict[tuple, Registry | None] = {}
 
@@ -149,7 +149,7 @@ def receive(session, sender: state.Laptop, entry: dict) -> str | None:
     actor = session.actor.uuid
     mine = next((a for a in roster.accounts if a.uuid == actor), None)
     changed_me = (mine is not None and reg.roster_view.get(actor) != mine
-                  and (mine.key != reg.current.get(actor) or not mine.active))
+                  and (mine.key != reg.current.get(actor) or not mine.active or mine.role != reg.roles.get(actor)))
     audit.append(actor, audit.ROSTER, "roster", roster.signer, roster.detail)
     return ACCOUNT_CHANGED if changed_me else None
 
