@@ -100,3 +100,33 @@ def sign_in_as(lead_session, vault_dir):
     for s in opened:
         if s.is_open:
             s.close()
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """cli(*args, env={...}, stdin="...") -> (exit code, stdout, stderr): `schoolmh …` in this process,
+    with none of the caller's SCHOOLMH_* secrets or choices leaking in."""
+    import io
+    import sys
+
+    from schoolmh.cli import common
+    from schoolmh.cli import main as cli_main
+
+    for name in ("SCHOOLMH_PASSWORD", "SCHOOLMH_NEW_PASSWORD", "SCHOOLMH_USER", "SCHOOLMH_DATA_DIR",
+                 "SCHOOLMH_TEAM_CODE"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(*args, env: dict[str, str] | None = None, stdin: str = ""):
+        with monkeypatch.context() as m:
+            for k, v in (env or {}).items():
+                m.setenv(k, v)
+            m.setattr(sys, "stdin", io.StringIO(stdin))
+            m.setattr(common, "_stdin_lines", None)
+            try:
+                code = cli_main([str(a) for a in args])
+            except SystemExit as exc:  # argparse usage errors
+                code = exc.code
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

@@ -116,3 +116,23 @@ def click(qtbot, button) -> None:
                          pos=button.style().subElementRect(element, option, button).center())
         return
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(button.width() // 2, button.height() // 2))
+
+
+def one_line_error(err: str) -> str:
+    """A command's failure as people see it: one line on stderr, no traceback."""
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err and lines[0].startswith("schoolmh")  # "schoolmh: …" or argparse's "schoolmh team …: …"
+    return lines[0]
+
+
+def school_vault(folder: Path, *accounts: tuple[str, str, str, str]) -> tuple[Path, str]:
+    """A new vault for Oakfield Academy with Alex Lead ("lead") and the given (user name, full name,
+    role, password) accounts; returns (folder, recovery key). Module fixtures build one and copy it."""
+    from schoolmh.services import access
+
+    setup = access.init_school(folder, "Oakfield Academy", "lead", "Alex Lead", LEAD_PASSWORD)
+    for username, full_name, role, password in accounts:
+        users.add_user(setup.session, username, full_name, role, password)
+    setup.session.close()
+    return folder, setup.recovery_key

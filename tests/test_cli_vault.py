@@ -4,7 +4,6 @@ Most run in-process through schoolmh.cli.main (fast); two run as real processes.
 """
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -12,42 +11,11 @@ import zipfile
 
 import pytest
 
-from support import LEAD_PASSWORD
-from schoolmh.cli import common
-from schoolmh.cli import main as cli_main
+from support import LEAD_PASSWORD, one_line_error
 from schoolmh.db.crypto import parse_recovery_key
 from schoolmh.services import access
 
 NEW = "a different long password"
-
-
-@pytest.fixture
-def cli(monkeypatch, capsys):
-    """cli(*args, env={...}, stdin="...") -> (exit code, stdout, stderr)."""
-    for name in ("SCHOOLMH_PASSWORD", "SCHOOLMH_NEW_PASSWORD", "SCHOOLMH_USER", "SCHOOLMH_DATA_DIR"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*args: str, env: dict[str, str] | None = None, stdin: str = ""):
-        with monkeypatch.context() as m:
-            for k, v in (env or {}).items():
-                m.setenv(k, v)
-            m.setattr(sys, "stdin", io.StringIO(stdin))
-            m.setattr(common, "_stdin_lines", None)
-            try:
-                code = cli_main([str(a) for a in args])
-            except SystemExit as exc:  # argparse usage errors
-                code = exc.code
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
-def one_line_error(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err and lines[0].startswith("schoolmh: ")
-    return lines[0]
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from support import LEAD_PASSWORD, STAFF_PASSWORD, MemoryKeyring, keyring_backend, vault_copy
+from support import LEAD_PASSWORD, STAFF_PASSWORD, MemoryKeyring, keyring_backend, school_vault, vault_copy
 from schoolmh.cli import common
 from schoolmh.cli import main as cli_main
 from schoolmh.db import crypto
@@ -36,12 +36,8 @@ PAT_PASSWORD = "pastoral password one"
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("insider") / "vault"
-    setup = access.init_school(folder, "Oakfield Academy", "lead", "Alex Lead", LEAD_PASSWORD)
-    users.add_user(setup.session, "pat", "Pat Pastoral", "pastoral", PAT_PASSWORD)
-    users.add_user(setup.session, "hana", "Hana Head", "head", STAFF_PASSWORD)
-    setup.session.close()
-    return folder, setup.recovery_key
+    return school_vault(tmp_path_factory.mktemp("insider") / "vault", ("pat", "Pat Pastoral", "pastoral", PAT_PASSWORD),
+                        ("hana", "Hana Head", "head", STAFF_PASSWORD))
 
 
 @pytest.fixture

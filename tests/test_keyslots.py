@@ -12,7 +12,7 @@ from pathlib import Path
 import keyring.backends.fail
 import pytest
 
-from support import LEAD_PASSWORD, STAFF_PASSWORD, MemoryKeyring, file_sha256, keyring_backend, vault_copy
+from support import LEAD_PASSWORD, STAFF_PASSWORD, MemoryKeyring, file_sha256, keyring_backend, school_vault, vault_copy
 from schoolmh.db import crypto
 from schoolmh.db import vault as vaultlib
 from schoolmh.db.connection import DB_NAME
@@ -26,12 +26,8 @@ NEW_PASSWORD = "a fresh password for monday"
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("keyslots") / "vault"
-    setup = access.init_school(folder, "Oakfield Academy", "lead", "Alex Lead", LEAD_PASSWORD)
-    users.add_user(setup.session, "pat", "Pat Pastoral", "pastoral", STAFF_PASSWORD)
-    users.add_user(setup.session, "lead2", "Lee Deputy", "lead", STAFF_PASSWORD)
-    setup.session.close()
-    return folder, setup.recovery_key
+    return school_vault(tmp_path_factory.mktemp("keyslots") / "vault", ("pat", "Pat Pastoral", "pastoral", STAFF_PASSWORD),
+                        ("lead2", "Lee Deputy", "lead", STAFF_PASSWORD))
 
 
 @pytest.fixture

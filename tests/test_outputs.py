@@ -10,12 +10,12 @@ import stat
 
 import pytest
 
-from support import file_sha256
+from support import file_sha256, one_line_error
 from schoolmh import fsutil
 from schoolmh.db.connection import DB_NAME
 from schoolmh.db.keyfile import KEYFILE_NAME
 from schoolmh.services import access
-from test_cli_vault import cli, lead_env, one_line_error, school  # noqa: F401 - fixtures
+from test_cli_vault import lead_env, school  # noqa: F401 - fixtures
 
 POSIX = pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 

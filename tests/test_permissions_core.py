@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import LEAD_PASSWORD, STAFF_PASSWORD
+from support import LEAD_PASSWORD, STAFF_PASSWORD, school_vault
 from support import file_sha256, vault_copy
 from schoolmh.db.keyfile import KEYFILE_NAME
 from schoolmh.db.models import AuditEntry
@@ -50,14 +50,8 @@ CALLS = {
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("perm") / "vault"
-    setup = access.init_school(folder, "Oakfield Academy", "lead", "Alex Lead", LEAD_PASSWORD)
-    for role, name in ACCOUNTS.items():
-        if role != "lead":
-            users.add_user(setup.session, name, name.title(), role, STAFF_PASSWORD)
-    users.add_user(setup.session, "spare", "Sam Spare", "pastoral", STAFF_PASSWORD)
-    setup.session.close()
-    return folder, setup.recovery_key
+    staff = [(name, name.title(), role, STAFF_PASSWORD) for role, name in ACCOUNTS.items() if role != "lead"]
+    return school_vault(tmp_path_factory.mktemp("perm") / "vault", *staff, ("spare", "Sam Spare", "pastoral", STAFF_PASSWORD))
 
 
 @pytest.fixture

@@ -1,44 +1,12 @@
 """`schoolmh team …` end to end through the CLI: exit codes, one-line errors, the code only on stdout."""
 from __future__ import annotations
 
-import io
-import sys
-
 import pytest
 
-from schoolmh.cli import common
-from schoolmh.cli import main as cli_main
 from schoolmh.services import access, pupils
-from support import LEAD_PASSWORD
+from support import LEAD_PASSWORD, one_line_error
 
 ENV = {"SCHOOLMH_PASSWORD": LEAD_PASSWORD}
-
-
-@pytest.fixture
-def cli(monkeypatch, capsys):
-    for name in ("SCHOOLMH_PASSWORD", "SCHOOLMH_USER", "SCHOOLMH_DATA_DIR", "SCHOOLMH_TEAM_CODE"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*args, env=None, stdin=""):
-        with monkeypatch.context() as m:
-            for k, v in (env or {}).items():
-                m.setenv(k, v)
-            m.setattr(sys, "stdin", io.StringIO(stdin))
-            m.setattr(common, "_stdin_lines", None)
-            try:
-                code = cli_main([str(a) for a in args])
-            except SystemExit as exc:
-                code = exc.code
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
-def one_line_error(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 @pytest.fixture
@@ -79,9 +47,9 @@ def test_team_commands_end_to_end(tmp_path, cli, lead_dir):
         code, out, err = cli("team", "sync", "--data-dir", data, env=ENV)
         assert code == 0, err
     code, out, err = cli("team", "status", "--data-dir", lead_dir, env=ENV)
-    assert code == 0 and "1 conflict(s) to review" in out and "Pastoral office" in out
+    assert code == 0 and "1 conflict to review" in out and "Pastoral office" in out
     code, out, err = cli("team", "conflicts", "--data-dir", lead_dir, env=ENV)
-    assert code == 0 and "tutor_group" in out
+    assert code == 0 and "Pupil (Cli Pupil)" in out and "Tutor group: kept" in out
     conflict_id = out.split()[0]
     code, out, err = cli("team", "conflicts", "--keep", conflict_id, "--data-dir", lead_dir, env=ENV)
     assert code == 0, err

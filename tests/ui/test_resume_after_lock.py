@@ -92,3 +92,25 @@ def test_a_page_the_role_no_longer_has_is_not_reopened(qtbot, main_window, lead_
     lead.close()
     _unlock(qtbot, window, "lead2", STAFF_PASSWORD)
     assert window.workspace.current_key == "dashboard" and "admin" not in window.workspace.keys()
+
+
+def test_opening_a_record_puts_the_keyboard_on_its_sections(qtbot, main_window, lead_session):
+    """Enter on a pupil in the list opens the record with the focus on its section tabs, so the next
+    keys move through the record; it used to sit on "‹ Pupils", where Enter went straight back."""
+    from PySide6.QtWidgets import QApplication, QTabBar
+
+    pupil = pupils.create_pupil(lead_session, legal_forename="Ada", legal_surname="Focus", year_group=8)
+    window = main_window
+    window.workspace.show_page("pupils")
+    listing = window.workspace.pages["pupils"]
+    listing.refresh()
+    listing.view.setFocus()
+    listing.view.setCurrentIndex(listing.proxy.index(0, 0))
+    qtbot.keyClick(listing.view, Qt.Key.Key_Return)
+    page = window.workspace.pages["pupil"]
+    qtbot.waitUntil(lambda: window.workspace.current_key == "pupil" and page.pupil is not None)
+    assert page.pupil.uuid == pupil.uuid
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QTabBar))
+    assert QApplication.focusWidget() is page.tabs.tabBar()
+    qtbot.keyClick(page.tabs.tabBar(), Qt.Key.Key_Right)
+    assert page.tabs.currentWidget() is page.plan_tab

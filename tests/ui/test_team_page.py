@@ -60,7 +60,9 @@ def test_start_team_add_laptop_and_keep_a_conflict(qtbot, page, app_ctx, tmp_pat
     qtbot.mouseClick(tab.sync_button, Qt.MouseButton.LeftButton)
     from schoolmh.ui import ops
     qtbot.waitUntil(lambda: ops.running() == 0 and tab.conflicts.rowCount() == 1, timeout=10000)
-    assert "1 conflict(s)" in tab.summary.text()
+    assert "1 conflict to review." in tab.summary.text()
+    row = [tab.conflict_proxy.index(0, c).data() for c in range(tab.conflict_proxy.columnCount())]
+    assert row[:2] == ["Pupil", "Ui Pupil"] and "Tutor group: 8" in row[-1]  # whose, and words not column names
     assert not tab.keep_other.isEnabled()
     tab.conflict_view.setFocus()
     tab.conflict_view.setCurrentIndex(tab.conflict_proxy.index(0, 0))

@@ -5,6 +5,8 @@ import getpass
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from schoolmh.db.vault import default_data_dir
@@ -44,6 +46,16 @@ def read_secret(args, env_name: str, prompt: str, *, from_stdin: bool | None = N
 
 def username(args) -> str | None:
     return getattr(args, "user", None) or os.environ.get("SCHOOLMH_USER") or None
+
+
+@contextmanager
+def signed_in(args) -> Iterator[Session]:
+    """A command's signed-in session, closed (and the key dropped) however the command ends."""
+    session = sign_in(args)
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 def sign_in(args) -> Session:

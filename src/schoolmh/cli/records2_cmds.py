@@ -13,9 +13,8 @@ Files are written by cli.options.write_output: atomically, readable by the owner
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-from schoolmh.cli.common import data_dir, out, read_secret, sign_in
+from schoolmh.cli.common import data_dir, out, read_secret, signed_in
 from schoolmh.cli.options import (
     add_output_option, add_period_options, command_group, output_path, period, pupil_uuid, whole_number, write_output,
 )
@@ -29,11 +28,8 @@ def cmd_export_pupil(args) -> int:
     from schoolmh.services import export
 
     target = output_path(args, args.out)
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         data = export.to_json_bytes(export.export_pupil(session, pupil_uuid(session, args.upn)))
-    finally:
-        session.close()
     write_output(args, target, data)
     out(f"Wrote the pupil's complete record to {target} ({len(data) // 1024 + 1} KB, format schoolmh-export v1).")
     out("Review it before disclosing: liaison notes may mention other pupils.")
@@ -44,12 +40,9 @@ def cmd_export_all(args) -> int:
     from schoolmh.services import export
 
     target = output_path(args, args.out)
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         payload = export.export_all(session)
         data = export.to_json_bytes(payload)
-    finally:
-        session.close()
     write_output(args, target, data)
     counts = ", ".join(f"{len(payload[t])} {t.replace('_', ' ')}" for t in ("pupils", "sessions", "measures", "referrals"))
     out(f"Wrote every record to {target} ({len(data) // 1024 + 1} KB: {counts}; format schoolmh-export v1).")
@@ -63,11 +56,8 @@ def cmd_import_activities(args) -> int:
     from schoolmh.services.pupil_import import FileRejected
 
     data = read_file_bytes(args.file)
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         result = activities.import_activities(session, data, dry_run=args.dry_run)
-    finally:
-        session.close()
     if not result.ok:
         raise FileRejected(list(result.errors), "activities file")
     out(("Dry run (nothing written): would add " if result.dry_run else "Added ") + f"{result.added} activities.")
@@ -125,11 +115,8 @@ def cmd_demo(args) -> int:
 def cmd_retention_list(args) -> int:
     from schoolmh.services import retention
 
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         rows = retention.due_for_erasure(session)
-    finally:
-        session.close()
     if not rows:
         out("No former pupil's record is due for review.")
         return 0
@@ -144,11 +131,8 @@ def cmd_retention_erase(args) -> int:
 
     if not args.confirm:
         raise ValidationError("Erasing cannot be undone: add --confirm to erase this pupil's record.", "confirm")
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         result = retention.erase_pupil(session, pupil_uuid(session, args.upn))
-    finally:
-        session.close()
     total = sum(result.counts.values())
     out(f"Erased the pupil's record ({total} row{'' if total == 1 else 's'}). Backups made before today still hold it until they are replaced.")
     return 0
@@ -160,11 +144,8 @@ def cmd_dashboard(args) -> int:
     from schoolmh.services import dashboard
 
     chosen = period(args, required=False)
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         f = dashboard.dashboard_figures(session, chosen.resolve() if chosen else None)
-    finally:
-        session.close()
     out(f"{f.label}: {f.supported_total} pupils supported")
     out("  by tier: " + ", ".join(f"{TIERS.get(k, 'no plan')} {v}" for k, v in f.supported_by_tier.items()))
     for fn_code, name in FUNCTIONS.items():

@@ -11,7 +11,7 @@ import argparse
 import importlib
 from dataclasses import dataclass
 
-from schoolmh.cli.common import out, sign_in
+from schoolmh.cli.common import out, signed_in
 from schoolmh.cli.options import command_group
 from schoolmh.domain.mis import parse_map_option
 from schoolmh.services import measures, pupil_import, records_import
@@ -48,8 +48,7 @@ def register(sub, common) -> None:
 # --- import pupils ------------------------------------------------------------------------------------
 def cmd_import_pupils(args) -> int:
     mapping = dict(parse_map_option(spec) for spec in args.map or ())
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         preview = pupil_import.preview_import(session, args.file, mapping or None, mark_left=not args.keep_missing)
         if not preview.ok:
             raise FileRejected(list(preview.errors))
@@ -57,8 +56,6 @@ def cmd_import_pupils(args) -> int:
             out("Dry run (nothing written): " + preview.line())
             return 0
         summary = pupil_import.apply_import(session, preview.parsed, mark_left=not args.keep_missing)
-    finally:
-        session.close()
     out(summary.line())
     return 0
 
@@ -91,11 +88,8 @@ def cmd_import_measures(args) -> int:
 
 
 def _import_records(args, importer, what: str) -> int:
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         summary = importer(session, args.file, dry_run=args.dry_run)
-    finally:
-        session.close()
     out(summary.line(what))
     return 0
 

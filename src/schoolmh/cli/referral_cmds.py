@@ -7,7 +7,7 @@ by mistake is withdrawn, or deleted by a lead. Referrals are named by the id
 """
 from __future__ import annotations
 
-from schoolmh.cli.common import out, sign_in
+from schoolmh.cli.common import out, signed_in
 from schoolmh.cli.options import command_group, pupil_uuid
 from schoolmh.domain.codes import REFERRAL_DECISIONS, REFERRAL_DESTINATIONS
 from schoolmh.services import referrals
@@ -32,11 +32,8 @@ def _lines(r: referrals.ReferralInfo) -> list[str]:
 
 
 def cmd_list(args) -> int:
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         rows = referrals.list_referrals(session, pupil_uuid(session, args.upn))
-    finally:
-        session.close()
     if not rows:
         out("No referrals.")
     for r in reversed(rows):  # oldest first, as the history reads
@@ -46,47 +43,35 @@ def cmd_list(args) -> int:
 
 
 def cmd_add(args) -> int:
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         r = referrals.create_referral(session, pupil_uuid(session, args.upn),
                                       code_for(args.to, REFERRAL_DESTINATIONS) or args.to,
                                       _day(args.sent, "--sent") or session.today(), args.reason or "",
                                       args.next_step or "")
-    finally:
-        session.close()
     out(f"Referral recorded: {r.uuid}" + (" (the pupil is now shared with the MHST)" if r.destination == "mhst" else ""))
     return 0
 
 
 def cmd_decide(args) -> int:
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         r = referrals.record_decision(session, args.referral, code_for(args.decision, REFERRAL_DECISIONS) or args.decision,
                                       _day(args.on, "--on") or session.today(), args.reason or "", args.next_step or "")
-    finally:
-        session.close()
     out(f"Decision added: {REFERRAL_DECISIONS[r.latest.decision]} on {r.latest.decided_on:%d/%m/%Y} "
         f"({len(r.decisions)} in the history).")
     return 0
 
 
 def cmd_withdraw(args) -> int:
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         r = referrals.withdraw_referral(session, args.referral, _day(args.on, "--on"), args.reason or "")
-    finally:
-        session.close()
     out(f"Referral withdrawn on {r.decision_on:%d/%m/%Y}; it stays on the record.")
     return 0
 
 
 def cmd_delete(args) -> int:
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         plan = referrals.deletion_preview(session, args.referral)
         referrals.delete_referral(session, args.referral, unshare_pupil=args.unshare)
-    finally:
-        session.close()
     out("Referral deleted (the audit trail keeps that it was).")
     if plan.unshares_pupil:
         out("The pupil is no longer shared with the MHST." if args.unshare else

@@ -9,7 +9,7 @@ Custom dates must be whole calendar months or whole terms (the report says why).
 """
 from __future__ import annotations
 
-from schoolmh.cli.common import out, sign_in
+from schoolmh.cli.common import out, signed_in
 from schoolmh.cli.options import (
     add_output_option, add_period_options, command_group, output_path, period, pupil_uuid, write_output,
 )
@@ -21,13 +21,10 @@ def cmd_governors(args) -> int:
     from schoolmh.reports.governors import governors_pdf
     from schoolmh.services.report_data import report_period
 
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         asked = chosen.resolve()
         checked = report_period(asked.first, asked.last)  # whole terms or months, else why not
         pdf = governors_pdf(session, checked)
-    finally:
-        session.close()
     write_output(args, target, pdf)
     out(f"Wrote the governors' report for {checked.label} ({checked.first:%d/%m/%Y} to {checked.last:%d/%m/%Y}) "
         f"to {target}.")
@@ -38,11 +35,8 @@ def cmd_pupil(args) -> int:
     target = output_path(args, args.out)
     from schoolmh.reports.pupil_summary import pupil_summary_pdf
 
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         pdf = pupil_summary_pdf(session, pupil_uuid(session, args.upn))
-    finally:
-        session.close()
     write_output(args, target, pdf)
     out(f"Wrote the pupil summary to {target}. It is confidential: keep it securely.")
     return 0

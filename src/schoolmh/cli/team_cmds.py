@@ -6,17 +6,14 @@ import sys
 from pathlib import Path
 
 from schoolmh.cli import common
-from schoolmh.cli.common import data_dir, out, read_secret, sign_in, username
+from schoolmh.cli.common import data_dir, out, read_secret, signed_in, username
 from schoolmh.errors import ValidationError
 from schoolmh.services import team
 
 
 def _with_session(args, work) -> int:
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         return int(work(session) or 0)
-    finally:
-        session.close()
 
 
 def cmd_init(args) -> int:
@@ -72,7 +69,7 @@ def cmd_status(args) -> int:
             out("This laptop is not in a team.")
             return 0
         out(f"{s.laptop_name} ({s.scope} scope), team folder {s.folder}")
-        out(f"Status: {s.summary}; {s.conflicts} conflict(s) to review")
+        out(f"Status: {s.summary}; {team.conflicts_text(s.conflicts)}")
         out(f"{'laptop':<24} {'scope':<7} last exchange")
         for laptop in s.laptops:
             last = "removed" if laptop.removed else laptop.last_exchange
@@ -93,7 +90,8 @@ def cmd_conflicts(args) -> int:
         if not items:
             out("No conflicts to review.")
         for c in items:
-            out(f"{c.id}  {c.kind} {c.record_uuid}: the other version was made {c.other_version}")
+            whose = f" ({c.subject})" if c.subject else ""
+            out(f"{c.id}  {c.kind}{whose} {c.record_uuid}: the other version was made {c.other_version}")
             for name, kept, other in c.differences:
                 out(f"    {name}: kept {kept!r}, other {other!r}")
     return _with_session(args, work)

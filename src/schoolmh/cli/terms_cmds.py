@@ -10,7 +10,7 @@ spring 1 January-Easter Sunday, summer Easter Monday-31 July.
 """
 from __future__ import annotations
 
-from schoolmh.cli.common import out, sign_in
+from schoolmh.cli.common import out, signed_in
 from schoolmh.cli.options import command_group, parse_day
 
 
@@ -21,8 +21,7 @@ def _lines(term_list) -> list[str]:
 def cmd_list(args) -> int:
     from schoolmh.services import terms
 
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         stored = terms.stored_dates()
         if args.year:
             years = [terms.parse_school_year(args.year)]
@@ -35,8 +34,6 @@ def cmd_list(args) -> int:
             out(f"{terms.school_year_name(first_year)} ({source})")
             for line in _lines(own):
                 out(line)
-    finally:
-        session.close()
     return 0
 
 
@@ -47,30 +44,24 @@ def cmd_set(args) -> int:
     for name in terms.TERMS:
         first, last = getattr(args, name)
         dates[name] = (parse_day(first, f"--{name}"), parse_day(last, f"--{name}"))
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         settings.set_term_dates(session, args.school_year, dates)
         first_year = terms.parse_school_year(args.school_year)
         out(f"Term dates for {terms.school_year_name(first_year)} saved:")
         for line in _lines(terms.school_terms(first_year)):
             out(line)
-    finally:
-        session.close()
     return 0
 
 
 def cmd_unset(args) -> int:
     from schoolmh.services import settings, terms
 
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         name = terms.school_year_name(terms.parse_school_year(args.school_year))
         if settings.clear_term_dates(session, args.school_year):
             out(f"{name} now uses the DfE census default term dates.")
         else:
             out(f"{name} had no term dates set; it uses the DfE census default.")
-    finally:
-        session.close()
     return 0
 
 

@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from schoolmh.cli.common import data_dir, out, read_secret, sign_in, username
+from schoolmh.cli.common import data_dir, out, read_secret, signed_in, username
 from schoolmh.cli.options import add_output_option, output_path, write_output
 from schoolmh.errors import ValidationError
 from schoolmh.services import access, users, vault_admin
@@ -50,11 +50,8 @@ def cmd_init(args) -> int:
 
 
 def cmd_users_add(args) -> int:
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         account = users.add_user(session, args.username, args.name, args.role, os.environ.get("SCHOOLMH_NEW_PASSWORD") or None)
-    finally:
-        session.close()
     out(f"Added {account.info.username} ({account.info.role}).")
     if account.generated_password:
         out(f"First password (shown once; they must change it at first sign-in): {account.generated_password}")
@@ -62,11 +59,8 @@ def cmd_users_add(args) -> int:
 
 
 def cmd_users_list(args) -> int:
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         rows = users.list_users(session)
-    finally:
-        session.close()
     out(f"{'user name':<20} {'role':<9} {'status':<9} {'last sign-in':<17} name")
     for u in rows:
         status = "active" if u.active else "disabled"
@@ -76,41 +70,31 @@ def cmd_users_list(args) -> int:
 
 
 def cmd_users_set_password(args) -> int:
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         new = read_secret(args, "SCHOOLMH_NEW_PASSWORD", f"New password for {args.username}: ")
         users.set_password(session, args.username, new)
-    finally:
-        session.close()
     out(f"Password changed for {args.username}.")
     return 0
 
 
 def cmd_users_disable(args) -> int:
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         users.disable(session, args.username)
-    finally:
-        session.close()
     out(f"Disabled {args.username}; their key slot was removed and their records keep their name.")
     out(vault_admin.REVOCATION_NOTE.replace("(Admin → Vault → Rotate all keys…)", "(schoolmh rotate-keys)"))
     return 0
 
 
 def cmd_users_role(args) -> int:
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         users.set_role(session, args.username, args.role)
-    finally:
-        session.close()
     out(f"{args.username} is now {args.role}.")
     return 0
 
 
 def cmd_unlock_check(args) -> int:
-    session = sign_in(args)
-    last = session.previous_login
-    session.close()
+    with signed_in(args) as session:
+        last = session.previous_login
     out(f"The password opens the vault. Last sign-in before this: {last:%Y-%m-%d %H:%M} UTC." if last else "The password opens the vault.")
     return 0
 
@@ -131,11 +115,8 @@ def cmd_recover(args) -> int:
 
 def cmd_backup(args) -> int:
     target = output_path(args, args.out, create_folder=True)  # before signing in: a refusal changes nothing
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         result = vault_admin.backup(session, target, overwrite=args.force)
-    finally:
-        session.close()
     out(f"Backup written to {result.path} ({result.size_bytes // 1024} KB); it opened and passed integrity_check.")
     return 0
 
@@ -154,11 +135,8 @@ def cmd_restore(args) -> int:
 
 
 def cmd_audit_verify(args) -> int:
-    session = sign_in(args)
-    try:
+    with signed_in(args) as session:
         result = vault_admin.verify_audit(session)
-    finally:
-        session.close()
     if result.ok:
         out(f"Audit trail intact: {result.rows} rows, chain and recorded end match.")
         return 0

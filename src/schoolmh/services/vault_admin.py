@@ -20,6 +20,7 @@ from schoolmh.errors import (
     DamagedKeyFile,
     MigrationFailed,
     PermissionDenied,
+    ValidationError,
     WrongPassword,
     WrongRecoveryKey,
 )
@@ -256,6 +257,24 @@ class RotationResult:
     new_passwords: dict[str, str] = field(repr=False)  # user name → one-time password (not the lead's)
 
 
+def rotation_blocked(session: Session) -> str | None:
+    """Why this vault's keys cannot be rotated here, or None.
+
+    A team laptop opens its vault with the data key every laptop of the school shares (so
+    password slots travel, docs/TEAM.md); a new key on one laptop alone would leave the others
+    on the old one and stop passwords travelling, while shutting nobody out of them.
+    """
+    from schoolmh.services.team import state as team_state
+
+    me = team_state.load()
+    if me is None or me.removed:
+        return None
+    return ("This laptop is one of your school's team, and its data key is shared with the other laptops, so it "
+            "cannot be changed here alone. If a laptop was lost or may be in the wrong hands, remove it (Admin → "
+            "Team → Remove laptop…): the others move to new keys it does not hold. If a password got out, reset "
+            "that account's password (Admin → Users).")
+
+
 def rotate_keys(session: Session, lead_password: str) -> RotationResult:
     """After a suspected compromise: a new data key, and so a new way in for everyone.
 
@@ -266,6 +285,9 @@ def rotate_keys(session: Session, lead_password: str) -> RotationResult:
     credentials of their day (each carries its own key file).
     """
     session.require(Action.VAULT_ROTATE)
+    blocked = rotation_blocked(session)
+    if blocked:
+        raise ValidationError(blocked)
     if session.db.in_transaction():
         raise RuntimeError("rotate_keys runs its own transactions")
     if not lead_password or not session.vault.check_password(session.actor.username, lead_password):

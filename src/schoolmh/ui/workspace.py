@@ -227,6 +227,9 @@ class Workspace(QWidget):
                 report_error(self, exc, "opening the pupil's record")
                 return
         self.show_page("pupil")
+        take_focus = getattr(page, "take_focus", None)
+        if take_focus is not None:
+            take_focus()
 
     def clear(self) -> None:
         """Delete every page (the lock): the widgets go, with any models and text they held."""

@@ -8,5 +8,5 @@ enrol (set-up and joining), remove (removing a laptop), sync (one exchange), rev
 """
 from schoolmh.services.team.enrol import add_laptop, init_team, join, read_enrolment  # noqa: F401
 from schoolmh.services.team.remove import remove_laptop  # noqa: F401
-from schoolmh.services.team.review import ConflictInfo, TeamStatus, conflicts, resolve, status  # noqa: F401
+from schoolmh.services.team.review import ConflictInfo, TeamStatus, conflicts, conflicts_text, resolve, status  # noqa: F401
 from schoolmh.services.team.exchange import SyncReport, TeamError, sync  # noqa: F401

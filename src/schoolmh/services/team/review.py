@@ -58,6 +58,12 @@ class TeamStatus:
         return "Up to date"
 
 
+def conflicts_text(count: int) -> str:
+    if not count:
+        return "no conflicts to review"
+    return "1 conflict to review" if count == 1 else f"{count} conflicts to review"
+
+
 def status(session: Session) -> TeamStatus:
     st = state.load()
     if st is None:
@@ -80,7 +86,36 @@ class ConflictInfo:
     kind: str  # "Pupil", "Support plan" …
     record_uuid: str
     other_version: str  # when and where the version not kept was made
-    differences: tuple[tuple[str, str, str], ...]  # (field, kept value, other value)
+    differences: tuple[tuple[str, str, str], ...]  # (field as people say it, kept value, other value)
+    subject: str = ""  # whose record: the pupil's or the account holder's name, or the record's title
+
+
+def field_label(column: str) -> str:
+    """'tutor_group' -> 'Tutor group', 'pupil_uuid' -> 'Pupil': the lead reads words, not column names."""
+    words = column.removesuffix("_uuid").removesuffix("_id").replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else column
+
+
+def _subject(table: str, row: dict) -> str:
+    """Which record this is, as the lead (who sees every pupil) would recognise it."""
+    from schoolmh.services.pupils import display_name
+
+    def pupil(uuid: str | None) -> str:
+        found = db.execute_sql("SELECT legal_forename, legal_surname, preferred_forename, preferred_surname "
+                               "FROM pupil WHERE uuid = ?", (uuid,)).fetchone() if uuid else None
+        return display_name(*(v or "" for v in found)) if found else ""
+
+    if table == "pupil":
+        return display_name(*(row.get(k) or "" for k in ("legal_forename", "legal_surname", "preferred_forename",
+                                                           "preferred_surname")))
+    if table == "staff":
+        return str(row.get("full_name") or row.get("username") or "")
+    if row.get("pupil_uuid"):
+        return pupil(row["pupil_uuid"])
+    for key in ("title", "name", "description"):
+        if row.get(key):
+            return str(row[key])[:60]
+    return ""
 
 
 def conflicts(session: Session) -> list[ConflictInfo]:
@@ -94,11 +129,12 @@ def conflicts(session: Session) -> list[ConflictInfo]:
         other = json.loads(fields)
         current = records.read_rows(table, [uuid]).get(uuid, {})
         diffs = tuple(
-            (k, _show(current.get(k)), _show(other.get(k))) for k in sorted(other)
+            (field_label(k), _show(current.get(k)), _show(other.get(k))) for k in sorted(other)
             if k not in merge.STAMP_COLUMNS and current.get(k) != other.get(k)
         )
         out.append(ConflictInfo(cid, TABLE_NAMES.get(table, table), uuid,
-                                f"{hlc.describe(loser_hlc)} on {names.get(loser_laptop, 'another laptop')}", diffs))
+                                f"{hlc.describe(loser_hlc)} on {names.get(loser_laptop, 'another laptop')}", diffs,
+                                _subject(table, current or other)))
     return out
 
 

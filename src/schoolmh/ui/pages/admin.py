@@ -739,6 +739,10 @@ class VaultTab(QWidget):
         """Confirm, ask the lead's password, rotate; then the new recovery key and one-time passwords, once."""
         from schoolmh.services import vault_admin
 
+        blocked = vault_admin.rotation_blocked(self.ctx.session)
+        if blocked:
+            info(self, "Rotate all keys", blocked)
+            return
         if not confirm(
             self, "Rotate all keys",
             "Use this if you think a password, the recovery key or a copy of the vault's files has got out.\n\n"

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from schoolmh.ui.context import AppContext
 from schoolmh.ui.models.table_model import Column, RowTableModel, SortProxy
-from schoolmh.ui.widgets.common import FormErrorLabel, confirm, list_view
+from schoolmh.ui.widgets.common import FormErrorLabel, confirm, fit_columns, list_view
 
 SCOPES = (("school", "Whole school"), ("mhst", "Only pupils shared with the MHST"))
 LAPTOP_COLUMNS = [
@@ -41,6 +41,7 @@ LAPTOP_COLUMNS = [
 ]
 CONFLICT_COLUMNS = [
     Column("Record", lambda c: c.kind),
+    Column("Whose", lambda c: c.subject or "—"),
     Column("Other version made", lambda c: c.other_version),
     Column("Differences (kept → other)", lambda c: "; ".join(f"{n}: {k or '—'} → {o or '—'}" for n, k, o in c.differences)),
 ]
@@ -188,8 +189,9 @@ class TeamTab(QWidget):
             self.conflicts.set_rows([])
         else:
             self.summary.setText(f"<b>{status.summary}</b> — {status.laptop_name} ({dict(SCOPES)[status.scope].lower()}), "
-                                 f"team folder {status.folder}. {status.conflicts} conflict(s) to review.")
+                                 f"team folder {status.folder}. {team.conflicts_text(status.conflicts).capitalize()}.")
             self.laptops.set_rows(status.laptops)
+            fit_columns(self.laptop_view)
             self.conflicts.set_rows(team.conflicts(self.ctx.session))
         self.problems.setPlainText("\n".join(status.problems))
         self._update_buttons()

@@ -155,6 +155,11 @@ class PupilRecordPage(QWidget):
         self._render()
         self.tabs.setCurrentIndex(0)
 
+    def take_focus(self) -> None:
+        """Just opened: the keyboard starts on the record's sections (arrows change section, Tab goes
+        into it), not on "‹ Pupils", where a stray Enter would close the record again."""
+        self.tabs.tabBar().setFocus(Qt.FocusReason.OtherFocusReason)
+
     def refresh(self) -> None:
         """Reload the pupil shown (after a change anywhere); a pupil now out of reach clears the page."""
         if self.pupil is None or self.ctx.session is None:
