@@ -111,6 +111,11 @@ def test_account_changes_made_anywhere_leave_every_laptops_trail_verifiable(thre
             access.sign_in(laptop.data_dir, "jo", JO_PASSWORD)
     # Pat's own new password works on the lead's laptop.
     access.sign_in(lead.data_dir, "pastoral1", PAT_NEW).close()
+    for laptop in (lead, office, mhst):  # the exchanges' resumed views are what a walk from row 1 finds
+        with laptop as s:
+            resumed = roster.view(s.vault)
+            assert resumed == audit.signed_registry(s.vault.keyfile.vault_id, True)[1]
+            assert resumed.roster_seq and resumed.roster_view
     verify_everywhere((lead, office, mhst), monkeypatch, capsys)
 
 

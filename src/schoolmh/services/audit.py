@@ -16,6 +16,7 @@ naming it.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -342,8 +343,29 @@ _ROSTER_ROW_PROBLEMS = {
 }
 
 
-def signed_registry(vault_id: str, required: bool, names: dict[str, str] | None = None,
-                    pending: str | None = None, fast: bool = False) -> tuple[VerifyResult, Registry]:
+@dataclass(frozen=True)
+class WalkPoint:
+    """Where a walk that verified stopped (the end of a signed transaction), to carry on from there.
+
+    Kept only in the memory of the process that walked (roster.view), never in a file: rows
+    edited after it was taken cannot change what it says, and `audit verify` still names them."""
+
+    seq: int
+    digest: str
+    marker: int | None
+    joined: bool
+    first_run: bool
+    reg: Registry
+
+
+def signed_registry(vault_id: str, required: bool, names: dict[str, str] | None = None) -> tuple[VerifyResult, Registry]:
+    """Every signature checked against the account that wrote the rows it covers (see walk_registry)."""
+    result, reg, _ = walk_registry(vault_id, required, names)
+    return result, reg
+
+
+def walk_registry(vault_id: str, required: bool, names: dict[str, str] | None = None, pending: str | None = None,
+                  fast: bool = False, resume: WalkPoint | None = None) -> tuple[VerifyResult, Registry, WalkPoint | None]:
     """Walk the trail checking every signature against the account that wrote the rows it covers;
     returns the first problem (or ok) and what the signed rows say about accounts up to there.
 
@@ -367,6 +389,9 @@ def signed_registry(vault_id: str, required: bool, names: dict[str, str] | None 
     `fast` (the team roster's view, on every exchange): the chain is recomputed here, and only the
     signatures of transactions that touch accounts are checked (a change elsewhere breaks the chain,
     and those transactions change nothing this walk returns); `audit verify` checks them all.
+    `resume`: a point an earlier fast walk in this process returned; the walk carries on after it
+    when the trail still holds that row with that hash (else it starts again). Returns the point
+    reached (before `pending`'s rows) when the walk verified.
     """
     names = names or {}
 
@@ -375,23 +400,31 @@ def signed_registry(vault_id: str, required: bool, names: dict[str, str] | None 
             return "the recovery key"
         return names.get(account or "", account or "nobody")
 
-    def bad(problem: str, seq: int | None) -> tuple[VerifyResult, Registry]:
-        return VerifyResult(False, count, problem, seq), reg
+    def bad(problem: str, seq: int | None) -> tuple[VerifyResult, Registry, None]:
+        return VerifyResult(False, count, problem, seq), reg, None
 
-    sigs = {seq: (pub, sig) for seq, pub, sig in AuditSignature.select().tuples()}
     marker = AuditEntry.select(fn.MIN(AuditEntry.seq)).where(AuditEntry.action == SIGNING_START).scalar()
-    count = 0
-    reg = Registry()
-    if not sigs and marker is None and not required:
-        return VerifyResult(True, AuditEntry.select().count()), reg  # made before signing, not yet upgraded
+    if resume is not None and (not fast or resume.marker != marker or resume.digest != AuditEntry.select(
+            AuditEntry.hash).where(AuditEntry.seq == resume.seq).scalar()):
+        resume = None
+    after = resume.seq if resume is not None else 0
+    sigs = {seq: (pub, sig) for seq, pub, sig in
+            AuditSignature.select(AuditSignature.seq, AuditSignature.public_key, AuditSignature.signature)
+            .where(AuditSignature.seq > after).tuples()}
+    count = after
+    reg = copy.deepcopy(resume.reg) if resume is not None else Registry()
+    if resume is None and not sigs and marker is None and not required:
+        return VerifyResult(True, AuditEntry.select().count()), reg, None  # made before signing, not yet upgraded
     start = marker or 1  # rows before it: a vault's history from before signing
-    joined = False  # the trail began with team.join: its first transaction may hold the enrolment roster
-    first_run = True
+    # the trail began with team.join: its first transaction may hold the enrolment roster
+    joined = resume.joined if resume is not None else False
+    first_run = resume.first_run if resume is not None else True
     run: list[tuple] = []
     query = AuditEntry.select(AuditEntry.seq, AuditEntry.actor, AuditEntry.action, AuditEntry.object_type,
                               AuditEntry.object_uuid, AuditEntry.detail, AuditEntry.hash, AuditEntry.at,
-                              AuditEntry.prev_hash).order_by(AuditEntry.seq)
-    expected_prev = GENESIS
+                              AuditEntry.prev_hash).where(AuditEntry.seq > after).order_by(AuditEntry.seq)
+    expected_prev = resume.digest if resume is not None else GENESIS
+    boundary = (resume.seq, resume.digest) if resume is not None else None
 
     def take_run(run: list[tuple], public: str, seq: int) -> tuple[VerifyResult, Registry] | None:
         """Check one transaction's rows against the key that signs them, and take them into the registry."""
@@ -487,6 +520,10 @@ def signed_registry(vault_id: str, required: bool, names: dict[str, str] | None 
             return problem
         run = []
         first_run = False
+        boundary = (seq, digest)
+    point = None
+    if boundary is not None and boundary[0] >= start:
+        point = WalkPoint(boundary[0], boundary[1], marker, joined, first_run, copy.deepcopy(reg))
     if run and pending is not None:  # the open transaction's rows, as its writer will sign them
         problem = take_run(run, pending, run[-1][0])
         if problem:
@@ -499,7 +536,7 @@ def signed_registry(vault_id: str, required: bool, names: dict[str, str] | None 
     if required and not reg.started and count:
         return bad("The audit trail carries no signatures although this vault's accounts sign it: "
                    "the signatures were removed.", None)
-    return VerifyResult(True, count), reg
+    return VerifyResult(True, count), reg, point
 
 
 def verify_signatures(vault_id: str, bound_keys: dict[str, str], recovery_key: str | None, required: bool,

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections.abc import Callable
 
 from schoolmh.db.keyfile import Slot
@@ -54,6 +55,8 @@ ACCOUNT_CHANGED = ("Your account was changed on another laptop (a new password, 
                    "now, and sign in again (with the password the lead gave you if it was reset).")
 
 _cache: dict[tuple, Registry | None] = {}
+# Per open database: where the last walk that verified stopped, so the next carries on from there.
+_points: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def view(vault: OpenVault) -> Registry | None:
@@ -63,7 +66,10 @@ def view(vault: OpenVault) -> Registry | None:
     pending = vault.signer.public if vault.signer is not None and vault.db.in_transaction() else None
     key = (id(vault.db), vault.keyfile.vault_id, audit.head(), pending)
     if key not in _cache:
-        result, reg = audit.signed_registry(vault.keyfile.vault_id, vault.keyfile.signs_audit, pending=pending, fast=True)
+        result, reg, point = audit.walk_registry(vault.keyfile.vault_id, vault.keyfile.signs_audit, pending=pending,
+                                                 fast=True, resume=_points.get(vault.db))
+        if point is not None:
+            _points[vault.db] = point
         # A trail cut short or put back from an older copy would vouch for an older team: the anchor.
         rolled_back = audit.rollback_problem(vault.anchor_key)
         _cache.clear()  # one entry: the head moves with every transaction
