@@ -339,3 +339,22 @@ def test_an_edited_trail_on_the_leads_laptop_sends_no_roster(three, rechain):
     with lead as s:
         assert any("vouches for no one" in p for p in team.status(s).problems)
     assert registry(office).roles[pat] == "pastoral"
+
+
+def test_a_removal_sent_for_the_leads_slot_removes_nothing(three):
+    """Pat's laptop sends 'slot deleted' for the lead's account (a lock-out): only a disable, whose
+    roster arrives first, removes an account's slot on other laptops."""
+    (lead, office, mhst), _ = three
+    with office as s:
+        label = KeyFile.load(s.vault.keyfile_path).user_slot("lead").label
+        removal = {"s": label, "h": state.tick() + (1 << 40), "l": state.laptop_id(), "d": 1,
+                   "dek": slots.dek_check(s.vault.dek), "slot": None}
+        with s.db.atomic():
+            me = state.load()
+            for stream in ("school", "mhst"):
+                exchange.write_stream(me, stream, [removal], state.tick())
+    lead.sync()
+    mhst.sync()
+    for laptop in (lead, mhst):
+        laptop.close()
+        access.sign_in(laptop.data_dir, "lead", LEAD_PASSWORD).close()

@@ -215,3 +215,10 @@ def supersedes(vault: OpenVault, incoming: Slot | None, local: Slot | None) -> b
     """The arriving slot holds the vouched key and ours does not (two laptops changed it at once, and
     the roster chose the other): it replaces ours even if its version is older."""
     return _signed(incoming) and _signed(local) and vouched(vault, incoming) and not vouched(vault, local)
+
+
+def in_use(vault: OpenVault, local: Slot | None) -> bool:
+    """Our slot holds its owner's vouched key and the owner is active: a removal arriving for it is not
+    a disable this laptop has heard of (a disable's roster travels first), so it is not taken."""
+    return _signed(local) and vouched(vault, local)
+

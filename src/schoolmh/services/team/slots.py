@@ -116,6 +116,8 @@ def apply(vault: OpenVault, change: dict, my_scope: str) -> bool:
     if my_scope == "mhst" and _roles_by_label(keyfile.vault_id).get(label) not in MHST_ROLES:
         return False
     if change.get("d"):
+        if roster.in_use(vault, local):
+            return False  # the slot of an account the trail holds active: only a disable (its roster first) removes it
         new, slot_id = keyfile.without(USER, label), ""
     else:
         if incoming.kind != USER or incoming.label != label:
