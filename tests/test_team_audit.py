@@ -218,8 +218,8 @@ def _forged(laptop, signer_uuid: str, signer: signing.Signer, role: str = "lead"
     with laptop as s:
         reg = roster.view(s.vault)
         me = state.load()
-        accounts = [{"uuid": e.uuid, "role": role if e.uuid == signer_uuid else e.role, "active": e.active, "key": e.key}
-                    for e in roster._entries(reg)]
+        accounts = [{"uuid": e.uuid, "role": role if e.uuid == signer_uuid else e.role, "active": e.active, "key": e.key,
+                     "since": [state.tick() + (1 << 40), me.laptop_id]} for e in roster._entries(reg)]
         data = {"v": 1, "team": me.team_id, "vault_id": s.vault.keyfile.vault_id, "hlc": state.tick() + (1 << 40),
                 "laptop": me.laptop_id, "signer": signer_uuid, "signer_pub": signer.public, "accounts": accounts,
                 "recovery_key": ""}
@@ -358,3 +358,29 @@ def test_a_removal_sent_for_the_leads_slot_removes_nothing(three):
     for laptop in (lead, mhst):
         laptop.close()
         access.sign_in(laptop.data_dir, "lead", LEAD_PASSWORD).close()
+
+
+def test_concurrent_rosters_from_two_leads_lose_nothing(three, monkeypatch, capsys):
+    """The lead disables Jo on the lead's laptop while a second lead, on the pastoral office, adds
+    Kim; both send a roster before reading the other's. The older one is ignored where the newer
+    arrived first, yet every laptop ends with Jo disabled and Kim vouched for."""
+    (lead, office, mhst), _ = three
+    with lead as s:
+        users.add_user(s, "lee", "Lee Second", "lead", "second lead long passphrase")
+        users.add_user(s, "jo", "Jo Newcomer", "pastoral", JO_PASSWORD)
+    exchange_all((lead, office, mhst))
+    office.close()
+    office.session = access.sign_in(office.data_dir, "lee", "second lead long passphrase")
+    with lead as s:
+        users.disable(s, "jo")
+        team.exchange.write(s)  # sends its roster without reading first
+    with office as s:
+        users.add_user(s, "kim", "Kim Office", "pastoral", "kim has a long passphrase")
+        team.exchange.write(s)  # and so does the other lead
+    exchange_all((lead, office, mhst), rounds=3)
+    jo, kim = staff_uuid(lead, "jo"), staff_uuid(office, "kim")
+    for laptop in (lead, office, mhst):
+        reg = registry(laptop)
+        assert jo in reg.disabled, laptop.name
+        assert kim in reg.current and kim not in reg.disabled, laptop.name
+    verify_everywhere((lead, office, mhst), monkeypatch, capsys)

@@ -193,12 +193,20 @@ ROSTER_BAD_SIGNATURE, ROSTER_OTHER_VAULT, ROSTER_OLDER, ROSTER_NOT_LEAD = "signa
 
 @dataclass(frozen=True)
 class RosterEntry:
-    """One account as a roster vouches for it (uuids, roles and public keys only: no names)."""
+    """One account as a roster vouches for it (uuids, roles and public keys only: no names).
+
+    `since`: the (clock, laptop) of the roster that first said this of the account; an entry is
+    taken over what a trail holds only when it is newer, so rosters from two leads converge."""
 
     uuid: str
     role: str
     active: bool
     key: str
+    since: tuple[int, str] = (0, "")
+
+    @property
+    def content(self) -> tuple[str, bool, str]:
+        return (self.role, self.active, self.key)
 
 
 @dataclass(frozen=True)
@@ -229,12 +237,17 @@ def parse_roster(canonical: str, signature: str) -> Roster | None:
     """None when it is not a roster at all (damaged or made up); the signature is checked separately."""
     try:
         data = json.loads(canonical)
-        accounts = tuple(RosterEntry(str(a["uuid"]), str(a["role"]), bool(a["active"]), str(a["key"]))
+        accounts = tuple(RosterEntry(str(a["uuid"]), str(a["role"]), bool(a["active"]), str(a["key"]),
+                                     _since(a.get("since")))
                          for a in data["accounts"])
         return Roster(canonical, str(signature), int(data["hlc"]), str(data["vault_id"]), str(data["signer"]),
                       str(data["signer_pub"]), accounts, str(data.get("recovery_key") or ""))
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _since(value) -> tuple[int, str]:
+    return (int(value[0]), str(value[1])) if value else (0, "")
 
 
 def roster_from_detail(detail: str) -> Roster | None:
@@ -253,7 +266,8 @@ class Registry:
     disabled: set[str] = field(default_factory=set)
     roster_hlc: int = 0  # the latest roster's clock (0: none yet)
     roster_seq: int = 0  # and its row
-    roster_view: dict[str, RosterEntry] = field(default_factory=dict)  # every account as rosters last listed it
+    roster_view: dict[str, RosterEntry] = field(default_factory=dict)  # each account's newest roster entry taken
+    roster_latest: dict[str, tuple] = field(default_factory=dict)  # the latest roster's accounts (uuid -> content)
     # An account whose own session took in a roster that replaced its key or disabled it: that session
     # (signed in before the news came) keeps signing with the old key until the next sign-in row.
     grace: dict[str, str] = field(default_factory=dict)
@@ -309,15 +323,16 @@ class Registry:
         return ROSTER_NOT_LEAD
 
     def take_roster(self, seq: int, roster: Roster, enrolment: bool) -> None:
-        """What a roster changes since the rosters before it (the first: everything it lists).
+        """Take each entry newer (by `since`) than the one this trail holds (the first roster: all).
 
-        An account whose entry is as the previous roster listed it keeps what this trail's own rows
-        say since (a change made here that the signer's laptop had not yet seen is not undone), and
-        an account absent from the roster keeps what it had (the signer's laptop may not know it
-        yet). The enrolment roster also gives the recovery key, whose slot came with it; later
-        rosters do not (recovery slots do not travel between laptops)."""
+        An entry no newer than what this trail took keeps what the trail says since: a change made
+        here that the signer had not yet seen is not undone (this laptop's next roster carries it),
+        nor one a newer roster from another lead already made. An account absent from the roster
+        keeps what it had (the signer may not know it yet). The enrolment roster also gives the
+        recovery key, whose slot came with it; later rosters do not (recovery slots do not travel)."""
         for entry in roster.accounts:
-            if self.roster_view.get(entry.uuid) == entry:
+            held = self.roster_view.get(entry.uuid)
+            if held is not None and entry.since <= held.since:
                 continue
             self.roles[entry.uuid] = entry.role
             if entry.active:
@@ -330,6 +345,7 @@ class Registry:
         if enrolment and roster.recovery_key and RECOVERY not in self.current:
             self.register(RECOVERY, roster.recovery_key)
         self.roster_hlc, self.roster_seq = roster.hlc, seq
+        self.roster_latest = {e.uuid: e.content for e in roster.accounts}
 
 
 # Rows that change what the registry holds (signin ends a grace): their transactions' signatures are always checked.

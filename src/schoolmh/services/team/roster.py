@@ -81,16 +81,28 @@ def _canonical(data: dict) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def _entries(reg: Registry) -> list[audit.RosterEntry]:
-    accounts = sorted((set(reg.roles) | set(reg.current)) - {audit.RECOVERY})
-    return [audit.RosterEntry(u, reg.roles.get(u, ""), u not in reg.disabled, reg.current.get(u, "")) for u in accounts]
+def _entries(reg: Registry, since: tuple[int, str] = (0, "")) -> list[audit.RosterEntry]:
+    """The trail's view of every account; an entry as the trail's newest roster entry for it keeps that
+    entry's `since`, a changed one gets `since` (the roster about to be sent)."""
+    out = []
+    for u in sorted((set(reg.roles) | set(reg.current)) - {audit.RECOVERY}):
+        entry = audit.RosterEntry(u, reg.roles.get(u, ""), u not in reg.disabled, reg.current.get(u, ""), since)
+        held = reg.roster_view.get(u)
+        out.append(entry if held is None or held.content != entry.content else held)
+    return out
+
+
+def _changed(reg: Registry) -> bool:
+    """The view differs from the latest roster sent or accepted here (clocks aside)."""
+    return not reg.roster_hlc or any(reg.roster_latest.get(e.uuid) != e.content for e in _entries(reg))
 
 
 def _make(reg: Registry, me: state.TeamState, vault_id: str, stamp: int, signer_uuid: str, signer) -> Roster:
     data = {
         "v": FORMAT, "team": me.team_id, "vault_id": vault_id, "hlc": stamp, "laptop": me.laptop_id,
         "signer": signer_uuid, "signer_pub": signer.public,
-        "accounts": [{"uuid": e.uuid, "role": e.role, "active": e.active, "key": e.key} for e in _entries(reg)],
+        "accounts": [{"uuid": e.uuid, "role": e.role, "active": e.active, "key": e.key, "since": list(e.since)}
+                     for e in _entries(reg, (stamp, me.laptop_id))],
         "recovery_key": reg.current.get(audit.RECOVERY, ""),
     }
     canonical = _canonical(data)
@@ -121,7 +133,7 @@ def send(session, me: state.TeamState, write_stream: Callable) -> bool:
     state.clear_problem(_UNSENT_KEY)
     if not reg.is_lead(session.actor.uuid, signer.public):
         return False
-    if all(reg.roster_view.get(e.uuid) == e for e in _entries(reg)) and reg.roster_hlc:
+    if not _changed(reg):
         return False
     state.receive(reg.roster_hlc)  # strictly newer than every roster this trail holds
     stamp = state.tick()
@@ -153,9 +165,9 @@ def receive(session, sender: state.Laptop, entry: dict) -> str | None:
         state.record_problem(digest, what, problem, now_text())
         return f"{what} {problem}"
     actor = session.actor.uuid
-    mine = next((a for a in roster.accounts if a.uuid == actor), None)
-    changed_me = (mine is not None and reg.roster_view.get(actor) != mine
-                  and (mine.key != reg.current.get(actor) or not mine.active or mine.role != reg.roles.get(actor)))
+    mine, held = next((a for a in roster.accounts if a.uuid == actor), None), reg.roster_view.get(actor)
+    changed_me = (mine is not None and (held is None or mine.since > held.since)
+                  and mine.content != (reg.roles.get(actor, ""), actor not in reg.disabled, reg.current.get(actor, "")))
     audit.append(actor, audit.ROSTER, "roster", roster.signer, roster.detail)
     return ACCOUNT_CHANGED if changed_me else None
 
