@@ -17,7 +17,7 @@ from pathlib import Path
 from schoolmh.errors import SchoolMHError
 from schoolmh.services import audit
 from schoolmh.services.session import Session
-from schoolmh.services.team import bundle, changes, control, folder, keys, merge, slots, state
+from schoolmh.services.team import bundle, changes, control, folder, keys, merge, roster, slots, state
 from schoolmh.services.team.bundle import BundleUnreadable, Parsed
 
 FINAL = ("applied", "own", "ignored", "refused")
@@ -224,14 +224,13 @@ def _apply(session: Session, me: state.TeamState, sender: state.Laptop, p: Parse
     with session.transaction():
         state.set_applying(True)
         if p.stream == "control":
-            report.notes.extend(control.apply(me, sender, body))
+            report.notes.extend(control.apply(me, sender, body, session))
             detail = f"control={len(body)}"
         else:
             records = [c for c in body if "s" not in c]
             result = merge.Merger(me.scope, session.actor.uuid).apply_all(records, via_mhst=p.stream == "mhst")
             for change in (c for c in body if "s" in c):
                 slots.apply(session.vault, change, me.scope)
-            slots.register_keys(session.vault, session.actor.uuid, session.actor.role == "lead")
             merge.dedupe_pupils(session.actor.uuid, result)
             merge.purge_deleted()
             report.changes_in += result.applied
@@ -297,6 +296,7 @@ def write(session: Session, report: SyncReport | None = None) -> SyncReport:
     folder.check_reachable(Path(me.folder))
     with session.transaction():
         adopt_own(me)
+        roster.send(session, me, write_stream)  # a lead's view of the accounts, before the slots it vouches for
         slots.capture(session.vault, me.laptop_id)
         state.set_applying(True)
         merge.dedupe_pupils(session.actor.uuid)
