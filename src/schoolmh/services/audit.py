@@ -328,8 +328,9 @@ class Registry:
         An entry no newer than what this trail took keeps what the trail says since: a change made
         here that the signer had not yet seen is not undone (this laptop's next roster carries it),
         nor one a newer roster from another lead already made. An account absent from the roster
-        keeps what it had (the signer may not know it yet). The enrolment roster also gives the
-        recovery key, whose slot came with it; later rosters do not (recovery slots do not travel)."""
+        keeps what it had (the signer may not know it yet). The recovery key is an entry like an
+        account's (its slot travels, team/slots.py); a roster made before that carries it only in
+        `recovery_key`, taken from the enrolment roster, whose slot came with it."""
         for entry in roster.accounts:
             held = self.roster_view.get(entry.uuid)
             if held is not None and entry.since <= held.since:

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from schoolmh.db import anchor, crypto, signing
 from schoolmh.db.backup import AUDIT_HEAD
 from schoolmh.db.connection import DB_NAME, database_proxy, open_database
-from schoolmh.db.keyfile import KEYFILE_NAME, USER, KeyFile, Slot, user_label
+from schoolmh.db.keyfile import KEYFILE_NAME, RECOVERY, USER, KeyFile, Slot, user_label
 from schoolmh.db.migrations import migrate
 from schoolmh.db.models import Staff
 from schoolmh.db.vault import OpenVault, check_location, vault_exists
@@ -239,10 +239,10 @@ def join(data_dir: Path, enrol_path: Path, code: str, username: str, password: s
                     state.remove_laptop(l["id"], l["cutoff"])
             for k in payload["keys"]:
                 state.add_key(k["scope"], k["key_id"], k["key"], k["hlc"], k["laptop"])
-            for s in keyfile.slots:
-                if s.kind == USER:  # installed from the file; a newer one in a bundle replaces it
+            for s in keyfile.slots:  # installed from the file; a newer one in a bundle replaces it
+                if s.kind in (USER, RECOVERY):
                     db.execute_sql("INSERT INTO team_slot (label, slot_id, hlc, laptop) VALUES (?, ?, 0, '')",
-                                   (s.label, s.id))
+                                   (slots.RECOVERY_LABEL if s.kind == RECOVERY else s.label, s.id))
             settings.write_raw(school_name=payload.get("school_name", ""))
             # This laptop's own audit trail begins with the join and the roster that vouches for the
             # accounts (their keys, roles and the recovery key: see roster.py), whoever joins.

@@ -30,7 +30,7 @@ import json
 import weakref
 from collections.abc import Callable
 
-from schoolmh.db.keyfile import Slot
+from schoolmh.db.keyfile import RECOVERY, Slot
 from schoolmh.db.models import AuditEntry
 from schoolmh.db.vault import OpenVault
 from schoolmh.services import audit
@@ -85,7 +85,7 @@ def _entries(reg: Registry, since: tuple[int, str] = (0, "")) -> list[audit.Rost
     """The trail's view of every account; an entry as the trail's newest roster entry for it keeps that
     entry's `since`, a changed one gets `since` (the roster about to be sent)."""
     out = []
-    for u in sorted((set(reg.roles) | set(reg.current)) - {audit.RECOVERY}):
+    for u in sorted(set(reg.roles) | set(reg.current)):  # the recovery key too: its slot travels like the others
         entry = audit.RosterEntry(u, reg.roles.get(u, ""), u not in reg.disabled, reg.current.get(u, ""), since)
         held = reg.roster_view.get(u)
         out.append(entry if held is None or held.content != entry.content else held)
@@ -202,8 +202,13 @@ def begin_trail(actor: str, laptop_id: str, role: str, scope: str, roster: Roste
 
 
 # -- slots -------------------------------------------------------------------------------------------
+def _owner(slot: Slot) -> str:
+    """Whose key the slot binds: its account's, or the recovery key's own (the recovery slot has no owner)."""
+    return audit.RECOVERY if slot.kind == RECOVERY else slot.owner
+
+
 def _signed(slot: Slot | None) -> bool:
-    return slot is not None and not slot.legacy and bool(slot.owner) and bool(slot.sign_pub)
+    return slot is not None and not slot.legacy and bool(_owner(slot)) and bool(slot.sign_pub)
 
 
 def may_send(vault: OpenVault, slot: Slot) -> bool:
@@ -211,16 +216,22 @@ def may_send(vault: OpenVault, slot: Slot) -> bool:
     if not _signed(slot):
         return True
     reg = view(vault)
-    listed = reg.roster_view.get(slot.owner) if reg is not None else None
+    listed = reg.roster_view.get(_owner(slot)) if reg is not None else None
     return listed is not None and listed.key == slot.sign_pub and listed.active
 
 
 def vouched(vault: OpenVault, slot: Slot | None) -> bool:
-    """An arriving slot's key is its owner's current key in this trail's view (legacy slots: as before)."""
+    """An arriving slot's key is its owner's current key in this trail's view (legacy slots: as before).
+
+    A recovery slot is never taken unvouched, legacy or not: whoever holds a recovery key can set
+    any account's password, so one planted by a colleague holding the data key would be a way in."""
+    if slot is not None and slot.kind == RECOVERY and not _signed(slot):
+        return False
     if slot is None or not _signed(slot):
         return True
     reg = view(vault)
-    return reg is not None and reg.current.get(slot.owner) == slot.sign_pub and slot.owner not in reg.disabled
+    owner = _owner(slot)
+    return reg is not None and reg.current.get(owner) == slot.sign_pub and owner not in reg.disabled
 
 
 def supersedes(vault: OpenVault, incoming: Slot | None, local: Slot | None) -> bool:

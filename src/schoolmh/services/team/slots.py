@@ -20,12 +20,13 @@ from dataclasses import dataclass
 
 from schoolmh.db import crypto
 from schoolmh.db.connection import database_proxy as db
-from schoolmh.db.keyfile import USER, KeyFile, Slot, user_label
+from schoolmh.db.keyfile import RECOVERY, USER, KeyFile, Slot, user_label
 from schoolmh.db.models import Staff
 from schoolmh.db.vault import OpenVault
 from schoolmh.services.team import roster, state
 
 MHST_ROLES = ("lead", "mhst")
+RECOVERY_LABEL = "recovery"  # team_slot's label for the recovery slot (account slots' labels are salted hashes)
 
 
 def dek_check(dek: bytes) -> str:
@@ -42,10 +43,24 @@ def _roles_by_label(vault_id: str) -> dict[str, str]:
     return {user_label(vault_id, s.username): s.role for s in Staff.select(Staff.username, Staff.role)}
 
 
+def _travelling(keyfile: KeyFile) -> dict[str, Slot]:
+    """The slots that travel, by their team_slot label: every account's, and the recovery slot (so a
+    recovery key replaced on one laptop stops opening the others too)."""
+    found = {s.label: s for s in keyfile.slots if s.kind == USER}
+    recovery = keyfile.recovery_slot()
+    if recovery is not None:
+        found[RECOVERY_LABEL] = recovery
+    return found
+
+
+def _local(keyfile: KeyFile, label: str) -> Slot | None:
+    return keyfile.recovery_slot() if label == RECOVERY_LABEL else keyfile.slot_by_label(USER, label)
+
+
 def capture(vault: OpenVault, laptop_id: str) -> None:
-    """Compare the key file with what was last sent; a new or removed user slot becomes a change."""
+    """Compare the key file with what was last sent; a new or removed slot becomes a change."""
     keyfile = KeyFile.load(vault.keyfile_path)
-    current = {s.label: s for s in keyfile.slots if s.kind == USER}
+    current = _travelling(keyfile)
     known = {r[0]: (r[1], bool(r[2])) for r in db.execute_sql("SELECT label, slot_id, deleted FROM team_slot").fetchall()}
     for label, slot in current.items():
         if label not in known or known[label] != (slot.id, False):
@@ -72,7 +87,7 @@ def outgoing(vault: OpenVault) -> list[SlotEntry]:
     for label, slot_id, stamp, laptop, deleted, dirty in db.execute_sql(
         "SELECT label, slot_id, hlc, laptop, deleted, dirty FROM team_slot WHERE dirty >= 1"
     ).fetchall():
-        slot = keyfile.slot_by_label(USER, label)
+        slot = _local(keyfile, label)
         if not deleted and (slot is None or slot.id != slot_id):
             continue  # changed again since captured; the next capture sends it
         if not deleted and _orphaned(slot):
@@ -85,7 +100,7 @@ def outgoing(vault: OpenVault) -> list[SlotEntry]:
             db.execute_sql("UPDATE team_slot SET dirty = 1 WHERE label = ?", (label,))  # sent now: mark_sent clears it
         change = {"s": label, "h": stamp, "l": laptop, "d": int(deleted), "dek": check,
                   "slot": None if deleted else slot.to_json()}
-        out.append(SlotEntry(change, roles.get(label) in MHST_ROLES))
+        out.append(SlotEntry(change, label == RECOVERY_LABEL or roles.get(label) in MHST_ROLES))
     return out
 
 
@@ -109,10 +124,18 @@ def apply(vault: OpenVault, change: dict, my_scope: str) -> bool:
     if _orphaned(incoming) or not roster.vouched(vault, incoming):
         return False  # a key no lead's roster gave its owner: never installed
     row = db.execute_sql("SELECT hlc, laptop FROM team_slot WHERE label = ?", (label,)).fetchone()
-    local = keyfile.slot_by_label(USER, label)
+    local = _local(keyfile, label)
     if row is not None and (row[0], row[1]) >= version and not _orphaned(local) \
             and not roster.supersedes(vault, incoming, local):
         return False
+    if label == RECOVERY_LABEL:
+        if change.get("d") or incoming.kind != RECOVERY:
+            return False  # a vault always keeps a recovery slot; only a newer one replaces it
+        new, slot_id = keyfile.with_slot(incoming), incoming.id
+        new.save(vault.keyfile_path)
+        vault.keyfile = new
+        _upsert(label, slot_id, version[0], version[1], False, False)
+        return True
     if my_scope == "mhst" and _roles_by_label(keyfile.vault_id).get(label) not in MHST_ROLES:
         return False
     if change.get("d"):
