@@ -37,6 +37,16 @@ REVOCATION_NOTE = (
     "Someone who could have copied the vault's files keeps their old way in until the keys are rotated "
     "(Admin → Vault → Rotate all keys…)."
 )
+TEAM_REVOCATION_NOTE = (
+    "The change reaches the school's other laptops at their next exchange. Someone who could have copied a "
+    "laptop's files keeps their old way into that copy: a team's keys cannot be rotated, so if a laptop may be "
+    "in the wrong hands, remove it (Admin → Team → Remove laptop…)."
+)
+
+
+def revocation_note(session: Session) -> str:
+    """What a disable or a new recovery key does not undo, and what does, on this laptop."""
+    return TEAM_REVOCATION_NOTE if rotation_blocked(session) else REVOCATION_NOTE
 
 
 def backup(session: Session, out: Path, progress: Progress | None = None, *, overwrite: bool = False) -> backuplib.BackupResult:
