@@ -72,3 +72,40 @@ def test_the_button_explains_instead_of_asking(qtbot, tmp_path, monkeypatch):
         ctx.session = None
     finally:
         lead.close()
+
+
+def test_disabling_on_a_team_laptop_says_what_reaches_the_others_and_offers_no_rotation(qtbot, tmp_path, monkeypatch):
+    from schoolmh.services import users
+    from schoolmh.ui.context import AppContext
+    from schoolmh.ui.pages import admin
+
+    lead, _ = start_team(tmp_path)
+    try:
+        ctx = AppContext(lead.data_dir)
+        ctx.session = lead.session
+        page = admin.AdminPage(ctx)
+        qtbot.addWidget(page)
+        page.show()
+        page.refresh()
+        asked, told = [], []
+        monkeypatch.setattr(admin, "confirm", lambda _w, title, *a, **k: asked.append(title) or True)
+        monkeypatch.setattr(admin, "info", lambda _w, title, text: told.append(text))
+        proxy = page.users.proxy
+        row = next(r for r in range(proxy.rowCount()) if proxy.row_at(proxy.index(r, 0)).username == "pastoral1")
+        page.users.table.setCurrentIndex(proxy.index(row, 0))
+        qtbot.mouseClick(page.users.disable_button, admin.Qt.MouseButton.LeftButton)
+        assert not {u.username: u for u in users.list_users(lead.session)}["pastoral1"].active
+        assert asked == ["Disable account"]  # no "Rotate all keys?" on a team laptop
+        assert "reaches the school's other laptops" in told[-1] and "Remove laptop" in told[-1]
+        ctx.session = None
+    finally:
+        lead.close()
+
+
+def test_the_command_line_disable_says_the_same(tmp_path, cli):
+    lead, _ = start_team(tmp_path)
+    lead.close()
+    code, out, err = cli("users", "disable", "pastoral1", "--data-dir", lead.data_dir, "--user", "lead", env=ENV)
+    assert code == 0, err
+    assert "reaches the school's other laptops" in out and "schoolmh team remove-laptop NAME" in out
+    assert "rotate-keys" not in out

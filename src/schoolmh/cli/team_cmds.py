@@ -58,6 +58,8 @@ def cmd_sync(args) -> int:
             print(f"refused: {line}", file=sys.stderr)
         for line in report.waiting:
             print(f"waiting: {line}", file=sys.stderr)
+        for line in report.notes:  # e.g. a roster refused, or this account changed on another laptop
+            print(f"note: {line}", file=sys.stderr)
     return _with_session(args, work)
 
 

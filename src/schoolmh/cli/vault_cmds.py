@@ -80,8 +80,10 @@ def cmd_users_set_password(args) -> int:
 def cmd_users_disable(args) -> int:
     with signed_in(args) as session:
         users.disable(session, args.username)
+        note = vault_admin.revocation_note(session)
     out(f"Disabled {args.username}; their key slot was removed and their records keep their name.")
-    out(vault_admin.REVOCATION_NOTE.replace("(Admin → Vault → Rotate all keys…)", "(schoolmh rotate-keys)"))
+    out(note.replace("(Admin → Vault → Rotate all keys…)", "(schoolmh rotate-keys)")
+        .replace("(Admin → Team → Remove laptop…)", "(schoolmh team remove-laptop NAME)"))
     return 0
 
 

@@ -37,6 +37,16 @@ REVOCATION_NOTE = (
     "Someone who could have copied the vault's files keeps their old way in until the keys are rotated "
     "(Admin → Vault → Rotate all keys…)."
 )
+TEAM_REVOCATION_NOTE = (
+    "The change reaches the school's other laptops at their next exchange. Someone who could have copied a "
+    "laptop's files keeps their old way into that copy: a team's keys cannot be rotated, so if a laptop may be "
+    "in the wrong hands, remove it (Admin → Team → Remove laptop…)."
+)
+
+
+def revocation_note(session: Session) -> str:
+    """What a disable or a new recovery key does not undo, and what does, on this laptop."""
+    return TEAM_REVOCATION_NOTE if rotation_blocked(session) else REVOCATION_NOTE
 
 
 def backup(session: Session, out: Path, progress: Progress | None = None, *, overwrite: bool = False) -> backuplib.BackupResult:
@@ -207,8 +217,17 @@ def audit_rows(session: Session, object_uuids: list[str], limit: int = 500) -> l
 
 
 def replace_recovery_key(session: Session) -> str:
-    """A new key; the old one stops working when this returns. Show it once and print the sheet."""
+    """A new key; the old one stops working when this returns. Show it once and print the sheet.
+
+    On a team the new recovery slot travels to every laptop, vouched for by the lead's roster; only a
+    whole-school laptop sends rosters, so an MHST laptop's lead is sent to one (docs/TEAM.md)."""
     session.require(Action.RECOVERY_KEY_REPLACE)
+    from schoolmh.services.team import state as team_state
+
+    me = team_state.load()
+    if me is not None and not me.removed and me.scope != "school":
+        raise ValidationError("Make the new recovery key on one of the school's whole-school laptops: from there it "
+                              "reaches every laptop of the team, this one too.")
     with session.transaction():
         session.audit("vault.recovery_key", "vault", session.vault.keyfile.vault_id)
         settings.write_raw(recovery_sheet_confirmed=False)  # until someone says the new one is stored

@@ -2,13 +2,14 @@
 
 A control bundle carries laptops added (name, scope, public keys), laptops removed (with
 the last bundle number accepted from each of their streams) and new scope keys sealed for
-each laptop that may hold them. Laptop names and public keys are not pupil data, and a
+each laptop that may hold them, and lead-signed rosters of the team's accounts (roster.py:
+uuids, roles and public keys). Laptop names and public keys are not pupil data, and a
 sealed key opens only with its recipient's private key, so control bundles are not
-encrypted. Only a whole-school laptop may add or remove laptops.
+encrypted. Only a whole-school laptop may add or remove laptops or send rosters.
 """
 from __future__ import annotations
 
-from schoolmh.services.team import keys, state
+from schoolmh.services.team import keys, roster, state
 from schoolmh.services.team.state import TeamState
 
 
@@ -32,8 +33,8 @@ def keys_entry(new_keys: dict[str, tuple[str, str]], recipients: list[state.Lapt
     return {"k": "keys", "key_ids": {s: k[0] for s, k in new_keys.items()}, "wraps": wraps, "h": stamp}
 
 
-def apply(st: TeamState, sender: state.Laptop, entries: list[dict]) -> list[str]:
-    """Apply a control bundle's entries; returns notes for the Team page."""
+def apply(st: TeamState, sender: state.Laptop, entries: list[dict], session) -> list[str]:
+    """Apply a control bundle's entries (in its transaction, under `session`); returns notes for the Team page."""
     notes: list[str] = []
     if sender.scope != "school":
         return [f"{sender.name} (MHST scope) may not change the team; its control entries were ignored"]
@@ -54,4 +55,8 @@ def apply(st: TeamState, sender: state.Laptop, entries: list[dict]) -> list[str]
                 key = keys.unseal(st.box_key, wrap)
                 if key is not None:
                     state.add_key(wrap["scope"], wrap["key_id"], key, int(entry["h"]), sender.laptop_id)
+        elif kind == roster.ENTRY:
+            note = roster.receive(session, sender, entry)
+            if note:
+                notes.append(note)
     return notes

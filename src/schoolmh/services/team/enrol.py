@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from schoolmh.db import anchor, crypto, signing
 from schoolmh.db.backup import AUDIT_HEAD
 from schoolmh.db.connection import DB_NAME, database_proxy, open_database
-from schoolmh.db.keyfile import KEYFILE_NAME, USER, KeyFile, Slot, user_label
+from schoolmh.db.keyfile import KEYFILE_NAME, RECOVERY, USER, KeyFile, Slot, user_label
 from schoolmh.db.migrations import migrate
 from schoolmh.db.models import Staff
 from schoolmh.db.vault import OpenVault, check_location, vault_exists
@@ -35,7 +35,7 @@ from schoolmh.fsutil import atomic_write_bytes
 from schoolmh.services import audit, settings
 from schoolmh.services.permissions import Action
 from schoolmh.services.session import Actor, Session
-from schoolmh.services.team import changes, control, folder, keys, slots, state, exchange
+from schoolmh.services.team import changes, control, folder, keys, roster, slots, state, exchange
 from schoolmh.services.team.exchange import TeamError
 from schoolmh.services.users import normalise_username
 
@@ -104,6 +104,11 @@ def add_laptop(session: Session, name: str, scope: str, out: Path) -> str:
     if not out.parent.is_dir():
         raise TeamError(f"The folder {out.parent} does not exist.")
     exchange.write(session)  # everything typed so far is in the folder before the new laptop reads it
+    vouching = roster.for_enrolment(session)  # the roster just sent or accepted: who the new trail starts with
+    vouched = roster.from_enrolment({"roster": vouching}, session.vault.keyfile.vault_id) if vouching else None
+    if vouched is None:
+        raise TeamError("This laptop's audit trail does not verify, so it cannot vouch for the team's accounts: "
+                        "run Audit → Verify (schoolmh audit verify) and settle what it names first.")
     laptop_id = uuidlib.uuid4().hex
     sign_key, box_key = keys.new_sign_key(), keys.new_box_key()
     allowed_scopes = keys.SCOPES if scope == "school" else ("mhst",)
@@ -113,6 +118,8 @@ def add_laptop(session: Session, name: str, scope: str, out: Path) -> str:
     vault = session.vault
     keyfile = KeyFile.load(vault.keyfile_path)
     user_slots = [keyfile.user_slot(a["username"]) for a in accounts]
+    # only slots the roster vouches for (a slot minted here without a lead would fail the new trail's check)
+    user_slots = [s for s in user_slots if s is not None and (s.legacy or vouched.lists(s.owner, s.sign_pub))]
     recovery = keyfile.recovery_slot()
     payload = {
         "team": me.team_id, "vault_id": keyfile.vault_id, "dek": crypto.b64e(vault.dek),
@@ -125,8 +132,9 @@ def add_laptop(session: Session, name: str, scope: str, out: Path) -> str:
               "box_pub": keys.box_public(box_key), "removed": False, "cutoff": {}}],
         "folder": me.folder,
         "accounts": accounts,
-        "slots": [s.to_json() for s in user_slots if s is not None],
+        "slots": [s.to_json() for s in user_slots],
         "recovery": recovery.to_json() if recovery else None,
+        "roster": vouching,
         "school_name": settings.load().school_name,
     }
     code = keys.new_code()
@@ -199,6 +207,10 @@ def join(data_dir: Path, enrol_path: Path, code: str, username: str, password: s
     if opened is None or opened.dek != dek:
         raise WrongPassword("That user name and password do not match an account allowed on this laptop.")
     signer = signing.Signer(opened.seed) if opened.seed else None
+    vouching = roster.from_enrolment(payload, vault_id)
+    if vouching is None or (signer is not None and not vouching.lists(account["uuid"], signer.public)):
+        raise TeamError("The enrolment file's roster of accounts is missing, damaged or does not list your "
+                        "account's key: ask the lead for a new enrolment file.")
     me = payload["laptop"]
     try:
         claimed = folder.claim(path, me["id"], exchange.now_text())
@@ -228,20 +240,15 @@ def join(data_dir: Path, enrol_path: Path, code: str, username: str, password: s
                     state.remove_laptop(l["id"], l["cutoff"])
             for k in payload["keys"]:
                 state.add_key(k["scope"], k["key_id"], k["key"], k["hlc"], k["laptop"])
-            for s in keyfile.slots:
-                if s.kind == USER:  # installed from the file; a newer one in a bundle replaces it
+            for s in keyfile.slots:  # installed from the file; a newer one in a bundle replaces it
+                if s.kind in (USER, RECOVERY):
                     db.execute_sql("INSERT INTO team_slot (label, slot_id, hlc, laptop) VALUES (?, ?, 0, '')",
-                                   (s.label, s.id))
+                                   (slots.RECOVERY_LABEL if s.kind == RECOVERY else s.label, s.id))
             settings.write_raw(school_name=payload.get("school_name", ""))
-            # This laptop's own audit trail begins here. A lead's join is this vault's creation (so the
-            # lead's signature can introduce the other accounts' keys as their slots arrive); anyone
-            # else's join introduces only their own key (see slots.register_keys).
-            first = "vault.create" if account["role"] == "lead" else "team.join"
-            audit.append(account["uuid"], first, "laptop", me["id"], f"role={account['role']},team.join,scope={me['scope']}")
+            # This laptop's own audit trail begins with the join and the roster that vouches for the
+            # accounts (their keys, roles and the recovery key: see roster.py), whoever joins.
+            roster.begin_trail(account["uuid"], me["id"], account["role"], me["scope"], vouching)
             if signer is not None:
-                audit.register_key(account["uuid"], "staff", account["uuid"], signer.public)
-                if keyfile.recovery_public_key() and account["role"] == "lead":
-                    audit.register_key(account["uuid"], audit.RECOVERY, vault_id, keyfile.recovery_public_key())
                 audit.sign_head(vault_id, signer)
         vault.write_audit_head(*audit.head())
         anchor.reset(vault.anchor_key, *audit.head())  # a new vault at this path: what an earlier attempt left is void

@@ -23,7 +23,7 @@ from schoolmh.db.connection import database_proxy
 from schoolmh.errors import SchoolMHError
 from schoolmh.services import audit
 from schoolmh.services.session import Session
-from schoolmh.services.team import bundle, changes, control, folder, keys, merge, outbox, slots, state
+from schoolmh.services.team import bundle, changes, control, folder, keys, merge, outbox, roster, slots, state
 from schoolmh.services.team.bundle import BundleUnreadable, Parsed
 
 FINAL = ("applied", "own", "ignored", "refused")
@@ -241,14 +241,13 @@ def _apply(session: Session, me: state.TeamState, sender: state.Laptop, p: Parse
             return  # applied meanwhile by another exchange (the window's worker, a `team sync`): checked under the write lock
         state.set_applying(True)
         if p.stream == "control":
-            report.notes.extend(control.apply(me, sender, body))
+            report.notes.extend(control.apply(me, sender, body, session))
             detail = f"control={len(body)}"
         else:
             records = [c for c in body if "s" not in c]
             result = merge.Merger(me.scope, session.actor.uuid).apply_all(records, via_mhst=p.stream == "mhst")
             for change in (c for c in body if "s" in c):
                 slots.apply(session.vault, change, me.scope)
-            slots.register_keys(session.vault, session.actor.uuid, session.actor.role == "lead")
             merge.dedupe_pupils(session.actor.uuid, result)
             merge.purge_deleted()
             report.changes_in += result.applied
@@ -305,6 +304,8 @@ def write_outbox(session: Session, report: SyncReport | None = None) -> SyncRepo
     written: list[Path] = []
     with session.transaction():
         outbox.settle(_outbox(), state.is_own, discard=True)  # under the write lock: no other writer is mid-bundle
+        # A lead's view of the accounts, before the slots it vouches for (a control bundle, committed with the rest).
+        roster.send(session, me, lambda *args: written.append(write_stream(*args)))
         slots.capture(session.vault, me.laptop_id)
         state.set_applying(True)
         merge.dedupe_pupils(session.actor.uuid)

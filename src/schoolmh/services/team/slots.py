@@ -8,9 +8,11 @@ practitioner's role and the lead). Versions as for records: (hlc, laptop), newes
 A slot is installed only when its sender's data-key check matches ours, so a laptop whose
 keys were rotated alone cannot push slots that would lock people out.
 
-Where account signatures plug in (the per-account Ed25519 keys of the vault's bound slots):
-a slot entry would carry the account holder's signature over (label, slot id, hlc), checked
-here before installing it, so a laptop could not plant a slot for someone else's account.
+A slot binds its owner's public signing key (bound slots, issue 11). Such a slot is installed
+only when that key is its owner's current key in this laptop's signed audit trail, which learns
+about keys made elsewhere only from lead-signed rosters (roster.py); so a colleague holding the
+data key cannot plant a slot for a made-up or someone else's account on other laptops. The
+sending side holds a slot back until a roster here lists its key.
 """
 from __future__ import annotations
 
@@ -18,12 +20,13 @@ from dataclasses import dataclass
 
 from schoolmh.db import crypto
 from schoolmh.db.connection import database_proxy as db
-from schoolmh.db.keyfile import USER, KeyFile, Slot, user_label
+from schoolmh.db.keyfile import RECOVERY, USER, KeyFile, Slot, user_label
 from schoolmh.db.models import Staff
 from schoolmh.db.vault import OpenVault
-from schoolmh.services.team import state
+from schoolmh.services.team import roster, state
 
 MHST_ROLES = ("lead", "mhst")
+RECOVERY_LABEL = "recovery"  # team_slot's label for the recovery slot (account slots' labels are salted hashes)
 
 
 def dek_check(dek: bytes) -> str:
@@ -40,10 +43,24 @@ def _roles_by_label(vault_id: str) -> dict[str, str]:
     return {user_label(vault_id, s.username): s.role for s in Staff.select(Staff.username, Staff.role)}
 
 
+def _travelling(keyfile: KeyFile) -> dict[str, Slot]:
+    """The slots that travel, by their team_slot label: every account's, and the recovery slot (so a
+    recovery key replaced on one laptop stops opening the others too)."""
+    found = {s.label: s for s in keyfile.slots if s.kind == USER}
+    recovery = keyfile.recovery_slot()
+    if recovery is not None:
+        found[RECOVERY_LABEL] = recovery
+    return found
+
+
+def _local(keyfile: KeyFile, label: str) -> Slot | None:
+    return keyfile.recovery_slot() if label == RECOVERY_LABEL else keyfile.slot_by_label(USER, label)
+
+
 def capture(vault: OpenVault, laptop_id: str) -> None:
-    """Compare the key file with what was last sent; a new or removed user slot becomes a change."""
+    """Compare the key file with what was last sent; a new or removed slot becomes a change."""
     keyfile = KeyFile.load(vault.keyfile_path)
-    current = {s.label: s for s in keyfile.slots if s.kind == USER}
+    current = _travelling(keyfile)
     known = {r[0]: (r[1], bool(r[2])) for r in db.execute_sql("SELECT label, slot_id, deleted FROM team_slot").fetchall()}
     for label, slot in current.items():
         if label not in known or known[label] != (slot.id, False):
@@ -67,17 +84,23 @@ def outgoing(vault: OpenVault) -> list[SlotEntry]:
     roles = _roles_by_label(keyfile.vault_id)
     check = dek_check(vault.dek)
     out = []
-    for label, slot_id, stamp, laptop, deleted in db.execute_sql(
-        "SELECT label, slot_id, hlc, laptop, deleted FROM team_slot WHERE dirty = 1"
+    for label, slot_id, stamp, laptop, deleted, dirty in db.execute_sql(
+        "SELECT label, slot_id, hlc, laptop, deleted, dirty FROM team_slot WHERE dirty >= 1"
     ).fetchall():
-        slot = keyfile.slot_by_label(USER, label)
+        slot = _local(keyfile, label)
         if not deleted and (slot is None or slot.id != slot_id):
             continue  # changed again since captured; the next capture sends it
         if not deleted and _orphaned(slot):
             continue
+        if not deleted and not roster.may_send(vault, slot):
+            # its key is in no roster here yet: held (dirty = 2, which mark_sent leaves) until one lists it
+            db.execute_sql("UPDATE team_slot SET dirty = 2 WHERE label = ?", (label,))
+            continue
+        if dirty != 1:
+            db.execute_sql("UPDATE team_slot SET dirty = 1 WHERE label = ?", (label,))  # sent now: mark_sent clears it
         change = {"s": label, "h": stamp, "l": laptop, "d": int(deleted), "dek": check,
                   "slot": None if deleted else slot.to_json()}
-        out.append(SlotEntry(change, roles.get(label) in MHST_ROLES))
+        out.append(SlotEntry(change, label == RECOVERY_LABEL or roles.get(label) in MHST_ROLES))
     return out
 
 
@@ -98,14 +121,26 @@ def apply(vault: OpenVault, change: dict, my_scope: str) -> bool:
     label, version = str(change["s"]), (int(change["h"]), str(change["l"]))
     keyfile = KeyFile.load(vault.keyfile_path)
     incoming = None if change.get("d") else Slot.from_json(change["slot"])
-    if _orphaned(incoming):
-        return False
+    if _orphaned(incoming) or not roster.vouched(vault, incoming):
+        return False  # a key no lead's roster gave its owner: never installed
     row = db.execute_sql("SELECT hlc, laptop FROM team_slot WHERE label = ?", (label,)).fetchone()
-    if row is not None and (row[0], row[1]) >= version and not _orphaned(keyfile.slot_by_label(USER, label)):
+    local = _local(keyfile, label)
+    if row is not None and (row[0], row[1]) >= version and not _orphaned(local) \
+            and not roster.supersedes(vault, incoming, local):
         return False
+    if label == RECOVERY_LABEL:
+        if change.get("d") or incoming.kind != RECOVERY:
+            return False  # a vault always keeps a recovery slot; only a newer one replaces it
+        new, slot_id = keyfile.with_slot(incoming), incoming.id
+        new.save(vault.keyfile_path)
+        vault.keyfile = new
+        _upsert(label, slot_id, version[0], version[1], False, False)
+        return True
     if my_scope == "mhst" and _roles_by_label(keyfile.vault_id).get(label) not in MHST_ROLES:
         return False
     if change.get("d"):
+        if roster.in_use(vault, local):
+            return False  # the slot of an account the trail holds active: only a disable (its roster first) removes it
         new, slot_id = keyfile.without(USER, label), ""
     else:
         if incoming.kind != USER or incoming.label != label:
@@ -115,29 +150,3 @@ def apply(vault: OpenVault, change: dict, my_scope: str) -> bool:
     vault.keyfile = new
     _upsert(label, slot_id, version[0], version[1], bool(change.get("d")), False)
     return True
-
-
-def register_keys(vault: OpenVault, actor: str, actor_is_lead: bool) -> int:
-    """Introduce to this laptop's own audit trail the signing keys bound into slots that arrived from
-    other laptops (issue 11: every key in the key file must be its account's latest registered key).
-
-    Only a lead's signature may introduce someone else's key, so under another account this waits for
-    the next exchange a lead makes here; an account may always introduce its own first key.
-    Call inside the transaction of the exchange (its rows are signed with it)."""
-    from schoolmh.db.models import AuditEntry
-    from schoolmh.services import audit
-
-    done = 0
-    for slot in KeyFile.load(vault.keyfile_path).user_slots():
-        if slot.legacy or not slot.owner or not slot.sign_pub:
-            continue
-        latest = (AuditEntry.select(AuditEntry.detail)
-                  .where((AuditEntry.action == audit.KEY_REGISTER) & (AuditEntry.object_type == "staff")
-                         & (AuditEntry.object_uuid == slot.owner))
-                  .order_by(AuditEntry.seq.desc()).first())
-        if latest is not None and latest.detail == slot.sign_pub:
-            continue
-        if actor_is_lead or (slot.owner == actor and latest is None):
-            audit.register_key(actor, "staff", slot.owner, slot.sign_pub)
-            done += 1
-    return done

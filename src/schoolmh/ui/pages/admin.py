@@ -817,9 +817,13 @@ class OneTimePasswordsDialog(QDialog):
 
 def offer_rotation(widget: QWidget, done: str) -> None:
     """After revoking a way in (issue 11): say what it does not undo, and offer Rotate all keys…."""
-    from schoolmh.services.vault_admin import REVOCATION_NOTE
+    from schoolmh.services import vault_admin
 
-    if confirm(widget, "Rotate all keys?", f"{done} {REVOCATION_NOTE}", "&Rotate all keys…"):
+    session = widget.ctx.session
+    if vault_admin.rotation_blocked(session):
+        info(widget, "Done", f"{done} {vault_admin.revocation_note(session)}")
+        return
+    if confirm(widget, "Rotate all keys?", f"{done} {vault_admin.REVOCATION_NOTE}", "&Rotate all keys…"):
         page = widget
         while page is not None and not isinstance(page, AdminPage):
             page = page.parentWidget()
