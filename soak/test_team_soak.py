@@ -3,7 +3,9 @@
 Laptop A adds pupils and exchanges; laptop B exchanges; each runs in its own process and
 is SIGKILLed at a random moment. After every kill: nothing B holds is unknown to A, no
 bundle was applied twice (one team.apply audit row per bundle), both vaults pass
-integrity_check. At the end, one clean exchange each way: every pupil A committed is on B.
+integrity_check, and every bundle of A's in the team folder is one A committed (a bundle
+killed before its commit stays in A's outbox under a pending name, never published). At
+the end, one clean exchange each way: every pupil A committed is on B, A's outbox is empty.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import pytest
 from conftest import LEAD_PASSWORD, scaled
 from schoolmh.db.connection import integrity_ok
 from schoolmh.services import access, team
+from schoolmh.services.team import bundle, outbox
 
 KILLS = 200
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +56,17 @@ def run_child(data_dir: Path, role: str, tag: str, rng: random.Random) -> list[s
         KILLED[role] += 1
     out, _ = proc.communicate()
     return [line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("committed")]
+
+
+def own_bundles_committed(data_dir: Path, folder: Path) -> bool:
+    """Every bundle this laptop has in the team folder is one its vault committed as its own."""
+    session = access.sign_in(data_dir, "lead", LEAD_PASSWORD)
+    try:
+        me = session.db.execute_sql("SELECT laptop_id FROM team_state").fetchone()[0]
+        own = {h for h, in session.db.execute_sql("SELECT hash FROM team_seen WHERE state = 'own'")}
+    finally:
+        session.close()
+    return all(bundle.digest_of(p.read_bytes()) in own for p in (folder / "laptops" / me).glob("*.smhb"))
 
 
 def pupils_and_applies(data_dir: Path) -> tuple[set[str], list[str], bool]:
@@ -93,11 +107,13 @@ def test_team_kill_soak(tmp_path):
         assert committed <= names_a, f"{context}: a committed pupil is missing on A"
         assert names_b <= names_a, f"{context}: B holds a pupil A never had"
         assert len(applies) == len(set(applies)), f"{context}: a bundle was applied twice"
+        assert own_bundles_committed(tmp_path / "a", folder), f"{context}: an uncommitted bundle was published"
     for data in (tmp_path / "a", tmp_path / "b", tmp_path / "a", tmp_path / "b"):
         session = access.sign_in(data, "lead", LEAD_PASSWORD)
         team.sync(session)
         session.close()
     names_b, _, _ = pupils_and_applies(tmp_path / "b")
     assert committed <= names_b, f"(seed {seed}): pupils committed on A never reached B"
+    assert outbox.waiting(outbox.path_for(tmp_path / "a")) == [], f"(seed {seed}): A's outbox was not published"
     print(f"\n{kills} runs, {KILLED['write']} killed while writing and {KILLED['apply']} while applying "
           f"(seed {seed}); {len(committed)} pupils committed, all on both laptops, none applied twice")

@@ -52,3 +52,26 @@ def add_and_join(tmp_path: Path, inviter: Laptop, name: str, scope: str = "schoo
     data_dir = tmp_path / name.replace(" ", "-")
     session = team.join(data_dir, enrol, code, username, password)
     return Laptop(name, data_dir, session)
+
+
+def add_sessions(session, count: int, pupils_count: int = 5, tag: str = "Bulk") -> int:
+    """A busy stretch on one laptop: `count` sessions for a few new pupils, inserted in one transaction
+    (captured by the triggers like any other change). Returns how many records were added."""
+    import datetime as dt
+
+    from schoolmh.db.models.core import Staff
+    from schoolmh.db.models.records import Session as SessionRow
+    from schoolmh.services import pupils
+
+    made = [pupils.create_pupil(session, legal_forename=f"{tag}{i}", legal_surname="Pupil", year_group=8).uuid
+            for i in range(pupils_count)]
+    from schoolmh.db.models.records import Pupil
+
+    ids = [p.id for p in Pupil.select(Pupil.id).where(Pupil.uuid.in_(made))]
+    staff = Staff.select(Staff.id).first().id
+    rows = [dict(pupil=ids[i % len(ids)], staff=staff, date=dt.date(2026, 1, 5) + dt.timedelta(days=i % 60),
+                 note=f"{tag} session {i}") for i in range(count)]
+    with session.transaction():
+        for i in range(0, len(rows), 500):
+            SessionRow.insert_many(rows[i:i + 500]).execute()
+    return count + pupils_count

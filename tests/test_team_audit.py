@@ -212,6 +212,7 @@ def _send_control(laptop, entry: dict) -> None:
         with s.db.atomic():
             me = state.load()
             exchange.write_stream(me, "control", [entry], state.tick())
+        exchange.publish_own(s)  # from the outbox into the team folder
 
 
 def _forged(laptop, signer_uuid: str, signer: signing.Signer, role: str = "lead") -> dict:

@@ -90,3 +90,23 @@ def test_team_command_failures_are_one_line(tmp_path, cli, lead_dir):
     assert not (tmp_path / "n").exists()
     code, out, err = cli("team", "conflicts", "--keep", "nonexistent", "--data-dir", lead_dir, env=ENV)
     assert code == 2 and "no open conflict" in one_line_error(err)
+
+
+def test_team_sync_publishes_what_the_window_packed_at_lock(tmp_path, cli, lead_dir):
+    from schoolmh.services.team import exchange, outbox
+
+    folder = tmp_path / "team"
+    assert cli("team", "init", "--folder", folder, "--data-dir", lead_dir, env=ENV)[0] == 0
+    s = access.sign_in(lead_dir, "lead", LEAD_PASSWORD)
+    pupils.create_pupil(s, legal_forename="Packed", legal_surname="At Lock", year_group=7)
+    exchange.write_outbox(s)  # what the window does at lock; its publication never ran (the laptop was shut)
+    s.close()
+    box = outbox.path_for(lead_dir)
+    assert len(outbox.waiting(box)) == 1
+    code, out, err = cli("team", "status", "--data-dir", lead_dir, env=ENV)
+    assert code == 0 and "1 change to send" in out
+    code, out, err = cli("team", "sync", "--data-dir", lead_dir, env=ENV)
+    assert code == 0, err
+    assert "wrote 0, published 1 to the team folder; up to date." in out.lower()
+    assert outbox.waiting(box) == []
+    assert len(list((folder / "laptops").rglob("00000002-school-*.smhb"))) == 1

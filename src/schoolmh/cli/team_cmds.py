@@ -52,7 +52,8 @@ def cmd_join(args) -> int:
 def cmd_sync(args) -> int:
     def work(session):
         report = team.sync(session)
-        out(f"Applied {report.applied} bundle(s), wrote {report.written}; {team.status(session).summary}.")
+        out(f"Applied {report.applied} bundle(s), wrote {report.written}, published {report.published} to the team folder; "
+            f"{team.status(session).summary}.")
         for line in report.refused:
             print(f"refused: {line}", file=sys.stderr)
         for line in report.waiting:

@@ -8,6 +8,7 @@ OpenVault.advance_audit_head), so cutting rows off the end is detectable.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,9 +18,14 @@ from peewee import OperationalError
 from schoolmh.db.connection import BUSY_TIMEOUT_MS
 from schoolmh.db.models.base import utcnow
 from schoolmh.db.vault import OpenVault
-from schoolmh.errors import PermissionDenied, VaultBusy
+from schoolmh.errors import PermissionDenied, VaultBusy, VaultError
 from schoolmh.services import audit
 from schoolmh.services.permissions import PUPIL_SCOPED_ROLES, ROLE_NAMES, Action, allowed, describe
+
+
+# Sessions on several threads of one process (the team exchange's worker) move the rollback anchor
+# one at a time, so a slower thread can never write an older position over a newer one.
+_ANCHOR_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,31 @@ class Session:
 
     @property
     def is_open(self) -> bool:
+        """Whether this thread's connection is open (peewee keeps one connection per thread)."""
         return not self.vault.db.is_closed()
+
+    @contextmanager
+    def on_worker_thread(self) -> Iterator["Session"]:
+        """This session for a worker thread: same vault and account, its own connection and transactions.
+
+        peewee keeps connection state per thread, so connecting here opens a second SQLite connection
+        to the same WAL database (keyed and set up like the first: db/connection.py); its writes and
+        the window's serialise through SQLite's write lock (IMMEDIATE, busy timeout). The sibling has
+        its own transaction depth: sharing this object's would make the window's outermost
+        transaction look nested (no IMMEDIATE, no audit signature). The connection is closed on
+        this thread at the end. Whoever closes the vault must first wait for the worker to finish.
+        """
+        db = self.vault.db
+        if not self.vault.dek:  # the vault was closed (locked) meanwhile
+            raise VaultError("The vault is locked.")
+        worker = Session(self.vault, self.actor, self.previous_login)
+        worker.rollback_warning = self.rollback_warning
+        opened = db.connect(reuse_if_open=True)  # False on a thread that has its connection already
+        try:
+            yield worker
+        finally:
+            if opened and not db.is_closed():
+                db.close()
 
     # -- permissions ----------------------------------------------------------
     def can(self, action: Action) -> bool:
@@ -106,7 +136,8 @@ class Session:
             self._settle_audit_head(head)
         if outermost and head is not None and head != before and self.rollback_warning is None:
             try:
-                audit.advance_anchor(self.vault.anchor_key)
+                with _ANCHOR_LOCK:
+                    audit.advance_anchor(self.vault.anchor_key)
             except Exception:
                 pass  # the anchor is a check, never a reason to fail a saved change
 

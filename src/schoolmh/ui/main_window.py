@@ -465,8 +465,14 @@ class MainWindow(QMainWindow):
             self.remember_geometry()
         if self.lock_manager is not None:
             self.lock_manager.stop()
+        syncer = getattr(self, "team_syncer", None)
+        if syncer is not None and self.ctx.session is not None:
+            syncer.stopping()  # the team exchange lets go of the vault; the last changes are packed
         if self.ctx.session is not None:
             self.ctx.close_session()
+        if syncer is not None:
+            self.hide()
+            syncer.wait_for_publishing(3.0)  # a moment for the team folder; else the next start publishes
         super().closeEvent(event)
 
 

@@ -2,7 +2,8 @@
 
 `run_operation` shows a progress dialog and runs `work(progress)` on a
 QThreadPool thread. The work gets plain data only (never a Session or a model:
-the database belongs to the GUI thread) and reports through `progress.update`.
+the window's connection belongs to the GUI thread; the one exception is work that opens its
+own, Session.on_worker_thread, as the team exchange does) and reports through `progress.update`.
 `on_done(result)` / `on_error(exc)` run on the GUI thread, so that is where a
 result is written to the database (one transaction).
 

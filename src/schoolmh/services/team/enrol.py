@@ -150,6 +150,7 @@ def add_laptop(session: Session, name: str, scope: str, out: Path) -> str:
         entry = control.add_entry(laptop_id, name, scope, keys.sign_public(sign_key), keys.box_public(box_key), stamp)
         exchange.write_stream(me, "control", [entry], stamp)
         audit.append(session.actor.uuid, "team.add_laptop", "laptop", laptop_id, f"scope={scope}")
+    exchange.deliver(session)
     return code
 
 

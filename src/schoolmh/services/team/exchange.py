@@ -1,23 +1,29 @@
-"""One exchange with the team folder: apply what others wrote, then write what this laptop changed.
+"""One exchange with the team folder: apply what others wrote, write what this laptop changed, publish it.
 
 Every received bundle is checked before anything is applied (team, laptop, signature,
 removal cut-off, chain, key), then applied in one transaction with its chain position
 and content hash, so a crash leaves it either wholly applied or not at all and a copy of
 it is never applied twice. A refused bundle is listed on the Team page with its own
 message and the others carry on. Writing happens inside the transaction that clears the
-dirty marks: a crash after the file is renamed but before the commit leaves a bundle the
-next exchange recognises as its own next one (by chain position and signature) and adopts.
+dirty marks, into the local outbox (outbox.py: never waits for the team folder); publishing
+copies committed bundles from there into the team folder, with no key and no database.
+
+The steps are separate so the window can run them off its GUI thread (background.py):
+prefetch (files), read and write_outbox (database, on the worker's own connection), publish
+(files). `sync` runs them in turn, for the CLI.
 """
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from schoolmh.db.connection import database_proxy
 from schoolmh.errors import SchoolMHError
 from schoolmh.services import audit
 from schoolmh.services.session import Session
-from schoolmh.services.team import bundle, changes, control, folder, keys, merge, roster, slots, state
+from schoolmh.services.team import bundle, changes, control, folder, keys, merge, outbox, roster, slots, state
 from schoolmh.services.team.bundle import BundleUnreadable, Parsed
 
 FINAL = ("applied", "own", "ignored", "refused")
@@ -37,6 +43,7 @@ class SyncReport:
     waiting: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    published: int = 0
 
 
 def now_text() -> str:
@@ -104,17 +111,19 @@ class Fetched:
 
 @dataclass(frozen=True)
 class FolderView:
-    """The little the file work needs from the vault, read on the thread that owns it."""
+    """The little the file work (prefetch, publish) needs from the vault, read beforehand."""
 
     folder: Path
     laptop_id: str
     index: dict
     seen: dict
+    outbox: Path
 
 
 def folder_view(session: Session) -> FolderView:
     me = require_team(session)
-    return FolderView(Path(me.folder), me.laptop_id, state.file_index(), state.seen_states())
+    return FolderView(Path(me.folder), me.laptop_id, state.file_index(), state.seen_states(),
+                      outbox.path_for(session.vault.data_dir))
 
 
 def prefetch(view: FolderView) -> Fetched:
@@ -163,8 +172,11 @@ def _note_problem(report: SyncReport, digest: str, name: str, message: str, perm
         report.waiting.append(text)
 
 
-def read(session: Session, report: SyncReport | None = None, fetched: Fetched | None = None) -> SyncReport:
-    """Apply what the folder holds; `fetched` is prefetch()'s result when the file work was done elsewhere."""
+def read(session: Session, report: SyncReport | None = None, fetched: Fetched | None = None,
+         stop: threading.Event | None = None) -> SyncReport:
+    """Apply what the folder holds; `fetched` is prefetch()'s result when the file work was done elsewhere.
+
+    `stop` is looked at before each bundle: once set, the rest waits for the next exchange."""
     report = report or SyncReport()
     me = require_team(session)
     if me.removed:
@@ -175,6 +187,8 @@ def read(session: Session, report: SyncReport | None = None, fetched: Fetched | 
         pending.setdefault(p.digest, (name, p))
     progress = True
     while progress and pending:
+        if stop is not None and stop.is_set():
+            return report  # locking: what is left is read again next time
         progress = False
         me = state.load()
         laptops, seen = state.laptops(), state.seen_states()
@@ -182,6 +196,7 @@ def read(session: Session, report: SyncReport | None = None, fetched: Fetched | 
         for name, p in order:
             if p.laptop == me.laptop_id:
                 with session.transaction():
+                    _adopt_own(me, p)
                     state.mark_seen(p.digest, p.laptop, p.stream, p.seq, "own")
                 pending.pop(p.digest)
                 continue
@@ -222,6 +237,8 @@ def read(session: Session, report: SyncReport | None = None, fetched: Fetched | 
 
 def _apply(session: Session, me: state.TeamState, sender: state.Laptop, p: Parsed, body: list, report: SyncReport) -> None:
     with session.transaction():
+        if state.chain(p.laptop, p.stream) != (p.seq - 1, p.header.get("prev")):
+            return  # applied meanwhile by another exchange (the window's worker, a `team sync`): checked under the write lock
         state.set_applying(True)
         if p.stream == "control":
             report.notes.extend(control.apply(me, sender, body, session))
@@ -245,58 +262,50 @@ def _apply(session: Session, me: state.TeamState, sender: state.Laptop, p: Parse
     report.applied += 1
 
 
-# -- writing -----------------------------------------------------------------------------------------
-def _own_dir(me: state.TeamState) -> Path:
-    return folder.laptop_dir(Path(me.folder), me.laptop_id)
+# -- writing ---------------------------------------------------------------------------------------
+def _adopt_own(me: state.TeamState, p: Parsed) -> None:
+    """One of this laptop's bundles found in the folder one past its chain: take it as written.
+
+    Bundles reach the folder only after their commit (outbox.py), so this happens only for a
+    bundle an older SchoolMH renamed into the folder just before a crash lost its commit, or
+    after this vault was put back from a backup older than its last bundle: writing the same
+    number again would fork the chain, which every other laptop refuses."""
+    seq, prev = state.chain(me.laptop_id, p.stream)
+    if p.seq == seq + 1 and p.header.get("prev") == prev and bundle.signature_ok(p, keys.sign_public(me.sign_key)):
+        state.advance_chain(me.laptop_id, p.stream, p.seq, p.digest)
 
 
-def adopt_own(me: state.TeamState) -> None:
-    """A bundle renamed into place just before a crash (its commit lost) is this laptop's next one: take it."""
-    directory = _own_dir(me)
-    if not directory.is_dir():
-        return
-    pub = keys.sign_public(me.sign_key)
-    for stream in bundle.STREAMS:
-        while True:
-            seq, prev = state.chain(me.laptop_id, stream)
-            found = None
-            for path in directory.glob(f"{seq + 1:08d}-{stream}-*{bundle.SUFFIX}"):
-                try:
-                    p = bundle.parse(path.read_bytes())
-                except (OSError, BundleUnreadable):
-                    continue
-                if p.laptop == me.laptop_id and p.seq == seq + 1 and p.header.get("prev") == prev and bundle.signature_ok(p, pub):
-                    found = p
-                    break
-            if found is None:
-                break
-            state.advance_chain(me.laptop_id, stream, found.seq, found.digest)
-            state.mark_seen(found.digest, me.laptop_id, stream, found.seq, "own")
+def _outbox() -> Path:
+    """This vault's outbox, beside its database (callers inside a transaction have no session to ask)."""
+    return outbox.path_for(Path(database_proxy.database).parent)
 
 
 def write_stream(me: state.TeamState, stream: str, entries: list[dict], stamp: int) -> Path:
-    """Call inside the transaction that records it; returns the file written."""
+    """Call inside the transaction that records it; the bundle waits in the outbox under a pending name
+    (returned) until that commits. publish_own (or the next write) then puts it in the team folder."""
     seq, prev = state.chain(me.laptop_id, stream)
     key = None if stream == "control" else state.current_key(stream)
     if stream != "control" and key is None:
         raise TeamError(f"This laptop holds no key for the {stream} scope; it cannot write its changes.")
     data = bundle.encode(me.team_id, me.laptop_id, stream, seq + 1, prev, stamp, entries, me.sign_key, key)
-    path = bundle.write(_own_dir(me), data, stream, seq + 1)
+    path = outbox.put_pending(_outbox(), data, stream, seq + 1)
     digest = bundle.digest_of(data)
     state.advance_chain(me.laptop_id, stream, seq + 1, digest)
     state.mark_seen(digest, me.laptop_id, stream, seq + 1, "own")
     return path
 
 
-def write(session: Session, report: SyncReport | None = None) -> SyncReport:
+def write_outbox(session: Session, report: SyncReport | None = None) -> SyncReport:
+    """This laptop's changes as bundles in its outbox: database and local disk only, never the team folder."""
     report = report or SyncReport()
     me = require_team(session)
     if me.removed:
         raise TeamError("This laptop was removed from the team: it no longer exchanges changes.")
-    folder.check_reachable(Path(me.folder))
+    written: list[Path] = []
     with session.transaction():
-        adopt_own(me)
-        roster.send(session, me, write_stream)  # a lead's view of the accounts, before the slots it vouches for
+        outbox.settle(_outbox(), state.is_own, discard=True)  # under the write lock: no other writer is mid-bundle
+        # A lead's view of the accounts, before the slots it vouches for (a control bundle, committed with the rest).
+        roster.send(session, me, lambda *args: written.append(write_stream(*args)))
         slots.capture(session.vault, me.laptop_id)
         state.set_applying(True)
         merge.dedupe_pupils(session.actor.uuid)
@@ -313,7 +322,7 @@ def write(session: Session, report: SyncReport | None = None) -> SyncReport:
         for stream in ("school", "mhst"):
             entries = out.streams.get(stream)
             if entries:
-                write_stream(me, stream, entries, stamp)
+                written.append(write_stream(me, stream, entries, stamp))
                 report.written += 1
                 report.changes_out = max(report.changes_out, len(entries))
         changes.mark_sent(out)
@@ -321,6 +330,41 @@ def write(session: Session, report: SyncReport | None = None) -> SyncReport:
         if report.written:
             audit.append(session.actor.uuid, "team.send", "laptop", me.laptop_id,
                          f"bundles={report.written},changes={report.changes_out}")
+    outbox.commit(written)
+    return report
+
+
+def publish(view: FolderView) -> int:
+    """The outbox's committed bundles into the team folder: files only (no key, no database).
+    Raises folder.FolderUnreachable."""
+    try:
+        return outbox.publish(view.outbox, view.folder, view.laptop_id)
+    except folder.FolderUnreachable:
+        raise
+    except OSError as exc:
+        raise folder.FolderUnreachable(f"The team folder {view.folder} cannot be written ({exc.strerror or exc}).") from None
+
+
+def publish_own(session: Session) -> int:
+    """After a transaction that wrote bundles (write_outbox, adding or removing a laptop): publish them now."""
+    outbox.settle(outbox.path_for(session.vault.data_dir), state.is_own, discard=False)
+    me = require_team(session)
+    return publish(FolderView(Path(me.folder), me.laptop_id, {}, {}, outbox.path_for(session.vault.data_dir)))
+
+
+def deliver(session: Session) -> int:
+    """publish_own after adding or removing a laptop; a folder not answering leaves the bundle in the
+    outbox (counted as waiting to send) for the next exchange, rather than failing what was done."""
+    try:
+        return publish_own(session)
+    except folder.FolderUnreachable:
+        return 0
+
+
+def write(session: Session, report: SyncReport | None = None) -> SyncReport:
+    """write_outbox, then publish: what setting up and adding a laptop need done before they go on."""
+    report = write_outbox(session, report)
+    report.published += publish_own(session)
     return report
 
 
@@ -328,19 +372,24 @@ def sync(session: Session, fetched: Fetched | None = None) -> SyncReport:
     """Read, then write (so conflicts found while reading travel at once). Records whether the folder answered."""
     require_team(session)
     report = SyncReport()
+    unreachable = None
     try:
         read(session, report, fetched)
-        write(session, report)
     except folder.FolderUnreachable as exc:
-        with session.transaction():
-            state.mark_reachable(False, now_text())
-        raise TeamError(str(exc)) from None
-    with session.transaction():
-        state.mark_reachable(True, now_text())
+        unreachable = exc
+    write_outbox(session, report)  # whatever the folder does, this laptop's changes are packed
+    if unreachable is None:
+        try:
+            report.published += publish_own(session)
+        except folder.FolderUnreachable as exc:
+            unreachable = exc
+    record_reachable(session, unreachable is None)
+    if unreachable is not None:
+        raise TeamError(str(unreachable))
     return report
 
 
-def record_unreachable(session: Session) -> None:
-    """The folder did not answer (found by a prefetch on another thread)."""
+def record_reachable(session: Session, ok: bool) -> None:
+    """Whether the folder answered this exchange (the status bar's "not reachable since …")."""
     with session.transaction():
-        state.mark_reachable(False, now_text())
+        state.mark_reachable(ok, now_text())

@@ -117,10 +117,20 @@ class Merger:
         self.scope = scope
         self.actor = actor
         self.result = result or Applied()
+        # Most vaults never merged a duplicate: then no UUID is an alias, and a bundle's thousands
+        # of look-ups are skipped. Only _merge_duplicate adds aliases while applying.
+        self.any_alias = True
+
+    def _alias(self, uuid: str | None) -> str | None:
+        return alias(uuid) if self.any_alias else uuid
 
     # -- entry point ---------------------------------------------------------------------------
     def apply_all(self, changes: list[dict], via_mhst: bool) -> Applied:
         info = records.tables()
+        self.any_alias = db.execute_sql("SELECT 1 FROM team_alias LIMIT 1").fetchone() is not None
+        stamps = [c["h"] for c in changes if "h" in c]
+        if stamps:
+            state.receive(max(stamps))  # once per bundle: the clock passes everything in it
         upserts = sorted((c for c in changes if "t" in c and not c.get("d") and not c.get("w")),
                          key=lambda c: (info[c["t"]].order, c["h"]))
         tombstones = sorted((c for c in changes if "t" in c and c.get("d")), key=lambda c: -info[c["t"]].order)
@@ -138,9 +148,8 @@ class Merger:
 
     # -- one record -------------------------------------------------------------------------------
     def apply_tombstone(self, c: dict) -> None:
-        table, uuid = c["t"], alias(c["u"])
+        table, uuid = c["t"], self._alias(c["u"])
         version = (c["h"], c["l"])
-        state.receive(c["h"])
         local = meta(table, uuid)
         if local is not None and local.deleted and local.version >= version:
             self.result.skipped += 1
@@ -162,11 +171,10 @@ class Merger:
         """True when the change is settled (applied, dropped or kept as a conflict); False when it waits."""
         table = c["t"]
         fields = dict(c["f"])
-        uuid = alias(c["u"])
+        uuid = self._alias(c["u"])
         fields["uuid"] = uuid
         version, base = (c["h"], c["l"]), tuple(c.get("b") or (0, ""))
         mhst = via_mhst or bool(c.get("m"))
-        state.receive(c["h"])
         local = meta(table, uuid)
         # Sent under a copy's UUID that was merged here: the sender may not know the surviving UUID
         # yet, so a survivor still waiting to be sent from here stays waiting.
@@ -224,7 +232,7 @@ class Merger:
             if target is None:
                 out[link.column] = None
                 continue
-            target = alias(target)
+            target = self._alias(target)
             fields[link.key] = target
             found = records.exists(link.table, target)
             if found is not None:
@@ -276,6 +284,7 @@ class Merger:
         records.write_row(table, dict(fields, **{unique: placeholder(table, fields["uuid"])}), link_ids)
         set_meta(table, fields["uuid"], (c["h"], c["l"]), tuple(c.get("b") or (0, "")), False, mhst)
         survivor, gone = min(fields["uuid"], other), max(fields["uuid"], other)
+        self.any_alias = True
         merge_into(table, survivor, gone, self.actor, self.result, held=(fields["uuid"], fields.get(unique)))
 
     # -- withdrawal from an MHST-scope laptop ----------------------------------------------------------

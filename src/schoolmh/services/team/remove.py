@@ -44,3 +44,4 @@ def remove_laptop(session: Session, name: str) -> None:
         exchange.write_stream(me, "control", entries, stamp)
         audit.append(session.actor.uuid, "team.remove_laptop", "laptop", target.laptop_id,
                      ",".join(f"{s}={n}" for s, n in cutoff.items()))
+    exchange.deliver(session)

@@ -9,7 +9,7 @@ from schoolmh.db.models.base import utcnow
 from schoolmh.errors import NotFound
 from schoolmh.services.permissions import Action
 from schoolmh.services.session import Session
-from schoolmh.services.team import changes, hlc, merge, records, state, exchange
+from schoolmh.services.team import changes, hlc, merge, outbox, records, state, exchange
 from schoolmh.services.team.exchange import TeamError
 
 TABLE_NAMES = {
@@ -74,8 +74,11 @@ def status(session: Session) -> TeamStatus:
         for l in sorted(state.laptops().values(), key=lambda l: l.name.casefold())
     )
     open_conflicts = db.execute_sql("SELECT count(*) FROM team_conflict WHERE resolved = 0").fetchone()[0]
+    # Changes still marked here, plus those packed in bundles the team folder has not received yet.
+    packed = outbox.changes_waiting(outbox.path_for(session.vault.data_dir), st.scope, state.is_own)
+    to_send = changes.dirty_count() + packed
     return TeamStatus(
-        True, st.laptop_name, st.scope, st.folder, changes.dirty_count(), open_conflicts, st.last_ok_at,
+        True, st.laptop_name, st.scope, st.folder, to_send, open_conflicts, st.last_ok_at,
         st.last_fail_at, st.removed, laptops, tuple(f"{f}: {m}" for f, m, _ in state.problems()),
     )
 

@@ -172,6 +172,11 @@ def mark_seen(digest: str, laptop: str, stream: str, seq: int, state: str) -> No
     )
 
 
+def is_own(digest: str) -> bool:
+    """Whether a bundle with this hash is one this laptop wrote and committed."""
+    return db.execute_sql("SELECT 1 FROM team_seen WHERE hash = ? AND state = 'own'", (digest,)).fetchone() is not None
+
+
 def seen_states() -> dict[str, str]:
     return dict(db.execute_sql("SELECT hash, state FROM team_seen").fetchall())
 

@@ -1,9 +1,9 @@
 """Admin → Team: the laptops sharing this school's records, changes waiting, conflicts to review.
 
-The exchange itself runs through ctx.run on the GUI thread (the vault's connection belongs
-to it; the progress dialog keeps the window painting), like a backup. Settling a conflict is
-one click: "Keep this one" writes the other version as a new change that reaches every
-laptop; "Keep current" closes the conflict everywhere.
+Every exchange runs on a worker thread with its own database connection
+(services/team/background.py): *Exchange now* through ctx.run behind a progress dialog, the
+automatic ones through TeamSyncer (at the end), which also stops them all at lock. Settling a conflict is one click: "Keep this one" writes the other version
+as a new change that reaches every laptop; "Keep current" closes the conflict everywhere.
 """
 from __future__ import annotations
 
@@ -218,20 +218,20 @@ class TeamTab(QWidget):
         self.refresh()
 
     def sync_now(self) -> None:
-        from schoolmh.services import team
+        """The same exchange as the automatic ones, on a worker thread behind a progress dialog."""
+        from schoolmh.services.team import background
+        from schoolmh.services.team.exchange import TeamError
 
-        session = self.ctx.session
+        job = background.Exchange(self.ctx.session)
 
-        def done(report) -> None:
+        def done(outcome) -> None:
             self.refresh()
             self.ctx.data_changed.emit("team")
+            problem = outcome.error or (TeamError(outcome.unreachable) if outcome.unreachable else None)
+            if problem is not None:
+                self.ctx.report_error(self, problem, "exchanging with the team folder")
 
-        def failed(exc: BaseException) -> None:
-            self.refresh()
-            self.ctx.report_error(self, exc, "exchanging with the team folder")
-
-        self.ctx.run("Exchanging with the team folder", lambda progress: team.sync(session), done, failed,
-                     gui_thread=True, parent=self)
+        self.ctx.run("Exchanging with the team folder", lambda progress: job.run(), done, parent=self)
 
     def add_laptop(self) -> None:
         from schoolmh.services import team
@@ -374,11 +374,13 @@ def add_join_entry(wizard) -> None:
 class TeamSyncer(QObject):
     """Exchanges with the team folder at sign-in, every few minutes, and at lock; shows the state in the status bar.
 
-    The file work (listing the folder, reading, hashing and parsing new bundles: what a slow or
-    hanging network share makes slow) runs on a worker thread with no database access; the
-    result comes back to the GUI thread, which owns the vault's connection, to be checked,
-    decrypted and applied, one transaction per bundle. At lock the last exchange is made
-    directly, before the vault closes.
+    Each exchange runs wholly on a worker thread (services/team/background.py): reading the
+    folder, applying what arrived on the worker's own database connection, one transaction per
+    bundle, packing this laptop's changes into its outbox, publishing the outbox. This thread
+    only gets the outcome, through a queue it polls, to refresh the label and tell the pages.
+    At lock the worker is stopped (waiting for the bundle being applied, if any, never for the
+    folder), the last changes are packed into the outbox here (local disk) and the outbox is
+    published by a daemon thread that needs neither the key nor the database.
     """
 
     INTERVAL_MS = 5 * 60 * 1000
@@ -402,12 +404,17 @@ class TeamSyncer(QObject):
         self.kick = QTimer(self)
         self.kick.setSingleShot(True)
         self.kick.timeout.connect(self.exchange)
-        # The worker hands its result over through a queue the GUI thread polls while it waits.
+        # The worker hands its outcome over through a queue the GUI thread polls while it waits.
         self.results: queue.Queue = queue.Queue()
         self.poll = QTimer(self)
         self.poll.setInterval(self.POLL_MS)
         self.poll.timeout.connect(self._collect)
-        self.busy = False
+        self.current = None  # the background.Exchange under way
+        self.publisher = None  # the thread publishing the outbox after a lock
+
+    @property
+    def busy(self) -> bool:
+        return self.current is not None
 
     def started(self) -> None:
         self.timer.start()
@@ -423,61 +430,44 @@ class TeamSyncer(QObject):
         return session if session is not None and session.is_open else None
 
     def exchange(self) -> None:
+        """Start an exchange on a worker thread (nothing happens when one is under way)."""
         import threading
 
-        from schoolmh.services import team
-        from schoolmh.services.team import exchange
+        from schoolmh.services.team import background
 
         session = self._session()
-        if session is None or self.busy:
+        if session is None or self.current is not None:
             return
-        if not team.status(session).in_team:
-            self.label.hide()
-            return
-        view = exchange.folder_view(session)
-        self.busy = True
+        job = self.current = background.Exchange(session)
 
         def work() -> None:
-            try:
-                result = exchange.prefetch(view)
-            except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which decides
-                result = exc
-            self.results.put((session, result))
+            self.results.put((job, job.run()))
 
-        threading.Thread(target=work, name="team-folder", daemon=True).start()
+        threading.Thread(target=work, name="team-exchange", daemon=True).start()
         self.poll.start()
 
     def _collect(self) -> None:
         try:
-            session, result = self.results.get_nowait()
+            job, outcome = self.results.get_nowait()
         except queue.Empty:
             return
+        if job is not self.current:
+            return  # an exchange stopped by a lock
+        self.current = None
         self.poll.stop()
-        self._apply(session, result)
-
-    def _apply(self, session, result) -> None:
-        from schoolmh.services import team
-        from schoolmh.services.team import exchange, folder
-
-        self.busy = False
-        if self._session() is not session:
+        session = self._session()
+        if session is not job.session:
             return  # locked (or signed in again) meanwhile: the next exchange starts afresh
-        try:
-            if isinstance(result, folder.FolderUnreachable):
-                exchange.record_unreachable(session)
-            elif isinstance(result, Exception):
-                raise result
-            else:
-                report = team.sync(session, result)
-                if report.applied:
-                    self.ctx.data_changed.emit("team")
-        except team.TeamError:
-            pass  # shown below as "not reachable since …"
-        except Exception as exc:
+        if outcome.error is not None:
             from schoolmh.logs import log_exception
 
-            log_exception(exc, "team exchange")
-        self._show(session)
+            log_exception(outcome.error, "team exchange")
+        if outcome.report.applied:
+            self.ctx.data_changed.emit("team")
+        if outcome.in_team:
+            self._show(session)
+        else:
+            self.label.hide()
 
     def _show(self, session) -> None:
         from schoolmh.services import team
@@ -486,20 +476,34 @@ class TeamSyncer(QObject):
         self.label.show()
 
     def stopping(self) -> None:
-        """At lock, before the session closes: one last exchange, here and now."""
+        """At lock or quit, before the session closes: stop the worker, pack the last changes, publish them after."""
         from schoolmh.services import team
+        from schoolmh.services.team import background, exchange
 
         self.timer.stop()
         self.kick.stop()
         self.poll.stop()
+        self.current = None
         session = self._session()
         if session is not None:
+            # Every exchange on this vault (this one's, an Exchange now): the bundle being applied, if any;
+            # never the team folder.
+            background.stop_all(session)
             try:
-                if team.status(session).in_team:
-                    team.sync(session)
-            except Exception:
-                pass  # the next sign-in's exchange picks it up
+                status = team.status(session)
+                if status.in_team and not status.removed:
+                    exchange.write_outbox(session)  # local disk: fast, whatever the folder is doing
+                    self.publisher = background.publish_in_background(exchange.folder_view(session))
+            except Exception as exc:  # noqa: BLE001 - the changes stay marked; the next sign-in sends them
+                from schoolmh.logs import log_exception
+
+                log_exception(exc, "team exchange at lock")
         self.label.hide()
+
+    def wait_for_publishing(self, seconds: float) -> None:
+        """At quit: give the publication started at lock a moment (it is a daemon thread; the next start retries)."""
+        if self.publisher is not None:
+            self.publisher.join(seconds)
 
 
 def screenshots(app, out: Path, save, settle) -> None:
