@@ -136,3 +136,18 @@ def school_vault(folder: Path, *accounts: tuple[str, str, str, str]) -> tuple[Pa
         users.add_user(setup.session, username, full_name, role, password)
     setup.session.close()
     return folder, setup.recovery_key
+
+
+def record_quick_session(qtbot, window, typed: str):
+    """Ctrl+N, type part of a name, Enter picks the first match, Enter saves: as a pastoral worker does."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    press(qtbot, window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
+    dialog = QApplication.activeModalWidget()
+    qtbot.keyClicks(dialog.picker, typed)
+    qtbot.keyClick(dialog.picker, Qt.Key.Key_Return)  # picks the first match
+    qtbot.keyClick(dialog.picker, Qt.Key.Key_Return)  # saves
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    activate(qtbot, window)

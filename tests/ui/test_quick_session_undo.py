@@ -5,29 +5,17 @@ from __future__ import annotations
 import types
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from schoolmh.services import pupils, sessions, vault_admin
 from schoolmh.ui import undo_notice
-from support import STAFF_PASSWORD, activate, click, ctrl_l, press, sign_in_with_enter
-
-
-def _record_quick_session(qtbot, window, typed: str):
-    press(qtbot, window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
-    dialog = QApplication.activeModalWidget()
-    qtbot.keyClicks(dialog.picker, typed)
-    qtbot.keyClick(dialog.picker, Qt.Key.Key_Return)  # picks the first match
-    qtbot.keyClick(dialog.picker, Qt.Key.Key_Return)  # saves
-    qtbot.waitUntil(lambda: not dialog.isVisible())
-    activate(qtbot, window)
+from support import STAFF_PASSWORD, click, ctrl_l, record_quick_session, sign_in_with_enter
 
 
 def test_ctrl_z_while_the_message_shows_undoes_the_session(qtbot, main_window, lead_session):
     pupil = pupils.create_pupil(lead_session, legal_forename="Zoë", legal_surname="Ní Bhriain",
                                 preferred_forename="Zo", year_group=9)
     window = main_window
-    _record_quick_session(qtbot, window, "bhriain")
+    record_quick_session(qtbot, window, "bhriain")
     [saved] = sessions.list_sessions(lead_session, pupil.uuid)
     notice = window.undo_notice
     assert notice.isVisible() and notice.text.text() == "Session saved for Zo N."
@@ -39,7 +27,7 @@ def test_ctrl_z_while_the_message_shows_undoes_the_session(qtbot, main_window, l
     assert entry.detail == "undo" and entry.actor == lead_session.actor.uuid
     assert "undone" in notice.text.text() and not notice.button.isVisible()
 
-    _record_quick_session(qtbot, window, "bhriain")  # a second Ctrl+Z after the undo does nothing more
+    record_quick_session(qtbot, window, "bhriain")  # a second Ctrl+Z after the undo does nothing more
     [again] = sessions.list_sessions(lead_session, pupil.uuid)
     qtbot.keyClick(window.workspace.sidebar, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(window.workspace.sidebar, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -50,7 +38,7 @@ def test_ctrl_z_while_the_message_shows_undoes_the_session(qtbot, main_window, l
 def test_the_undo_button_is_clickable(qtbot, main_window, lead_session):
     pupil = pupils.create_pupil(lead_session, legal_forename="Ada", legal_surname="Clicker", year_group=9)
     window = main_window
-    _record_quick_session(qtbot, window, "clicker")
+    record_quick_session(qtbot, window, "clicker")
     assert window.undo_notice.text.text() == "Session saved for Ada C."
     click(qtbot, window.undo_notice.button)
     assert sessions.list_sessions(lead_session, pupil.uuid) == []
@@ -60,7 +48,7 @@ def test_after_a_few_seconds_ctrl_z_no_longer_undoes(qtbot, main_window, lead_se
     monkeypatch.setattr(undo_notice, "SECONDS", 0.3)
     pupil = pupils.create_pupil(lead_session, legal_forename="Ada", legal_surname="Late", year_group=9)
     window = main_window
-    _record_quick_session(qtbot, window, "late")
+    record_quick_session(qtbot, window, "late")
     qtbot.waitUntil(lambda: not window.undo_notice.isVisible(), timeout=3000)
     qtbot.keyClick(window.workspace.sidebar, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert len(sessions.list_sessions(lead_session, pupil.uuid)) == 1  # kept
@@ -69,7 +57,7 @@ def test_after_a_few_seconds_ctrl_z_no_longer_undoes(qtbot, main_window, lead_se
 def test_the_lock_withdraws_the_offer(qtbot, main_window, lead_session):
     pupils.create_pupil(lead_session, legal_forename="Ada", legal_surname="Locked", year_group=9)
     window = main_window
-    _record_quick_session(qtbot, window, "locked")
+    record_quick_session(qtbot, window, "locked")
     ctrl_l(qtbot, window)
     assert window.ctx.session is None
     assert not window.undo_notice.isVisible() and not window.undo_notice.offering
@@ -104,7 +92,7 @@ def test_on_a_small_screen_the_message_leaves_the_account_menu_on_screen(qtbot, 
     assert window.last_login_label.text().startswith("Last signed in:") and window.demo_chip.isVisible()
     window.resize(911, 440)  # 1366×768 at 150%, less the taskbar and title bar
     qtbot.waitUntil(lambda: window.width() == 911)
-    _record_quick_session(qtbot, window, "ffion")
+    record_quick_session(qtbot, window, "ffion")
     assert window.undo_notice.text.text() == "Session saved for Ffion R."
     bar = window.statusBar()
     assert window.width() == 911 and bar.width() <= 911  # the notice did not widen the window past the screen

@@ -15,7 +15,7 @@ from schoolmh.services import access, pupils, vault_admin
 from schoolmh.services.team import folder as team_folder
 from schoolmh.services.team import merge, outbox, state
 from schoolmh.ui.context import AppContext
-from support import LEAD_PASSWORD, ctrl_l, press, sign_in_with_enter
+from support import LEAD_PASSWORD, ctrl_l, press, record_quick_session, sign_in_with_enter
 from team_support import add_and_join, add_sessions, start_team
 
 
@@ -240,3 +240,15 @@ def test_exchange_now_runs_on_a_worker_and_a_lock_stops_it_after_the_bundle_unde
         assert session.db.execute_sql("SELECT count(*) FROM session WHERE note LIKE 'Batch1x%'").fetchone()[0] == 0
     finally:
         session.close()
+
+
+def test_a_session_saved_shows_as_a_change_to_send_at_once(qtbot, laptops, open_window):
+    """The status bar said "Up to date" until the next exchange, five minutes later, after a save."""
+    lead, office, folder = laptops
+    with office as s:
+        pupils.create_pupil(s, legal_forename="Quinn", legal_surname="Sendlater", year_group=8)
+    window = open_window(office)
+    qtbot.waitUntil(lambda: window.team_syncer.label.text() == "Team: Up to date" and not window.team_syncer.busy,
+                    timeout=20000)
+    record_quick_session(qtbot, window, "sendlater")
+    qtbot.waitUntil(lambda: window.team_syncer.label.text() == "Team: 1 change to send", timeout=5000)

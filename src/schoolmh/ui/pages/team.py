@@ -411,6 +411,7 @@ class TeamSyncer(QObject):
         self.poll.timeout.connect(self._collect)
         self.current = None  # the background.Exchange under way
         self.publisher = None  # the thread publishing the outbox after a lock
+        ctx.data_changed.connect(self._data_changed)  # "1 change to send" as soon as something is saved
 
     @property
     def busy(self) -> bool:
@@ -468,6 +469,11 @@ class TeamSyncer(QObject):
             self._show(session)
         else:
             self.label.hide()
+
+    def _data_changed(self, _kind: str = "") -> None:
+        session = self._session()
+        if session is not None and self.label.isVisible():
+            self._show(session)
 
     def _show(self, session) -> None:
         from schoolmh.services import team
