@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from schoolmh.services import pupils, sessions, vault_admin
 from schoolmh.ui import undo_notice
-from support import STAFF_PASSWORD, click, ctrl_l, record_quick_session, sign_in_with_enter
+from support import STAFF_PASSWORD, activate, click, ctrl_l, press, record_quick_session, sign_in_with_enter
 
 
 def test_ctrl_z_while_the_message_shows_undoes_the_session(qtbot, main_window, lead_session):
@@ -100,3 +100,23 @@ def test_on_a_small_screen_the_message_leaves_the_account_menu_on_screen(qtbot, 
         rect = widget.geometry()
         text_width = widget.fontMetrics().horizontalAdvance(widget.text().replace("&", ""))
         assert widget.isVisible() and rect.right() <= bar.width() and rect.width() >= text_width, widget.text()
+
+
+def test_ctrl_n_on_a_pupils_record_fills_in_that_pupil(qtbot, main_window, lead_session):
+    """Between lessons, on Ada's record: Ctrl+N opens a session for Ada (no name to type again)."""
+    from PySide6.QtWidgets import QApplication
+
+    pupils.create_pupil(lead_session, legal_forename="Ada", legal_surname="Onrecord", year_group=8)
+    ada = pupils.create_pupil(lead_session, legal_forename="Ada", legal_surname="Shown", year_group=8)
+    window = main_window
+    window.ctx.open_pupil.emit(ada.uuid)
+    press(qtbot, window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
+    dialog = QApplication.activeModalWidget()
+    assert dialog.picker.pupil is not None and dialog.picker.pupil.uuid == ada.uuid
+    activate(qtbot, dialog)
+    dialog.note.setFocus()
+    qtbot.keyClicks(dialog.note, "Check-in before exams")  # an Enter straight after opening saves nothing (issue 13)
+    qtbot.keyClick(dialog.note, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert [s.note for s in sessions.list_sessions(lead_session, ada.uuid)] == ["Check-in before exams"]

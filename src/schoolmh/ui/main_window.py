@@ -418,9 +418,17 @@ class MainWindow(QMainWindow):
                 log_exception(exc, "loading the quick session dialog")
             self.statusBar().showMessage("Quick session entry is not available yet.", 5000)
             return
-        dialog = dialog_class(self.ctx, self)
+        dialog = dialog_class(self.ctx, self, pupil_uuid=self._pupil_shown())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+
+    def _pupil_shown(self) -> str | None:
+        """Ctrl+N on a pupil's record is a session for that pupil: the name is filled in already."""
+        workspace = self.workspace
+        if workspace is None or workspace.current_key != "pupil":
+            return None
+        pupil = getattr(workspace.pages.get("pupil"), "pupil", None)
+        return pupil.uuid if pupil is not None else None
 
     # -- account menu ---------------------------------------------------------------------
     def _update_account_menu(self) -> None:
