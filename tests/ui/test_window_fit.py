@@ -56,6 +56,17 @@ def test_a_remembered_geometry_that_no_longer_fits_is_fitted_again():
     assert fit_window(DESK, Placement(10, 10, 800, 600, True)).maximised  # maximised stays maximised
 
 
+def test_a_window_left_squeezed_to_its_minimum_opens_at_a_working_size_again():
+    """A window once pushed down to its floor (720x400) came back that small on every start."""
+    floor = Placement(0, 0, wg.MINIMUM_SIZE.width(), wg.MINIMUM_SIZE.height(), False)
+    assert fit_window(DESK, floor) == fit_window(DESK)  # the preferred size, centred
+    assert fit_window(LAPTOP, floor).maximised  # as on a first start
+    nearly = Placement(0, 0, wg.MINIMUM_SIZE.width() + 10, wg.MINIMUM_SIZE.height() + 6, False)
+    assert fit_window(DESK, nearly) == fit_window(DESK)
+    small_but_chosen = Placement(40, 30, 900, 500, False)
+    assert fit_window(DESK, small_but_chosen) == small_but_chosen
+
+
 def test_a_remembered_geometry_that_fits_is_kept_as_it_was():
     kept = Placement(40, 30, 1000, 600, False)
     assert fit_window(DESK, kept) == kept
@@ -70,15 +81,15 @@ def test_the_window_remembers_its_geometry_as_numbers_only(qtbot, lead_session, 
     qtbot.addWidget(first)
     first.show_fitted()
     first.signed_in(lead_session)
-    first.resize(730, 410)
+    first.resize(800, 450)
     first.move(20, 30)
-    qtbot.waitUntil(lambda: first.size() == QSize(730, 410))
+    qtbot.waitUntil(lambda: first.size() == QSize(800, 450))
     first.close()
     second = MainWindow(AppContext(vault_dir))
     qtbot.addWidget(second)
     second.show_fitted()
     qtbot.waitExposed(second)
-    assert second.size() == QSize(730, 410) and not second.isMaximized()
+    assert second.size() == QSize(800, 450) and not second.isMaximized()
     stored = wg.store()
     assert sorted(stored.allKeys()) == sorted(f"main_window/{k}" for k in ("x", "y", "width", "height", "maximised"))
     text = open(stored.fileName(), encoding="utf-8").read()

@@ -33,7 +33,6 @@ QUICK_SESSION = "schoolmh.ui.dialogs.quick_session:QuickSessionDialog"
 APP_NAME = "SchoolMH"
 # Fits a 1366×768 laptop at 150% scaling: 911×512 logical pixels, less a 40-pixel taskbar and a
 # title bar of about 30 leave some 911×440 for the window itself (pages scroll below that).
-MIN_SIZE = (720, 400)
 
 
 def _registry() -> None:
@@ -114,7 +113,9 @@ class MainWindow(QMainWindow):
         ctx.main_window = self
         self.setObjectName("MainWindow")
         self.setWindowTitle(APP_NAME)
-        self.setMinimumSize(MIN_SIZE[0], MIN_SIZE[1])
+        from schoolmh.ui.window_geometry import MINIMUM_SIZE
+
+        self.setMinimumSize(MINIMUM_SIZE)
         self.workspace: Workspace | None = None
 
         from schoolmh.ui.unlock import UnlockScreen

@@ -49,6 +49,18 @@ def centred(size: QSize, available: QRect) -> Placement:
     return Placement(x, y, size.width(), size.height(), False)
 
 
+# The window's own floor (main_window sets it as the minimum size): a window left at it was squeezed
+# there (by a smaller screen's window manager, a drag to a corner), not sized for work; it is not
+# brought back at that size.
+MINIMUM_SIZE = QSize(720, 400)
+SQUEEZE_MARGIN = 16
+
+
+def squeezed(size: QSize) -> bool:
+    return (size.width() <= MINIMUM_SIZE.width() + SQUEEZE_MARGIN
+            and size.height() <= MINIMUM_SIZE.height() + SQUEEZE_MARGIN)
+
+
 def fit_window(available: QRect, remembered: Placement | None = None, preferred: QSize = PREFERRED_SIZE) -> Placement:
     """Where to open on a screen whose free area is `available`.
 
@@ -61,7 +73,7 @@ def fit_window(available: QRect, remembered: Placement | None = None, preferred:
         if remembered.maximised:
             return maximised
         size = QSize(remembered.width, remembered.height)
-        if size.width() > 0 and size.height() > 0 and fits(size, available):
+        if not squeezed(size) and fits(size, available):
             right = available.x() + available.width() - size.width() - FRAME_ALLOWANCE.width()
             bottom = available.y() + available.height() - size.height() - FRAME_ALLOWANCE.height()
             x = min(max(remembered.x, available.x()), right)
