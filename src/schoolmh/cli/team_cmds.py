@@ -74,7 +74,8 @@ def cmd_status(args) -> int:
         out(f"{'laptop':<24} {'scope':<7} last exchange")
         for laptop in s.laptops:
             last = "removed" if laptop.removed else laptop.last_exchange
-            out(f"{laptop.name:<24} {laptop.scope:<7} {last}")
+            name = laptop.name + (" (this laptop)" if laptop.this_laptop else "")
+            out(f"{name:<24} {laptop.scope:<7} {last}")
         for problem in s.problems:
             out(f"problem: {problem}")
     return _with_session(args, work)

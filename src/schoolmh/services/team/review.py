@@ -69,7 +69,7 @@ def status(session: Session) -> TeamStatus:
     if st is None:
         return TeamStatus(False)
     laptops = tuple(
-        LaptopInfo(l.name, l.scope, "this laptop" if l.laptop_id == st.laptop_id else (l.last_bundle_at or "never"),
+        LaptopInfo(l.name, l.scope, (st.last_ok_at or "never") if l.laptop_id == st.laptop_id else (l.last_bundle_at or "never"),
                    l.removed, l.laptop_id == st.laptop_id)
         for l in sorted(state.laptops().values(), key=lambda l: l.name.casefold())
     )
