@@ -134,7 +134,7 @@ def test_ctrl_n_opens_quick_session_only_for_roles_that_record(qtbot, main_windo
     opened = []
 
     class FakeQuickSession(QDialog):
-        def __init__(self, ctx, parent=None):
+        def __init__(self, ctx, parent=None, pupil_uuid=None):  # Ctrl+N passes the pupil shown (6e51c96)
             super().__init__(parent)
             opened.append(self)
 
