@@ -16,20 +16,7 @@ from schoolmh.errors import ValidationError, WrongRecoveryKey
 from schoolmh.services import access, vault_admin
 from schoolmh.services.team import roster, slots, state
 from support import LEAD_PASSWORD, STAFF_PASSWORD
-from team_support import add_and_join, start_team
-from test_team_audit import exchange_all, verify_everywhere
-
-
-@pytest.fixture
-def three(tmp_path):
-    lead, folder = start_team(tmp_path)
-    office = add_and_join(tmp_path, lead, "Pastoral office", "school", "pastoral1", STAFF_PASSWORD)
-    mhst = add_and_join(tmp_path, lead, "MHST laptop", "mhst", "mhst1", STAFF_PASSWORD)
-    laptops = (lead, office, mhst)
-    exchange_all(laptops)
-    yield laptops
-    for laptop in laptops:
-        laptop.close()
+from test_team_audit import exchange_all, three, verify_everywhere  # noqa: F401 - the three laptops' fixture
 
 
 def _outgoing(laptop):
@@ -48,25 +35,25 @@ def opens(data_dir, key: str) -> bool:
 
 
 def test_a_new_recovery_key_reaches_every_laptop_and_the_old_one_opens_none(three, monkeypatch, capsys):
-    lead, office, mhst = three
+    (lead, office, mhst), _ = three
     with lead as s:
         old = s.vault.keyfile.recovery_public_key()
         new_key = vault_admin.replace_recovery_key(s)
-    exchange_all(three)
-    for laptop in three:
+    exchange_all(three[0])
+    for laptop in three[0]:
         laptop.close()
         assert KeyFile.load(laptop.data_dir / "vault.keys").recovery_public_key() != old, laptop.name
         assert opens(laptop.data_dir, new_key), laptop.name
-    verify_everywhere(three, monkeypatch, capsys)
+    verify_everywhere(three[0], monkeypatch, capsys)
 
 
 def test_the_old_key_is_refused_where_it_used_to_work(three, tmp_path):
     """The sheet a lead printed at set-up opened the pastoral's laptop; after the replacement it does not."""
-    lead, office, mhst = three
+    (lead, office, mhst), _ = three
     first_key = None
     with lead as s:
         first_key = vault_admin.replace_recovery_key(s)  # a key the test knows, as a printed sheet
-    exchange_all(three)
+    exchange_all(three[0])
     office.close()
     assert opens(office.data_dir, first_key)
     with lead as s:
@@ -80,7 +67,7 @@ def test_the_old_key_is_refused_where_it_used_to_work(three, tmp_path):
 
 def test_a_recovery_slot_planted_by_a_colleague_goes_nowhere(three, monkeypatch, capsys):
     """Pat holds the data key on her laptop: she writes a recovery slot for a key of her own and exchanges."""
-    lead, office, mhst = three
+    (lead, office, mhst), _ = three
     with office as s:
         planted = crypto.new_recovery_key()
         keyfile = KeyFile.load(s.vault.keyfile_path)
@@ -90,7 +77,7 @@ def test_a_recovery_slot_planted_by_a_colleague_goes_nowhere(three, monkeypatch,
     with monkeypatch.context() as m:  # her copy of SchoolMH sends it anyway (the sender's own check is hers to skip)
         m.setattr(roster, "may_send", lambda vault, slot: True)
         assert any(e.change["s"] == slots.RECOVERY_LABEL for e in _outgoing(office))
-        exchange_all(three)
+        exchange_all(three[0])
     assert opens(office.data_dir, planted)  # her own laptop: the files are hers to change ...
     for laptop in (lead, mhst):
         laptop.close()
@@ -105,7 +92,7 @@ def test_a_recovery_slot_planted_by_a_colleague_goes_nowhere(three, monkeypatch,
 
 
 def test_an_mhst_laptop_sends_the_lead_to_a_whole_school_laptop(three):
-    lead, office, mhst = three
+    (lead, office, mhst), _ = three
     mhst.close()
     mhst.session = access.sign_in(mhst.data_dir, "lead", LEAD_PASSWORD)
     with mhst as s, pytest.raises(ValidationError, match="whole-school laptops"):
