@@ -37,6 +37,7 @@ def test_start_team_add_laptop_and_keep_a_conflict(qtbot, page, app_ctx, tmp_pat
         qtbot.addWidget(dialog)
         dialog.show()
         qtbot.keyClicks(dialog.name, "Pastoral office")
+        assert dialog.path.text() == str(tmp_path / "team" / "pastoral-office.smhjoin")  # the team folder by default
         dialog.path.setText(str(tmp_path / "office.smhjoin"))
         qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
         return dialog.result()

@@ -57,9 +57,10 @@ def _buddy(text: str, widget: QWidget) -> QLabel:
 class AddLaptopDialog(QDialog):
     """Name, scope and where to write the enrolment file; the code is shown after, once."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, team_folder: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Add a laptop")
+        self.team_folder = team_folder
         self.name = QLineEdit()
         self.name.setAccessibleName("Laptop name")
         self.name.setPlaceholderText("e.g. Pastoral office")
@@ -70,6 +71,7 @@ class AddLaptopDialog(QDialog):
         self.path = QLineEdit()
         self.path.setAccessibleName("Enrolment file")
         browse = QPushButton("&Browse…")
+        browse.setAutoDefault(False)  # Enter writes the file; it never opens the file chooser
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
@@ -79,13 +81,31 @@ class AddLaptopDialog(QDialog):
         form.addRow("&Scope:", self.scope)
         form.addRow(_buddy("Enrolment &file:", self.path), row)
         self.error_label = FormErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox()
+        self.write_button = buttons.addButton("&Write enrolment file", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.write_button.setDefault(True)
+        buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
+        for button in buttons.buttons():
+            button.setAutoDefault(False)
+        self.write_button.setDefault(True)
+        # The file goes into the team folder unless the lead chooses elsewhere: the new laptop finds the
+        # folder beside it, and the join deletes it once used.
+        self._suggested = ""
+        self.name.textChanged.connect(self._suggest_path)
+
+    def _suggest_path(self) -> None:
+        if not self.team_folder or self.path.text() not in ("", self._suggested):
+            return  # the lead typed or chose a path: keep it
+        words = self.name.text().lower().replace("'", "").replace("\u2019", "")  # "Head's laptop" -> heads-laptop
+        slug = "-".join("".join(c if c.isalnum() else " " for c in words).split())
+        self._suggested = str(Path(self.team_folder) / f"{slug or 'laptop'}.smhjoin") if self.name.text().strip() else ""
+        self.path.setText(self._suggested)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save the enrolment file", self.path.text(), "Enrolment files (*.smhjoin)")
@@ -236,7 +256,7 @@ class TeamTab(QWidget):
     def add_laptop(self) -> None:
         from schoolmh.services import team
 
-        dialog = AddLaptopDialog(self)
+        dialog = AddLaptopDialog(self, team.status(self.ctx.session).folder)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         name, scope, path = dialog.values()
