@@ -1,6 +1,7 @@
 """Shared fixtures: a real encrypted vault in a temp folder, cheap KDF (the one test-only setting)."""
 from __future__ import annotations
 
+import faulthandler
 import os
 import tempfile
 
@@ -130,3 +131,31 @@ def cli(monkeypatch, capsys):
         return code, out, err
 
     return run
+
+
+# A test that waits for ever (a real modal dialog opened by a stray key, a lock never released) must
+# fail the run with every thread's stack, not hold CI until its 90-minute limit. The whole suite
+# takes under 5 minutes, so no single test comes near this.
+TEST_TIME_LIMIT_S = float(os.environ.get("SCHOOLMH_TEST_TIME_LIMIT", "300"))
+_stacks_to = None  # the terminal's stderr, kept before pytest captures it for each test
+
+
+def pytest_configure(config):
+    global _stacks_to
+    capture = config.pluginmanager.getplugin("capturemanager")
+    if capture is not None:
+        capture.suspend_global_capture()
+    try:
+        _stacks_to = os.fdopen(os.dup(2), "w")
+    finally:
+        if capture is not None:
+            capture.resume_global_capture()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    faulthandler.dump_traceback_later(TEST_TIME_LIMIT_S, exit=True, file=_stacks_to)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
