@@ -142,14 +142,7 @@ _stacks_to = None  # the terminal's stderr, kept before pytest captures it for e
 
 def pytest_configure(config):
     global _stacks_to
-    capture = config.pluginmanager.getplugin("capturemanager")
-    if capture is not None:
-        capture.suspend_global_capture()
-    try:
-        _stacks_to = os.fdopen(os.dup(2), "w")
-    finally:
-        if capture is not None:
-            capture.resume_global_capture()
+    _stacks_to = os.fdopen(os.dup(2), "w")  # capture is suspended while plugins configure (as pytest's faulthandler does)
 
 
 @pytest.hookimpl(hookwrapper=True)
