@@ -222,10 +222,7 @@ def replace_recovery_key(session: Session) -> str:
     On a team the new recovery slot travels to every laptop, vouched for by the lead's roster; only a
     whole-school laptop sends rosters, so an MHST laptop's lead is sent to one (docs/TEAM.md)."""
     session.require(Action.RECOVERY_KEY_REPLACE)
-    from schoolmh.services.team import state as team_state
-
-    me = team_state.load()
-    if me is not None and not me.removed and me.scope != "school":
+    if _team_scope() == "mhst":
         raise ValidationError("Make the new recovery key on one of the school's whole-school laptops: from there it "
                               "reaches every laptop of the team, this one too.")
     with session.transaction():
@@ -276,6 +273,14 @@ class RotationResult:
     new_passwords: dict[str, str] = field(repr=False)  # user name → one-time password (not the lead's)
 
 
+def _team_scope() -> str | None:
+    """This laptop's scope in a team ("school" or "mhst"), or None when it is in none (or was removed)."""
+    from schoolmh.services.team import state as team_state  # only when asked: the team package is not needed to start
+
+    me = team_state.load()
+    return None if me is None or me.removed else me.scope
+
+
 def rotation_blocked(session: Session) -> str | None:
     """Why this vault's keys cannot be rotated here, or None.
 
@@ -283,10 +288,7 @@ def rotation_blocked(session: Session) -> str | None:
     password slots travel, docs/TEAM.md); a new key on one laptop alone would leave the others
     on the old one and stop passwords travelling, while shutting nobody out of them.
     """
-    from schoolmh.services.team import state as team_state
-
-    me = team_state.load()
-    if me is None or me.removed:
+    if _team_scope() is None:
         return None
     return ("This laptop is one of your school's team, and its data key is shared with the other laptops, so it "
             "cannot be changed here alone. If a laptop was lost or may be in the wrong hands, remove it (Admin → "

@@ -132,13 +132,9 @@ def apply(vault: OpenVault, change: dict, my_scope: str) -> bool:
         if change.get("d") or incoming.kind != RECOVERY:
             return False  # a vault always keeps a recovery slot; only a newer one replaces it
         new, slot_id = keyfile.with_slot(incoming), incoming.id
-        new.save(vault.keyfile_path)
-        vault.keyfile = new
-        _upsert(label, slot_id, version[0], version[1], False, False)
-        return True
-    if my_scope == "mhst" and _roles_by_label(keyfile.vault_id).get(label) not in MHST_ROLES:
+    elif my_scope == "mhst" and _roles_by_label(keyfile.vault_id).get(label) not in MHST_ROLES:
         return False
-    if change.get("d"):
+    elif change.get("d"):
         if roster.in_use(vault, local):
             return False  # the slot of an account the trail holds active: only a disable (its roster first) removes it
         new, slot_id = keyfile.without(USER, label), ""

@@ -819,9 +819,8 @@ def offer_rotation(widget: QWidget, done: str) -> None:
     """After revoking a way in (issue 11): say what it does not undo, and offer Rotate all keys…."""
     from schoolmh.services import vault_admin
 
-    session = widget.ctx.session
-    if vault_admin.rotation_blocked(session):
-        info(widget, "Done", f"{done} {vault_admin.revocation_note(session)}")
+    if vault_admin.rotation_blocked(widget.ctx.session):
+        info(widget, "Done", f"{done} {vault_admin.TEAM_REVOCATION_NOTE}")
         return
     if confirm(widget, "Rotate all keys?", f"{done} {vault_admin.REVOCATION_NOTE}", "&Rotate all keys…"):
         page = widget
