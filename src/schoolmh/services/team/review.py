@@ -101,12 +101,8 @@ def field_label(column: str) -> str:
 
 def _subject(table: str, row: dict) -> str:
     """Which record this is, as the lead (who sees every pupil) would recognise it."""
-    from schoolmh.services.pupils import display_name
-
-    def pupil(uuid: str | None) -> str:
-        found = db.execute_sql("SELECT legal_forename, legal_surname, preferred_forename, preferred_surname "
-                               "FROM pupil WHERE uuid = ?", (uuid,)).fetchone() if uuid else None
-        return display_name(*(v or "" for v in found)) if found else ""
+    from schoolmh.db.models.records import Pupil
+    from schoolmh.services.pupils import display_name, pupil_name
 
     if table == "pupil":
         return display_name(*(row.get(k) or "" for k in ("legal_forename", "legal_surname", "preferred_forename",
@@ -114,7 +110,8 @@ def _subject(table: str, row: dict) -> str:
     if table == "staff":
         return str(row.get("full_name") or row.get("username") or "")
     if row.get("pupil_uuid"):
-        return pupil(row["pupil_uuid"])
+        found = Pupil.get_or_none(Pupil.uuid == row["pupil_uuid"])
+        return pupil_name(found) if found is not None else ""
     for key in ("title", "name", "description"):
         if row.get(key):
             return str(row[key])[:60]
