@@ -5,10 +5,12 @@ laptop is made current before anything is done on it (`with laptop:`).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from schoolmh.db.connection import database_proxy
-from schoolmh.services import access, team
+from schoolmh.services import access, audit, team, vault_admin
 from support import LEAD_PASSWORD, add_staff
 
 
@@ -75,3 +77,25 @@ def add_sessions(session, count: int, pupils_count: int = 5, tag: str = "Bulk") 
         for i in range(0, len(rows), 500):
             SessionRow.insert_many(rows[i:i + 500]).execute()
     return count + pupils_count
+
+
+@contextmanager
+def lead_and_laptop(tmp_path: Path, name: str) -> Iterator[tuple[Laptop, Laptop, Path]]:
+    """A team started on the lead's laptop and one more laptop joined by the lead: (lead, other, team folder),
+    both closed afterwards."""
+    lead, folder = start_team(tmp_path)
+    other = add_and_join(tmp_path, lead, name)
+    try:
+        yield lead, other, folder
+    finally:
+        other.close()
+        lead.close()
+
+
+def verify_as_lead(data_dir: Path) -> audit.VerifyResult:
+    """`audit verify` on a laptop's vault as the lead runs it (the lead's slot is on every laptop)."""
+    session = access.sign_in(data_dir, "lead", LEAD_PASSWORD)
+    try:
+        return vault_admin.verify_audit(session)
+    finally:
+        session.close()

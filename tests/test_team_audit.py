@@ -22,7 +22,7 @@ from schoolmh.errors import WrongPassword
 from schoolmh.services import access, audit, team, users, vault_admin
 from schoolmh.services.team import exchange, roster, slots, state
 from support import LEAD_PASSWORD, STAFF_PASSWORD
-from team_support import add_and_join, start_team
+from team_support import add_and_join, start_team, verify_as_lead
 
 PAT_NEW = "pat picked this one herself"
 JO_PASSWORD = "jo has a long passphrase"
@@ -53,11 +53,7 @@ def verify_everywhere(laptops, monkeypatch, capsys) -> None:
     """The lead signs in on each laptop (their slot is allowed on all three) and verifies: service and CLI."""
     for laptop in laptops:
         laptop.close()
-        s = access.sign_in(laptop.data_dir, "lead", LEAD_PASSWORD)
-        try:
-            result = vault_admin.verify_audit(s)
-        finally:
-            s.close()
+        result = verify_as_lead(laptop.data_dir)
         assert result.ok, f"{laptop.name}: {result.problem}"
         monkeypatch.setenv("SCHOOLMH_PASSWORD", LEAD_PASSWORD)
         code = cli_main(["audit", "verify", "--data-dir", str(laptop.data_dir), "--user", "lead"])
@@ -179,6 +175,17 @@ def _mint_backdoor_lead(office) -> tuple[str, dict]:
     return backdoor, change
 
 
+def _append_signed_roster_row(vault, writer: str, signer: str, detail: str) -> int:
+    """What Pat can do outside the app with her own vault open: append a roster row, sign it with her key,
+    move the audit head file on; then closes the vault. Returns the row's number."""
+    seq, digest = audit.append(writer, audit.ROSTER, "roster", signer, detail)
+    AuditSignature.insert(seq=seq, public_key=vault.signer.public,
+                          signature=vault.signer.sign(audit.signed_message(vault.keyfile.vault_id, seq, digest))).execute()
+    vault.write_audit_head(*audit.head())
+    vault.close()
+    return seq
+
+
 def test_a_slot_minted_for_a_made_up_lead_is_installed_nowhere_and_named_at_home(three):
     (lead, office, mhst), _ = three
     backdoor, change = _mint_backdoor_lead(office)
@@ -279,14 +286,8 @@ def test_an_old_roster_appended_to_a_trail_is_named_as_replayed(three):
     office.close()
     vault = vaultlib.unlock_with_password(office.data_dir, "pastoral1", STAFF_PASSWORD)
     pat = Staff.get(Staff.username == "pastoral1").uuid
-    seq, digest = audit.append(pat, audit.ROSTER, "roster", audit.roster_from_detail(old).signer, old)
-    AuditSignature.insert(seq=seq, public_key=vault.signer.public,
-                          signature=vault.signer.sign(audit.signed_message(vault.keyfile.vault_id, seq, digest))).execute()
-    vault.write_audit_head(*audit.head())
-    vault.close()
-    s = access.sign_in(office.data_dir, "lead", LEAD_PASSWORD)
-    result = vault_admin.verify_audit(s)
-    s.close()
+    seq = _append_signed_roster_row(vault, pat, audit.roster_from_detail(old).signer, old)
+    result = verify_as_lead(office.data_dir)
     assert not result.ok and f"Audit row {seq} holds a replayed roster" in result.problem
 
 
@@ -297,14 +298,8 @@ def test_a_roster_row_from_a_non_lead_appended_to_a_trail_is_named(three):
     office.close()
     vault = vaultlib.unlock_with_password(office.data_dir, "pastoral1", STAFF_PASSWORD)
     detail = f"{forged['roster']}\n{forged['sig']}"
-    seq, digest = audit.append(pat, audit.ROSTER, "roster", pat, detail)
-    AuditSignature.insert(seq=seq, public_key=vault.signer.public,
-                          signature=vault.signer.sign(audit.signed_message(vault.keyfile.vault_id, seq, digest))).execute()
-    vault.write_audit_head(*audit.head())
-    vault.close()
-    s = access.sign_in(office.data_dir, "lead", LEAD_PASSWORD)
-    result = vault_admin.verify_audit(s)
-    s.close()
+    seq = _append_signed_roster_row(vault, pat, pat, detail)
+    result = verify_as_lead(office.data_dir)
     assert not result.ok and f"Audit row {seq} holds a team roster not signed by a current lead" in result.problem
 
 

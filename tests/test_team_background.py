@@ -13,7 +13,7 @@ import pytest
 from schoolmh.db.models.records import Session as SessionRow
 from schoolmh.services import pupils, team, vault_admin
 from schoolmh.services.team import background, bundle, changes, exchange, outbox, state
-from team_support import add_and_join, add_sessions, start_team
+from team_support import add_sessions, lead_and_laptop
 
 
 def _own_files(folder, laptop) -> list[str]:
@@ -29,11 +29,8 @@ def _count(laptop, sql: str, *args) -> int:
 
 @pytest.fixture
 def two(tmp_path):
-    lead, folder = start_team(tmp_path)
-    office = add_and_join(tmp_path, lead, "Office")
-    yield lead, office, folder
-    office.close()
-    lead.close()
+    with lead_and_laptop(tmp_path, "Office") as laptops:
+        yield laptops
 
 
 def test_a_worker_applies_bundles_while_this_thread_saves_and_the_audit_trail_verifies(two, monkeypatch):

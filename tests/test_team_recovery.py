@@ -16,6 +16,7 @@ from schoolmh.errors import ValidationError, WrongRecoveryKey
 from schoolmh.services import access, vault_admin
 from schoolmh.services.team import roster, slots, state
 from support import LEAD_PASSWORD, STAFF_PASSWORD
+from team_support import verify_as_lead
 from test_team_audit import exchange_all, three, verify_everywhere  # noqa: F401 - the three laptops' fixture
 
 
@@ -83,11 +84,7 @@ def test_a_recovery_slot_planted_by_a_colleague_goes_nowhere(three, monkeypatch,
         laptop.close()
         assert not opens(laptop.data_dir, planted), laptop.name  # ... the others never take it
     office.close()
-    s = access.sign_in(office.data_dir, "lead", LEAD_PASSWORD)
-    try:
-        result = vault_admin.verify_audit(s)
-    finally:
-        s.close()
+    result = verify_as_lead(office.data_dir)
     assert not result.ok and "recovery key" in result.problem  # and her laptop's audit check names it
 
 

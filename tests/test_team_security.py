@@ -15,7 +15,7 @@ from schoolmh.db.connection import database_proxy as db
 from schoolmh.services import pupils, team
 from schoolmh.services.team import bundle, records, state
 from schoolmh.services.team import exchange as tsync
-from team_support import add_and_join, start_team
+from team_support import add_and_join, lead_and_laptop, start_team
 
 
 def fingerprint(laptop) -> str:
@@ -30,11 +30,8 @@ def fingerprint(laptop) -> str:
 
 @pytest.fixture
 def pair(tmp_path):
-    lead, folder = start_team(tmp_path)
-    other = add_and_join(tmp_path, lead, "Pastoral office")
-    yield lead, other, folder
-    lead.close()
-    other.close()
+    with lead_and_laptop(tmp_path, "Pastoral office") as laptops:
+        yield laptops
 
 
 def new_pupil(laptop, surname: str) -> str:

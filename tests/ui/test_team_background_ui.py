@@ -16,16 +16,13 @@ from schoolmh.services.team import folder as team_folder
 from schoolmh.services.team import merge, outbox, state
 from schoolmh.ui.context import AppContext
 from support import LEAD_PASSWORD, ctrl_l, press, record_quick_session, sign_in_with_enter
-from team_support import add_and_join, add_sessions, start_team
+from team_support import add_sessions, lead_and_laptop
 
 
 @pytest.fixture
 def laptops(tmp_path):
-    lead, folder = start_team(tmp_path)
-    office = add_and_join(tmp_path, lead, "Office")
-    yield lead, office, folder
-    office.close()
-    lead.close()
+    with lead_and_laptop(tmp_path, "Office") as laptops:
+        yield laptops
 
 
 @pytest.fixture

@@ -17,19 +17,25 @@ def _enter_where_qt_sends_it(qtbot, line_edit) -> None:
     qtbot.keyClick(target, Qt.Key.Key_Return)
 
 
-def test_enter_after_typing_a_suggested_reason_saves_the_decision(qtbot, lead_session, vault_dir):
-    """Typing "Below threshold" (one of the suggestions) left the suggestion list open; Enter only closed it."""
+def _decision_dialog(qtbot, session, vault_dir, destination: str, reason: str):
+    """A referral for Ffion and its Decision dialog, open and active: (ctx, referral, dialog)."""
     from schoolmh.ui.dialogs.record_dialogs import DecisionDialog
 
-    pupil = pupils.create_pupil(lead_session, legal_forename="Ffion", legal_surname="ap Rhys", year_group=10)
-    referral = referrals.create_referral(lead_session, pupil.uuid, "camhs", dt.date.today(), "Risk of self-harm")
+    pupil = pupils.create_pupil(session, legal_forename="Ffion", legal_surname="ap Rhys", year_group=10)
+    referral = referrals.create_referral(session, pupil.uuid, destination, dt.date.today(), reason)
     ctx = AppContext(vault_dir)
-    ctx.session = lead_session
+    ctx.session = session
     dialog = DecisionDialog(ctx, None, referral)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    return ctx, referral, dialog
+
+
+def test_enter_after_typing_a_suggested_reason_saves_the_decision(qtbot, lead_session, vault_dir):
+    """Typing "Below threshold" (one of the suggestions) left the suggestion list open; Enter only closed it."""
+    ctx, referral, dialog = _decision_dialog(qtbot, lead_session, vault_dir, "camhs", "Risk of self-harm")
     dialog.decision.setFocus()
     qtbot.keyClick(dialog.decision, Qt.Key.Key_N)  # "Not accepted", typed as the user does
     assert dialog.decision.currentData() == "not_accepted"
@@ -47,17 +53,7 @@ def test_enter_after_typing_a_suggested_reason_saves_the_decision(qtbot, lead_se
 
 def test_enter_on_a_suggestion_chosen_with_the_arrows_picks_it_and_does_not_save(qtbot, lead_session, vault_dir):
     """Choosing a longer suggestion with Down then Enter fills the field (a second Enter saves)."""
-    from schoolmh.ui.dialogs.record_dialogs import DecisionDialog
-
-    pupil = pupils.create_pupil(lead_session, legal_forename="Ffion", legal_surname="ap Rhys", year_group=10)
-    referral = referrals.create_referral(lead_session, pupil.uuid, "mhst", dt.date.today(), "Low mood")
-    ctx = AppContext(vault_dir)
-    ctx.session = lead_session
-    dialog = DecisionDialog(ctx, None, referral)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    dialog.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    ctx, referral, dialog = _decision_dialog(qtbot, lead_session, vault_dir, "mhst", "Low mood")
     dialog.decision.setCurrentIndex(dialog.decision.findData("not_accepted"))
     dialog.reason.setFocus()
     qtbot.keyClicks(dialog.reason, "Above")

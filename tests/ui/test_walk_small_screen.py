@@ -10,6 +10,15 @@ from PySide6.QtCore import QRect, QSize
 SMALL_CLIENT = QSize(911, 440)
 
 
+def _open_record_small(qtbot, window, pupil):
+    """The pupil's record in the window at the small laptop's client size: (record page, its scroll holder)."""
+    window.resize(SMALL_CLIENT)
+    window.ctx.open_pupil.emit(pupil.uuid)
+    holder = window.workspace._holders["pupil"]
+    qtbot.waitUntil(lambda: holder.viewport().width() > 0)
+    return window.workspace.pages["pupil"], holder
+
+
 def _inside(widget, viewport) -> bool:
     return viewport.rect().contains(QRect(widget.mapTo(viewport, widget.rect().topLeft()), widget.size()))
 
@@ -23,11 +32,7 @@ def test_a_pupil_with_many_flags_keeps_the_record_header_on_screen(qtbot, main_w
                                 young_carer=True, eal=True, first_language="Welsh", fsm=True, pupil_premium=True,
                                 service_child=True)
     window = main_window
-    window.resize(SMALL_CLIENT)
-    window.ctx.open_pupil.emit(pupil.uuid)
-    page = window.workspace.pages["pupil"]
-    holder = window.workspace._holders["pupil"]
-    qtbot.waitUntil(lambda: holder.viewport().width() > 0)
+    page, holder = _open_record_small(qtbot, window, pupil)
     qtbot.wait(50)
     assert holder.horizontalScrollBar().maximum() == 0, "the record scrolls sideways"
     for button in (page.edit_button, page.pdf_button, page.more_button):
@@ -44,11 +49,7 @@ def test_save_scores_is_on_screen_without_scrolling_at_911_by_440(qtbot, main_wi
     pupil = pupils.create_pupil(lead_session, legal_forename="Ffion", legal_surname="ap Rhys", year_group=10,
                                 tutor_group="10M")
     window = main_window
-    window.resize(SMALL_CLIENT)
-    window.ctx.open_pupil.emit(pupil.uuid)
-    page = window.workspace.pages["pupil"]
-    holder = window.workspace._holders["pupil"]
-    qtbot.waitUntil(lambda: holder.viewport().width() > 0)
+    page, holder = _open_record_small(qtbot, window, pupil)
     press(qtbot, window, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)  # the Measures tab, as the user does
     assert page.tabs.currentWidget() is page.measures_tab
     qtbot.wait(50)
