@@ -106,7 +106,14 @@ def test_triggers_refuse_update_and_delete(session):
 
 
 def test_audit_rows_hold_no_names(session):
-    text = json.dumps([list(map(str, r)) for r in rows(session)])
+    # A key registration's detail is a random public key in base64, which now and then spells "Pat" or "lead"
+    # by chance: it is checked to be exactly a signing key, then left out of the search for words.
+    from schoolmh.db.models import Staff
+
+    keys = {s.sign_key for s in Staff.select()} | {session.vault.keyfile.recovery_public_key()}
+    registered = [r for r in rows(session) if r[3] == audit.KEY_REGISTER]
+    assert registered and all(r[6] in keys for r in registered)
+    text = json.dumps([list(map(str, r)) for r in rows(session) if r[3] != audit.KEY_REGISTER])
     for word in ("Alex", "Pat", "Hana", "Oakfield", "lead", "pat", "hana"):
         assert word not in text.replace("role=lead", "").replace("->pastoral", "").replace("pastoral->", "").replace(
             "role=pastoral", ""
